@@ -1,0 +1,591 @@
+/**
+ * Sandbox AWS Glue endpoint that speaks the AWS JSON 1.1 protocol, so the real
+ * `@aws-sdk/client-glue` `GlueClient` can drain `GetJobRuns` against it unchanged
+ * (point it here with `endpoint` or `AWS_ENDPOINT_URL_GLUE`).
+ *
+ * Runs are synthesised on demand from `sha256(job#index)`, so jobs with 100k+
+ * runs cost nothing until a page is read, and every run is identical across
+ * restarts. Fault switches (throttling, 500s, timeouts, outages, latency) let
+ * tests and the local CLI exercise the retry paths of the drain loop.
+ *
+ * Run standalone: `npx tsx local/sandbox/glue.ts --port 4599 --latency-ms 20`.
+ */
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+/** Options for {@link startGlueSandbox}. */
+export interface GlueSandboxOptions {
+  /** Job name → number of runs. Defaults to {@link DEFAULT_GLUE_JOBS}. */
+  jobs?: Record<string, number>;
+  /** Delay added to every response, in milliseconds. Default 0. */
+  latencyMs?: number;
+  /** Probability (0..1) that a GetJobRuns call is throttled, drawn from a seeded PRNG. Default 0. */
+  throttleRate?: number;
+  /** Seed for the throttling PRNG (and the NextToken secret when `tokenSecret` is absent). */
+  seed?: string;
+  /**
+   * Secret that signs NextTokens. Defaults to random bytes per sandbox, so a
+   * token minted by one sandbox is rejected by another, as with real Glue.
+   */
+  tokenSecret?: string;
+  /** Interface to bind. Default 127.0.0.1 (never exposed beyond the machine). */
+  host?: string;
+  /** Port to bind; 0 (default) picks an ephemeral port. */
+  port?: number;
+  /** How many recent requests `stats.requests` keeps. Default 1000. */
+  requestLogLimit?: number;
+}
+
+/** Call counters and a log of recent request bodies, for assertions. */
+export interface GlueSandboxStats {
+  /** Every HTTP request received, including rejected ones. */
+  calls: number;
+  /** Requests per operation name (the part of X-Amz-Target after `AWSGlue.`). */
+  byOperation: Record<string, number>;
+  /** Requests answered with ThrottlingException. */
+  throttled: number;
+  /** Requests answered with a 5xx status. */
+  serverErrors: number;
+  /** Requests answered with any non-2xx status. */
+  errors: number;
+  /** The most recent requests (oldest first), bounded by `requestLogLimit`. */
+  requests: Array<{ target: string; body: unknown }>;
+}
+
+/** A running sandbox Glue endpoint. */
+export interface GlueSandbox {
+  /** Base URL to pass as the SDK `endpoint`, e.g. `http://127.0.0.1:54321`. */
+  readonly url: string;
+  readonly port: number;
+  readonly stats: GlueSandboxStats;
+  /** The next `n` GetJobRuns calls fail with 400 ThrottlingException. */
+  throttleNext(n: number): void;
+  /** The next `n` GetJobRuns calls fail with 500 InternalServiceException. */
+  failNext(n: number): void;
+  /** The next `n` GetJobRuns calls fail with 400 OperationTimeoutException. */
+  timeoutNext(n: number): void;
+  /** While down, every request gets 503 ServiceUnavailable. */
+  down(isDown: boolean): void;
+  setLatency(ms: number): void;
+  /** Probability (0..1) of random throttling on each GetJobRuns call. */
+  setThrottleRate(rate: number): void;
+  /** Appends `n` runs newer than every existing run of the job, creating the job if needed. */
+  addRuns(jobName: string, n: number): void;
+  /** Number of runs a job has; throws for an unknown job. */
+  runCount(jobName: string): number;
+  /** Every run Id of the job, newest first (the order GetJobRuns returns them). */
+  jobRunIds(jobName: string): string[];
+  resetStats(): void;
+  close(): Promise<void>;
+}
+
+/** Jobs served when none are configured: the demo job plus small edge cases. */
+export const DEFAULT_GLUE_JOBS: Record<string, number> = Object.freeze({
+  'nightly-etl': 4321,
+  'hourly-compaction': 250,
+  'weekly-rollup': 12,
+  'never-run': 0,
+});
+
+/** Page size when a request omits MaxResults. Glue does not document its default; 100 is a guess. */
+export const DEFAULT_MAX_RESULTS = 100;
+/** Upper bound of MaxResults per the GetJobRuns API reference (valid range 1..200). */
+export const MAX_MAX_RESULTS = 200;
+/** StartedOn of run 0 of every job: 2024-01-01T00:00:00Z, in epoch seconds. Runs are an hour apart. */
+export const BASE_EPOCH_SECONDS = 1_704_067_200;
+const RUN_INTERVAL_SECONDS = 3600;
+
+const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
+const TARGET_PREFIX = 'AWSGlue.';
+const MAX_BODY_BYTES = 1024 * 1024;
+// 16 bytes of HMAC is plenty to make forged or garbled tokens fail; it keeps tokens short.
+const TOKEN_MAC_BYTES = 16;
+
+/** One run as Glue serialises it on the wire (timestamps are epoch seconds). */
+export interface WireJobRun {
+  Id: string;
+  Attempt: number;
+  TriggerName?: string;
+  JobName: string;
+  JobMode: string;
+  StartedOn: number;
+  LastModifiedOn: number;
+  CompletedOn: number;
+  JobRunState: string;
+  Arguments: Record<string, string>;
+  ErrorMessage?: string;
+  PredecessorRuns: Array<{ JobName: string; RunId: string }>;
+  AllocatedCapacity: number;
+  ExecutionTime: number;
+  Timeout: number;
+  MaxCapacity: number;
+  WorkerType: string;
+  NumberOfWorkers: number;
+  LogGroupName: string;
+  GlueVersion: string;
+  ExecutionClass: string;
+}
+
+const FAILURE_MESSAGES = [
+  'An error occurred while calling o142.pyWriteDynamicFrame. Job aborted due to stage failure: Task 3 in stage 7.0 failed 4 times: ExecutorLostFailure (executor 4 exited): Container killed for exceeding memory limits.',
+  'AnalysisException: Path does not exist: s3://pagewalk-raw-events/ingest/partition_date=missing',
+  'Py4JJavaError: An error occurred while calling o97.getDynamicFrame. : java.sql.SQLException: Connection refused (Connection refused)',
+  'Command failed with exit code 1 - FAILED: org.apache.spark.SparkException: Job aborted.',
+] as const;
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+function runIdOf(jobName: string, index: number): string {
+  return `jr_${sha256(`${jobName}#${index}`).toString('hex')}`;
+}
+
+/**
+ * Builds run `index` (0 = oldest) of `jobName`. Pure function of its inputs, so
+ * pages can be generated lazily and re-reads always agree.
+ */
+export function synthesizeJobRun(jobName: string, index: number): WireJobRun {
+  const digest = sha256(`${jobName}#${index}`);
+  // A second digest keeps the attributes independent of the bytes that form the Id.
+  const attrs = sha256(`${jobName}#${index}#attributes`);
+  const byte = (i: number): number => attrs[i] ?? 0;
+
+  // Work in integer milliseconds so the fractional seconds survive exactly.
+  const startedMs =
+    (BASE_EPOCH_SECONDS + index * RUN_INTERVAL_SECONDS) * 1000 + (((byte(0) << 8) | byte(1)) % 1000);
+  const failed = byte(2) % 16 === 0;
+  const executionTime = failed ? 20 + (byte(3) % 600) : 180 + (((byte(3) << 8) | byte(4)) % 2400);
+  const completedMs = startedMs + executionTime * 1000 + (byte(5) % 250) + 750;
+  const workers = 2 + (byte(6) % 9);
+  const runDate = new Date(startedMs).toISOString().slice(0, 10);
+
+  const run: WireJobRun = {
+    Id: `jr_${digest.toString('hex')}`,
+    Attempt: 0,
+    JobName: jobName,
+    JobMode: 'SCRIPT',
+    StartedOn: startedMs / 1000,
+    LastModifiedOn: (completedMs + 120) / 1000,
+    CompletedOn: completedMs / 1000,
+    JobRunState: failed ? 'FAILED' : 'SUCCEEDED',
+    Arguments: {
+      '--run-date': runDate,
+      '--job-bookmark-option': 'job-bookmark-enable',
+      '--TempDir': `s3://aws-glue-assets-123456789012-us-east-1/temporary/${jobName}/`,
+    },
+    PredecessorRuns: [],
+    AllocatedCapacity: workers,
+    ExecutionTime: executionTime,
+    Timeout: 2880,
+    MaxCapacity: workers,
+    WorkerType: 'G.1X',
+    NumberOfWorkers: workers,
+    LogGroupName: '/aws-glue/jobs',
+    GlueVersion: '4.0',
+    ExecutionClass: 'STANDARD',
+  };
+  if (byte(7) % 4 === 0) run.TriggerName = `${jobName}-schedule`;
+  if (failed) run.ErrorMessage = FAILURE_MESSAGES[byte(8) % FAILURE_MESSAGES.length];
+  return run;
+}
+
+/** Deterministic PRNG (mulberry32) so seeded random throttling replays identically. */
+function seededRandom(seed: string): () => number {
+  let state = sha256(seed).readUInt32BE(0);
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A Glue-shaped error response: status, `__type` name and message. */
+class GlueError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const serviceUnavailable = (): GlueError =>
+  new GlueError(
+    503,
+    'ServiceUnavailable',
+    'The request has failed due to a temporary failure of the server.',
+  );
+
+function checkCount(n: number, what: string): number {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${what} must be a non-negative integer, got ${n}`);
+  return n;
+}
+
+function checkRate(rate: number): number {
+  if (!(rate >= 0 && rate <= 1)) throw new RangeError(`throttleRate must be within 0..1, got ${rate}`);
+  return rate;
+}
+
+/** Starts a sandbox Glue endpoint; resolves once it is listening. */
+export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promise<GlueSandbox> {
+  const jobs = new Map<string, number>();
+  for (const [name, count] of Object.entries(options.jobs ?? DEFAULT_GLUE_JOBS)) {
+    jobs.set(name, checkCount(count, `run count of ${name}`));
+  }
+  let latencyMs = checkCount(options.latencyMs ?? 0, 'latencyMs');
+  let throttleRate = checkRate(options.throttleRate ?? 0);
+  let throttleCount = 0;
+  let failCount = 0;
+  let timeoutCount = 0;
+  let isDown = false;
+  const random = seededRandom(options.seed ?? 'pagewalk');
+  const tokenSecret = options.tokenSecret ?? randomBytes(32).toString('hex');
+  const requestLogLimit = options.requestLogLimit ?? 1000;
+
+  const stats: GlueSandboxStats = {
+    calls: 0,
+    byOperation: {},
+    throttled: 0,
+    serverErrors: 0,
+    errors: 0,
+    requests: [],
+  };
+
+  const mac = (payload: Buffer): Buffer =>
+    createHmac('sha256', tokenSecret).update(payload).digest().subarray(0, TOKEN_MAC_BYTES);
+
+  // The token carries the index of the next run to return, walking down from the
+  // newest. Appended runs get higher indices, so they never shift a drain in flight.
+  const encodeToken = (jobName: string, nextIndex: number): string => {
+    const payload = Buffer.from(JSON.stringify({ v: 1, j: jobName, n: nextIndex }));
+    return Buffer.concat([mac(payload), payload]).toString('base64url');
+  };
+
+  const decodeToken = (token: string, jobName: string, runCount: number): number => {
+    const invalid = new GlueError(400, 'InvalidInputException', 'Invalid NextToken');
+    const raw = Buffer.from(token, 'base64url');
+    // Decoding ignores stray characters and trailing bits; insisting on the
+    // canonical encoding means any edit to the string is caught, not just most.
+    if (raw.length <= TOKEN_MAC_BYTES || raw.toString('base64url') !== token) throw invalid;
+    const payload = raw.subarray(TOKEN_MAC_BYTES);
+    if (!timingSafeEqual(raw.subarray(0, TOKEN_MAC_BYTES), mac(payload))) throw invalid;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload.toString('utf8'));
+    } catch {
+      throw invalid;
+    }
+    const { j, n } = (parsed ?? {}) as { j?: unknown; n?: unknown };
+    if (j !== jobName || typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= runCount)
+      throw invalid;
+    return n;
+  };
+
+  const getJobRuns = (body: Record<string, unknown>): unknown => {
+    const { JobName, MaxResults, NextToken } = body;
+    // Wrong JSON types fail deserialisation before any validation, as on the real service.
+    if (JobName !== undefined && JobName !== null && typeof JobName !== 'string') {
+      throw new GlueError(400, 'SerializationException', 'JobName must be a string');
+    }
+    if (MaxResults !== undefined && MaxResults !== null && !Number.isInteger(MaxResults)) {
+      throw new GlueError(400, 'SerializationException', 'MaxResults must be an integer');
+    }
+    if (NextToken !== undefined && NextToken !== null && typeof NextToken !== 'string') {
+      throw new GlueError(400, 'SerializationException', 'NextToken must be a string');
+    }
+
+    // Constraint violations are reported together, in the Coral wording Glue uses.
+    const violations: string[] = [];
+    if (typeof JobName !== 'string') {
+      violations.push("Value null at 'jobName' failed to satisfy constraint: Member must not be null");
+    } else if (JobName.length < 1) {
+      violations.push(
+        `Value '${JobName}' at 'jobName' failed to satisfy constraint: Member must have length greater than or equal to 1`,
+      );
+    } else if (JobName.length > 255) {
+      violations.push(
+        `Value '${JobName}' at 'jobName' failed to satisfy constraint: Member must have length less than or equal to 255`,
+      );
+    }
+    if (typeof MaxResults === 'number' && MaxResults < 1) {
+      violations.push(
+        `Value '${MaxResults}' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1`,
+      );
+    } else if (typeof MaxResults === 'number' && MaxResults > MAX_MAX_RESULTS) {
+      violations.push(
+        `Value '${MaxResults}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to ${MAX_MAX_RESULTS}`,
+      );
+    }
+    if (violations.length > 0 || typeof JobName !== 'string') {
+      const count = `${violations.length} validation error${violations.length === 1 ? '' : 's'} detected`;
+      throw new GlueError(400, 'ValidationException', `${count}: ${violations.join('; ')}`);
+    }
+
+    const runCount = jobs.get(JobName);
+    if (runCount === undefined) {
+      throw new GlueError(400, 'EntityNotFoundException', `Job with name: ${JobName} not found.`);
+    }
+    // An empty string is what some clients send for "first page"; treat it as absent.
+    const start =
+      typeof NextToken === 'string' && NextToken !== ''
+        ? decodeToken(NextToken, JobName, runCount)
+        : runCount - 1;
+
+    const pageSize = typeof MaxResults === 'number' ? MaxResults : DEFAULT_MAX_RESULTS;
+    const end = Math.max(start - pageSize, -1);
+    const JobRuns: WireJobRun[] = [];
+    for (let i = start; i > end; i--) JobRuns.push(synthesizeJobRun(JobName, i));
+    // No token once the oldest run has been served: the drain ends on this page.
+    return end >= 0 ? { JobRuns, NextToken: encodeToken(JobName, end) } : { JobRuns };
+  };
+
+  const injectedFault = (): GlueError | undefined => {
+    if (throttleCount > 0) {
+      throttleCount--;
+      return new GlueError(400, 'ThrottlingException', 'Rate exceeded');
+    }
+    if (timeoutCount > 0) {
+      timeoutCount--;
+      return new GlueError(400, 'OperationTimeoutException', 'Operation timed out');
+    }
+    if (failCount > 0) {
+      failCount--;
+      return new GlueError(500, 'InternalServiceException', 'An internal service error occurred.');
+    }
+    // Draw only when enabled so toggling the rate does not perturb the sequence otherwise.
+    if (throttleRate > 0 && random() < throttleRate) {
+      return new GlueError(400, 'ThrottlingException', 'Rate exceeded');
+    }
+    return undefined;
+  };
+
+  const readBody = (req: IncomingMessage): Promise<string> =>
+    new Promise((resolveBody, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          reject(new GlueError(413, 'RequestEntityTooLargeException', 'Request entity too large'));
+          req.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+
+  const handle = async (req: IncomingMessage): Promise<unknown> => {
+    const rawBody = await readBody(req);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.startsWith(TARGET_PREFIX)
+      ? target.slice(TARGET_PREFIX.length)
+      : target || '(none)';
+
+    stats.calls++;
+    stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
+    let body: unknown = rawBody;
+    try {
+      body = rawBody === '' ? {} : JSON.parse(rawBody);
+    } catch {
+      // Logged raw below; rejected as SerializationException once auth and target pass.
+    }
+    stats.requests.push({ target, body });
+    if (stats.requests.length > requestLogLimit)
+      stats.requests.splice(0, stats.requests.length - requestLogLimit);
+
+    // An outage hits before authentication, like a load balancer with no healthy hosts.
+    if (isDown) throw serviceUnavailable();
+    if (!req.headers.authorization) {
+      throw new GlueError(
+        400,
+        'MissingAuthenticationTokenException',
+        'Request is missing Authentication Token',
+      );
+    }
+    if (req.method !== 'POST' || operation !== 'GetJobRuns') {
+      throw new GlueError(
+        400,
+        'UnknownOperationException',
+        `Unknown operation: ${target || '(missing X-Amz-Target)'}`,
+      );
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new GlueError(400, 'SerializationException', 'Request body is not a JSON object');
+    }
+    const fault = injectedFault();
+    if (fault) throw fault;
+    return getJobRuns(body as Record<string, unknown>);
+  };
+
+  const send = (res: ServerResponse, status: number, payload: unknown, errorType?: string): void => {
+    const text = JSON.stringify(payload);
+    const headers: Record<string, string | number> = {
+      'content-type': JSON_CONTENT_TYPE,
+      'content-length': Buffer.byteLength(text),
+      'x-amzn-RequestId': randomUUID(),
+    };
+    if (errorType) headers['x-amzn-ErrorType'] = errorType;
+    res.writeHead(status, headers);
+    res.end(text);
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      let status = 200;
+      let payload: unknown;
+      let errorType: string | undefined;
+      try {
+        payload = await handle(req);
+      } catch (error) {
+        const glueError =
+          error instanceof GlueError
+            ? error
+            : new GlueError(
+                500,
+                'InternalServiceException',
+                error instanceof Error ? error.message : String(error),
+              );
+        status = glueError.status;
+        errorType = glueError.type;
+        payload = { __type: glueError.type, Message: glueError.message };
+        stats.errors++;
+        if (glueError.type === 'ThrottlingException') stats.throttled++;
+        if (status >= 500) stats.serverErrors++;
+      }
+      if (latencyMs > 0) await new Promise((done) => setTimeout(done, latencyMs));
+      if (!res.destroyed) send(res, status, payload, errorType);
+    })();
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  const requireJob = (jobName: string): number => {
+    const count = jobs.get(jobName);
+    if (count === undefined) throw new Error(`Unknown Glue sandbox job: ${jobName}`);
+    return count;
+  };
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    stats,
+    throttleNext: (n) => {
+      throttleCount = checkCount(n, 'throttleNext');
+    },
+    failNext: (n) => {
+      failCount = checkCount(n, 'failNext');
+    },
+    timeoutNext: (n) => {
+      timeoutCount = checkCount(n, 'timeoutNext');
+    },
+    down: (value) => {
+      isDown = value;
+    },
+    setLatency: (ms) => {
+      latencyMs = checkCount(ms, 'latencyMs');
+    },
+    setThrottleRate: (rate) => {
+      throttleRate = checkRate(rate);
+    },
+    addRuns: (jobName, n) => {
+      jobs.set(jobName, (jobs.get(jobName) ?? 0) + checkCount(n, 'addRuns count'));
+    },
+    runCount: requireJob,
+    jobRunIds: (jobName) => {
+      const count = requireJob(jobName);
+      const ids: string[] = [];
+      for (let i = count - 1; i >= 0; i--) ids.push(runIdOf(jobName, i));
+      return ids;
+    },
+    resetStats: () => {
+      stats.calls = 0;
+      stats.byOperation = {};
+      stats.throttled = 0;
+      stats.serverErrors = 0;
+      stats.errors = 0;
+      stats.requests = [];
+    },
+    close: () =>
+      new Promise<void>((resolveClose, reject) => {
+        server.close((error) => (error ? reject(error) : resolveClose()));
+        // SDK clients keep connections alive; without this, close() waits for them to idle out.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function isMainModule(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(resolve(entry))).href;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '4599' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'latency-ms': { type: 'string', default: '0' },
+      'throttle-rate': { type: 'string', default: '0' },
+      seed: { type: 'string' },
+      // Repeatable `--job name=count`; replaces the default jobs when given.
+      job: { type: 'string', multiple: true },
+    },
+  });
+  let jobs: Record<string, number> | undefined;
+  if (values.job && values.job.length > 0) {
+    jobs = {};
+    for (const spec of values.job) {
+      const eq = spec.lastIndexOf('=');
+      if (eq <= 0) throw new Error(`--job expects name=count, got ${spec}`);
+      jobs[spec.slice(0, eq)] = Number(spec.slice(eq + 1));
+    }
+  }
+  const sandbox = await startGlueSandbox({
+    jobs,
+    host: values.host,
+    port: Number(values.port),
+    latencyMs: Number(values['latency-ms']),
+    throttleRate: Number(values['throttle-rate']),
+    seed: values.seed,
+  });
+  const served = jobs ?? DEFAULT_GLUE_JOBS;
+  console.log(`Glue sandbox listening on ${sandbox.url}`);
+  console.log(`  export AWS_ENDPOINT_URL_GLUE=${sandbox.url}`);
+  for (const [name, count] of Object.entries(served)) console.log(`  job ${name}: ${count} runs`);
+  const stop = (): void => {
+    void sandbox.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (isMainModule()) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,72 @@
+import type { Cursor } from './lib/cursor';
+import { requireEnv } from './lib/env';
+import { InvalidInput } from './lib/errors';
+import type { RunConfig } from './lib/run-config';
+import { isRecord } from './lib/sources/validate';
+import { documentClient } from './lib/store/dynamo';
+import { RunRecords } from './lib/store/run-record';
+
+const tableName = requireEnv('TABLE_NAME');
+const runs = new RunRecords(documentClient, tableName);
+
+/** The run's summary: the execution output of a successful run. */
+export interface RunSummary {
+  readonly runId: string;
+  readonly status: 'succeeded';
+  readonly source: string;
+  readonly pages: number;
+  readonly items: number;
+  readonly restarts: number;
+  readonly polls: number;
+}
+
+/** A failure as the "Run failed" state reports it. */
+export interface RunFailure {
+  readonly error: string;
+  readonly cause: string;
+}
+
+/**
+ * The human message inside a Catch's `Cause`. For a Lambda task AWS wraps it as
+ * `{"errorType", "errorMessage", "trace"}`; other tasks give plain text.
+ */
+export function causeMessage(cause: unknown): string {
+  if (typeof cause !== 'string') return cause === undefined ? '' : JSON.stringify(cause);
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (isRecord(parsed) && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // plain text cause
+  }
+  return cause;
+}
+
+/** Records the end of a run: success with its final counters, or failure with the error, keeping the checkpoint. */
+export const handler = async (event: unknown): Promise<RunSummary | RunFailure> => {
+  if (!isRecord(event) || !isRecord(event.run) || !isRecord(event.cursor)) {
+    throw new InvalidInput('the finish-run event must carry run and cursor objects');
+  }
+  const run = event.run as unknown as RunConfig;
+  const cursor = event.cursor as unknown as Cursor;
+  if (event.outcome === 'succeeded') {
+    await runs.complete(run.runId, cursor);
+    return {
+      runId: run.runId,
+      status: 'succeeded',
+      source: run.source,
+      pages: cursor.page,
+      items: cursor.items,
+      restarts: cursor.restarts,
+      polls: cursor.polls,
+    };
+  }
+  if (event.outcome === 'failed' && isRecord(event.error)) {
+    const error = typeof event.error.Error === 'string' ? event.error.Error : 'States.TaskFailed';
+    const cause = causeMessage(event.error.Cause);
+    await runs.fail(run.runId, { error, message: cause });
+    return { error, cause };
+  }
+  throw new InvalidInput(
+    `outcome must be one of: succeeded, failed (with error); got ${JSON.stringify(event.outcome)}`,
+  );
+};

@@ -1,0 +1,45 @@
+/**
+ * The only state that travels between states: where the run is, never the items.
+ * Every field is always present (null where it does not apply) because a Choice rule
+ * on a missing path fails the execution.
+ */
+export interface Cursor {
+  /** How the source says "there is more". */
+  readonly signal: PaginationSignal;
+  /** Token for the continuation call; null when the source gave none (or an empty string). */
+  readonly nextToken: string | null;
+  /** HasNext from the last page; null for sources without it. */
+  readonly hasNext: boolean | null;
+  /** MoreResultsAvailable from the last page; null for sources without it. */
+  readonly moreResultsAvailable: boolean | null;
+  /** Pages read in the current pass (a restart from the origin call starts a new pass). */
+  readonly page: number;
+  /** Items written in the current pass: the distinct items of the collection read so far. */
+  readonly items: number;
+  /** Restarts from the origin call after a corrupted token. */
+  readonly restarts: number;
+  /** Continuation calls made after MoreResultsAvailable=false. */
+  readonly polls: number;
+  /** Loop iterations in this execution. */
+  readonly iterations: number;
+  /** Successful page fetches over the whole run; never decreases, orders run-record writes. */
+  readonly fetches: number;
+}
+
+export type PaginationSignal = 'tokenPresence' | 'hasNext' | 'moreResultsAvailable';
+
+/** The cursor of a run that has not read a page yet. */
+export function initialCursor(signal: PaginationSignal): Cursor {
+  return {
+    signal,
+    nextToken: null,
+    hasNext: null,
+    moreResultsAvailable: null,
+    page: 0,
+    items: 0,
+    restarts: 0,
+    polls: 0,
+    iterations: 0,
+    fetches: 0,
+  };
+}

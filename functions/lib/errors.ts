@@ -1,0 +1,72 @@
+/**
+ * Errors the state machine branches on. Each class sets `name` to the exact string the
+ * ASL lists in `ErrorEquals`: Lambda reports `error.name` as the error type, so a
+ * subclass that forgot to set it would surface as plain `Error` and miss its Catch.
+ */
+
+/** The execution input is invalid. Thrown before anything is written. */
+export class InvalidInput extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidInput';
+  }
+}
+
+/** The continuation token was rejected by the source; call the origin operation again. */
+export class NextTokenCorrupted extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NextTokenCorrupted';
+  }
+}
+
+/** The source could not be reached or answered 5xx without a specific error name. Retried. */
+export class SourceUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SourceUnavailable';
+  }
+}
+
+/** DynamoDB left items unprocessed after every in-Lambda retry. Retried by the state machine. */
+export class PageWriteIncomplete extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PageWriteIncomplete';
+  }
+}
+
+/** One item exceeds DynamoDB's 400 KB item limit; the run cannot store it. */
+export class ItemTooLarge extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ItemTooLarge';
+  }
+}
+
+/** The source answered with a page that contradicts itself (for example HasNext=true without a token). */
+export class InconsistentPage extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InconsistentPage';
+  }
+}
+
+/** The run record is not in a state that accepts this write (finished, or a newer page already recorded). */
+export class RunStateConflict extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunStateConflict';
+  }
+}
+
+/** Every error name pagewalk's own code can throw; a test keeps this and the ASL in step. */
+export const PAGEWALK_ERROR_NAMES = [
+  'InvalidInput',
+  'NextTokenCorrupted',
+  'SourceUnavailable',
+  'PageWriteIncomplete',
+  'ItemTooLarge',
+  'InconsistentPage',
+  'RunStateConflict',
+] as const;

@@ -1,0 +1,102 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Cursor } from './cursor';
+import { InconsistentPage, InvalidInput } from './errors';
+import type { RunConfig } from './run-config';
+import { getSource } from './sources/registry';
+import type { CallKind, Source, SourcePage } from './sources/source';
+import { isRecord } from './sources/validate';
+import { type PageWriterOptions, writePage } from './store/page-writer';
+import { RunRecords } from './store/run-record';
+
+/** What the state machine passes to the page-fetch function. */
+export interface FetchPageEvent {
+  readonly call: CallKind;
+  readonly run: RunConfig;
+  readonly cursor: Cursor;
+}
+
+export interface PageLoopDeps {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly writerOptions?: PageWriterOptions;
+}
+
+/** Validates the event the state machine built; a malformed one is a bug in the ASL, so say where. */
+export function parseFetchPageEvent(event: unknown): FetchPageEvent {
+  if (!isRecord(event) || !isRecord(event.run) || !isRecord(event.cursor)) {
+    throw new InvalidInput('the page-fetch event must carry run and cursor objects');
+  }
+  if (event.call !== 'origin' && event.call !== 'continuation') {
+    throw new InvalidInput(`call must be one of: origin, continuation; got ${JSON.stringify(event.call)}`);
+  }
+  return event as unknown as FetchPageEvent;
+}
+
+function checkConsistent(page: SourcePage, source: Source): void {
+  if (page.hasNext === true && page.nextToken === null) {
+    throw new InconsistentPage(`${source.name} answered HasNext=true without a NextToken`);
+  }
+  if (page.moreResultsAvailable !== null && page.nextToken === null) {
+    throw new InconsistentPage(
+      `${source.name} answered MoreResultsAvailable=${page.moreResultsAvailable} without a NextToken`,
+    );
+  }
+}
+
+/**
+ * Reads one page, writes its items, checkpoints the run and returns the next cursor.
+ * The order matters: items are durable before the checkpoint moves past them, so a
+ * failure anywhere leaves a checkpoint from which nothing is lost.
+ */
+export async function fetchAndStorePage(event: FetchPageEvent, deps: PageLoopDeps): Promise<Cursor> {
+  const { run, cursor, call } = event;
+  const source = getSource(run.source);
+  const params = source.parseParams(run.params);
+  const pageSize = run.options.pageSize;
+
+  if (call === 'continuation' && cursor.nextToken === null) {
+    throw new InvalidInput('a continuation call needs cursor.nextToken; the state machine sent none');
+  }
+
+  let page: SourcePage;
+  try {
+    page =
+      call === 'origin'
+        ? await source.fetchOrigin(params, pageSize)
+        : await source.fetchContinuation(params, pageSize, cursor.nextToken as string);
+  } catch (error) {
+    throw source.mapError(error, call);
+  }
+  checkConsistent(page, source);
+
+  const written = await writePage(
+    deps.client,
+    deps.tableName,
+    {
+      collection: source.collection(params),
+      runId: run.runId,
+      items: page.items,
+      itemKey: (i) => source.itemKey(i),
+    },
+    deps.writerOptions,
+  );
+
+  // The origin call starts a new pass: page and item counts begin again, so after a
+  // restart they count the distinct items of the final pass, which is what the table holds.
+  const startsPass = call === 'origin';
+  const isPoll = call === 'continuation' && cursor.moreResultsAvailable === false;
+  const next: Cursor = {
+    signal: source.signal,
+    nextToken: page.nextToken,
+    hasNext: page.hasNext,
+    moreResultsAvailable: page.moreResultsAvailable,
+    page: (startsPass ? 0 : cursor.page) + 1,
+    items: (startsPass ? 0 : cursor.items) + written,
+    restarts: cursor.restarts,
+    polls: cursor.polls + (isPoll ? 1 : 0),
+    iterations: cursor.iterations + 1,
+    fetches: cursor.fetches + 1,
+  };
+  await new RunRecords(deps.client, deps.tableName).recordPage(run.runId, next);
+  return next;
+}

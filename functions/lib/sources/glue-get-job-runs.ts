@@ -1,0 +1,91 @@
+import { GetJobRunsCommand, GlueClient, type JobRun } from '@aws-sdk/client-glue';
+import { InvalidInput } from '../errors';
+import { mapAwsSdkError } from './aws-errors';
+import type { Source, SourcePage } from './source';
+import { describe, isRecord, rejectUnknownKeys } from './validate';
+
+/** The execution's `params` for Glue GetJobRuns. */
+export interface GlueGetJobRunsParams {
+  readonly JobName: string;
+}
+
+/**
+ * Created once per container. `maxAttempts: 1` hands every retry to the state machine,
+ * which backs off with full jitter while no Lambda is billed, and shows each retry in
+ * the execution history instead of hiding it inside one long invocation.
+ */
+const glue = new GlueClient({ maxAttempts: 1 });
+
+/** Glue job names: 1 to 255 characters, single line (Glue's NameString pattern). */
+const JOB_NAME_PATTERN = /^[\u0020-\uD7FF\uE000-\uFFFD\uD800-\uDBFF\uDC00-\uDFFF\t]{1,255}$/;
+
+/** Glue's SDK returns Date objects; rows store ISO-8601 strings so they read back as written. */
+function toPlain(run: JobRun): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(run)) as Record<string, unknown>;
+}
+
+function toPage(runs: JobRun[] | undefined, nextToken: string | undefined): SourcePage {
+  return {
+    items: (runs ?? []).map(toPlain),
+    nextToken: nextToken ? nextToken : null,
+    hasNext: null,
+    moreResultsAvailable: null,
+  };
+}
+
+/**
+ * AWS Glue `GetJobRuns`: every run of one job, newest first, at most 200 per call.
+ * More pages exist while a `NextToken` comes back.
+ */
+export const glueGetJobRuns: Source<GlueGetJobRunsParams> = {
+  name: 'glue.getJobRuns',
+  signal: 'tokenPresence',
+  // MaxResults has been 1..200 since early 2024 (older SDKs allowed 1000).
+  pageSize: { min: 1, max: 200, default: 200 },
+
+  parseParams(params: unknown): GlueGetJobRunsParams {
+    if (!isRecord(params)) {
+      throw new InvalidInput(
+        `params must be an object like {"JobName": "nightly-etl"}; got ${describe(params)}`,
+      );
+    }
+    rejectUnknownKeys(params, ['JobName'], 'params.');
+    const jobName = params.JobName;
+    if (typeof jobName !== 'string' || !JOB_NAME_PATTERN.test(jobName)) {
+      throw new InvalidInput(
+        `params.JobName must be a Glue job name: a single-line string of 1 to 255 characters; got ${describe(jobName)}`,
+      );
+    }
+    return { JobName: jobName };
+  },
+
+  collection(params) {
+    return `glue.getJobRuns#${params.JobName}`;
+  },
+
+  async fetchOrigin(params, pageSize) {
+    const out = await glue.send(new GetJobRunsCommand({ JobName: params.JobName, MaxResults: pageSize }));
+    return toPage(out.JobRuns, out.NextToken);
+  },
+
+  async fetchContinuation(params, pageSize, nextToken) {
+    const out = await glue.send(
+      new GetJobRunsCommand({ JobName: params.JobName, MaxResults: pageSize, NextToken: nextToken }),
+    );
+    return toPage(out.JobRuns, out.NextToken);
+  },
+
+  itemKey(item) {
+    const id = item.Id;
+    if (typeof id !== 'string' || id === '') {
+      throw new Error('Glue returned a job run without an Id');
+    }
+    return id;
+  },
+
+  mapError(error, call) {
+    // Glue documents no token error: a rejected NextToken comes back as InvalidInputException,
+    // which on a continuation call can only be the token (the other fields passed on the origin call).
+    return mapAwsSdkError(error, call === 'continuation', ['InvalidInputException']);
+  },
+};

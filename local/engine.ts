@@ -1,0 +1,251 @@
+import './polyfills';
+import { readFileSync } from 'node:fs';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+
+/** The state machine file the CDK deploys and the local engine runs. */
+export const DEFINITION_PATH = new URL('../statemachine/pagewalk.asl.json', import.meta.url);
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_STATE_MACHINE_NAME = 'pagewalk';
+export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${LOCAL_STATE_MACHINE_NAME}`;
+
+/** A Lambda handler as the local engine calls it. */
+export type LocalHandler = (event: unknown) => Promise<unknown>;
+
+/** Placeholder name in the ASL (without `${}`) → the handler that stands behind it. */
+export type LocalHandlers = Record<string, LocalHandler>;
+
+/** The local ARN that stands in for a placeholder, e.g. `FetchPageFunctionArn` → `...:function:pagewalk-fetch-page`. */
+export function localFunctionArn(placeholder: string): string {
+  const base = placeholder
+    .replace(/FunctionArn$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1-$2')
+    .toLowerCase();
+  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:pagewalk-${base}`;
+}
+
+/** Loads the ASL file and fills in `${Placeholder}` exactly as CDK's definitionSubstitutions does. */
+export function loadDefinition(placeholders: readonly string[]): StateMachineDefinition {
+  const text = readFileSync(DEFINITION_PATH, 'utf8').replace(/\$\{(\w+)\}/g, (match, name: string) => {
+    if (!placeholders.includes(name)) {
+      throw new Error(
+        `statemachine/pagewalk.asl.json uses ${match}, which the local runtime does not provide`,
+      );
+    }
+    return localFunctionArn(name);
+  });
+  return JSON.parse(text) as StateMachineDefinition;
+}
+
+/**
+ * Wraps a handler the way the Lambda service and Step Functions treat it: the payload and
+ * the result cross a JSON boundary, and a thrown error becomes a task failure whose name is
+ * `error.name` and whose cause is AWS's `{"errorType","errorMessage","trace"}` JSON, so the
+ * Catch and Fail states see locally what they see on AWS.
+ */
+export function asLambdaTask(handler: LocalHandler): (input: unknown) => Promise<never> {
+  return (async (input: unknown) => {
+    const event: unknown = JSON.parse(JSON.stringify(input ?? null));
+    try {
+      const result = await handler(event);
+      return result === undefined ? null : JSON.parse(JSON.stringify(result));
+    } catch (thrown) {
+      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+      const errorType = error.name || 'Error';
+      const failure = new Error(
+        JSON.stringify({
+          errorType,
+          errorMessage: error.message,
+          trace: (error.stack ?? '').split('\n'),
+        }),
+      );
+      failure.name = errorType;
+      throw failure;
+    }
+  }) as (input: unknown) => Promise<never>;
+}
+
+/** One entry of the local event log, as the engine reports it. */
+export interface LocalEvent {
+  readonly type: string;
+  readonly timestamp: number;
+  readonly state?: {
+    readonly name: string;
+    readonly type: string;
+    readonly input?: unknown;
+    readonly output?: unknown;
+  };
+  readonly Error?: string;
+  readonly Cause?: unknown;
+  readonly output?: unknown;
+}
+
+/** Counts kept while reading the event log (the events themselves are not kept). */
+export interface ExecutionStats {
+  /** StateEntered events per state name. */
+  readonly stateEntries: Record<string, number>;
+  /** State transitions, as AWS bills them (every state entered, retries included). */
+  readonly transitions: number;
+  readonly retries: number;
+  /** An estimate of the history events AWS would record for this execution. */
+  readonly historyEvents: number;
+}
+
+export interface LocalExecutionResult {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly startedAt: Date;
+  readonly stoppedAt: Date;
+  readonly stats: ExecutionStats;
+}
+
+export interface StartLocalExecutionOptions {
+  readonly name: string;
+  readonly input: unknown;
+  readonly handlers: LocalHandlers;
+  /** Milliseconds every retry waits instead of the ASL's backoff; undefined keeps the real backoff. */
+  readonly retryDelayMs?: number;
+  /** Called for every event, in order, while the execution runs. */
+  readonly onEvent?: (event: LocalEvent) => void;
+}
+
+export interface LocalExecution {
+  readonly executionArn: string;
+  readonly result: Promise<LocalExecutionResult>;
+  abort(): void;
+}
+
+/**
+ * History events AWS records per state, so long runs can be sized against the 25,000-event
+ * limit: a Lambda task records entered, scheduled, started, succeeded/failed and exited.
+ */
+const EVENTS_PER_TASK_ATTEMPT = 3;
+
+/** Starts the ASL file on aws-local-stepfunctions with every Task state served by a local handler. */
+export function startLocalExecution(options: StartLocalExecutionOptions): LocalExecution {
+  const definition = loadDefinition(Object.keys(options.handlers));
+  const arnToHandler = new Map(Object.entries(options.handlers).map(([p, h]) => [localFunctionArn(p), h]));
+
+  const taskOverrides: Record<string, (input: unknown) => Promise<never>> = {};
+  const retryOverrides: Record<string, number> = {};
+  for (const [stateName, state] of Object.entries(definition.States)) {
+    if (state.Type !== 'Task') continue;
+    const handler = arnToHandler.get(state.Resource);
+    // An un-overridden Task would call real AWS Lambda: refuse rather than leave this machine.
+    if (!handler) throw new Error(`no local handler for Task state "${stateName}" (${state.Resource})`);
+    taskOverrides[stateName] = asLambdaTask(handler);
+    if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
+  }
+
+  const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${LOCAL_STATE_MACHINE_NAME}:${options.name}`;
+  const startedAt = new Date();
+  const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+  const execution = machine.run(options.input as never, {
+    overrides: { taskResourceLocalHandlers: taskOverrides as never, retryIntervalOverrides: retryOverrides },
+    noThrowOnAbort: true,
+    context: {
+      Execution: {
+        Id: executionArn,
+        Name: options.name,
+        Input: options.input as never,
+        StartTime: startedAt.toISOString(),
+        RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/pagewalk-local`,
+      },
+      StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: LOCAL_STATE_MACHINE_NAME },
+    },
+  });
+
+  const result = (async (): Promise<LocalExecutionResult> => {
+    const stateEntries: Record<string, number> = {};
+    let transitions = 0;
+    let retries = 0;
+    let historyEvents = 0;
+    let failure: { error?: string; cause?: string } = {};
+    let output: unknown;
+    let status: LocalExecutionResult['status'] = 'ABORTED';
+
+    // Read the log as it is written: unread events pile up in memory on long runs.
+    const reading = (async () => {
+      for await (const raw of execution.eventLogs) {
+        const event = raw as unknown as LocalEvent;
+        options.onEvent?.(event);
+        switch (event.type) {
+          case 'ExecutionStarted':
+            historyEvents += 1;
+            break;
+          case 'StateEntered': {
+            const name = event.state?.name ?? '?';
+            stateEntries[name] = (stateEntries[name] ?? 0) + 1;
+            transitions += 1;
+            historyEvents += 1 + (event.state?.type === 'Task' ? EVENTS_PER_TASK_ATTEMPT : 0);
+            break;
+          }
+          case 'StateRetried':
+            retries += 1;
+            transitions += 1;
+            historyEvents += EVENTS_PER_TASK_ATTEMPT;
+            break;
+          case 'StateExited':
+            historyEvents += 1;
+            break;
+          case 'ExecutionSucceeded':
+            historyEvents += 1;
+            status = 'SUCCEEDED';
+            output = event.output;
+            break;
+          case 'ExecutionFailed':
+            historyEvents += 1;
+            status = 'FAILED';
+            failure = {
+              error: event.Error,
+              cause: typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause),
+            };
+            break;
+          default:
+            break;
+        }
+      }
+    })();
+
+    try {
+      await execution.result;
+    } catch {
+      // The failure is read from the ExecutionFailed event, which carries Error and Cause.
+    }
+    await reading;
+    return {
+      executionArn,
+      name: options.name,
+      status,
+      output,
+      ...failure,
+      startedAt,
+      stoppedAt: new Date(),
+      stats: { stateEntries, transitions, retries, historyEvents },
+    };
+  })();
+
+  return { executionArn, result, abort: () => execution.abort() };
+}
+
+/**
+ * The real handlers, imported only when asked for: their SDK clients are created at module
+ * scope and read the endpoint variables then, so those must be set first.
+ */
+export async function loadPagewalkHandlers(): Promise<LocalHandlers> {
+  const [startRun, fetchPage, finishRun] = await Promise.all([
+    import('../functions/start-run'),
+    import('../functions/fetch-page'),
+    import('../functions/finish-run'),
+  ]);
+  return {
+    StartRunFunctionArn: startRun.handler,
+    FetchPageFunctionArn: fetchPage.handler,
+    FinishRunFunctionArn: finishRun.handler,
+  };
+}

@@ -1,0 +1,90 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ensureTable, startEmbeddedDynamo } from './dynamodb';
+import { type GlueSandbox, type GlueSandboxOptions, startGlueSandbox } from './sandbox/glue';
+
+export const DEFAULT_TABLE_NAME = 'pagewalk-local';
+
+export interface LocalStackOptions {
+  readonly tableName?: string;
+  /** dynalite's data folder; in memory when omitted. */
+  readonly dataDir?: string;
+  readonly glue?: GlueSandboxOptions;
+  /**
+   * Use endpoints already named by AWS_ENDPOINT_URL_GLUE / AWS_ENDPOINT_URL_DYNAMODB
+   * instead of starting embedded ones. @default true
+   */
+  readonly honourEndpointVariables?: boolean;
+}
+
+/** The services a local run talks to, reached by the handlers through the SDK's endpoint variables only. */
+export interface LocalStack {
+  readonly tableName: string;
+  readonly dynamoEndpoint: string;
+  readonly glueEndpoint: string;
+  /** Set when this stack started its own sandbox (not when an external endpoint was given). */
+  readonly glue?: GlueSandbox;
+  /** Set when this stack started dynalite on disk. */
+  readonly dataDir?: string;
+  readonly dynamoStartedHere: boolean;
+  readonly documentClient: DynamoDBDocumentClient;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts (or adopts) DynamoDB and Glue endpoints, creates the table, and sets the variables
+ * the handlers read: AWS_ENDPOINT_URL_*, TABLE_NAME, and a region and dummy credentials when
+ * none are set. Call before the handlers are imported.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const honour = options.honourEndpointVariables ?? true;
+  const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
+  const closers: Array<() => Promise<void>> = [];
+
+  process.env.AWS_REGION ??= 'us-east-1';
+  // Local runs may use Node 20; the SDK's notice that it will need Node 22 (as Lambda runs) is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // The SDK signs every request; local endpoints ignore the signature but need one.
+  if (!process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
+    process.env.AWS_ACCESS_KEY_ID = 'local';
+    process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  }
+
+  let dynamoEndpoint = honour ? process.env.AWS_ENDPOINT_URL_DYNAMODB : undefined;
+  const dynamoStartedHere = !dynamoEndpoint;
+  if (!dynamoEndpoint) {
+    const dynamo = await startEmbeddedDynamo({ path: options.dataDir });
+    closers.push(() => dynamo.close());
+    dynamoEndpoint = dynamo.url;
+  }
+
+  let glueEndpoint = honour ? process.env.AWS_ENDPOINT_URL_GLUE : undefined;
+  let glue: GlueSandbox | undefined;
+  if (!glueEndpoint) {
+    glue = await startGlueSandbox(options.glue);
+    closers.push(() => (glue as GlueSandbox).close());
+    glueEndpoint = glue.url;
+  }
+
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoEndpoint;
+  process.env.AWS_ENDPOINT_URL_GLUE = glueEndpoint;
+  process.env.TABLE_NAME = tableName;
+
+  const client = new DynamoDBClient({ endpoint: dynamoEndpoint });
+  await ensureTable(client, tableName);
+  const documentClient = DynamoDBDocumentClient.from(client);
+
+  return {
+    tableName,
+    dynamoEndpoint,
+    glueEndpoint,
+    glue,
+    dataDir: dynamoStartedHere ? options.dataDir : undefined,
+    dynamoStartedHere,
+    documentClient,
+    close: async () => {
+      client.destroy();
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}

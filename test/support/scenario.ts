@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { RunRecord } from '../../functions/lib/store/run-record';
+import { runRecordKey } from '../../functions/lib/store/table-schema';
+import {
+  type LocalEvent,
+  type LocalExecutionResult,
+  type LocalHandlers,
+  loadPagewalkHandlers,
+  startLocalExecution,
+} from '../../local/engine';
+import type { GlueSandboxOptions } from '../../local/sandbox/glue';
+import { type LocalStack, startLocalStack } from '../../local/stack';
+
+/** A local stack (dynalite + Glue sandbox on loopback) with the real handlers, for scenario tests. */
+export interface Scenario {
+  readonly stack: LocalStack;
+  readonly handlers: LocalHandlers;
+  /** Runs the state machine to its end; retries wait 0 ms so backoff does not slow the suite. */
+  execute(
+    input: unknown,
+    options?: { onEvent?: (e: LocalEvent) => void; name?: string },
+  ): Promise<LocalExecutionResult>;
+  /** Every sort key stored for a collection, in table order. */
+  storedKeys(collection: string): Promise<string[]>;
+  runRecord(runId: string): Promise<RunRecord | undefined>;
+  close(): Promise<void>;
+}
+
+export async function startScenario(glue: GlueSandboxOptions = {}): Promise<Scenario> {
+  const stack = await startLocalStack({
+    tableName: `pagewalk-test-${randomUUID().slice(0, 8)}`,
+    glue,
+    honourEndpointVariables: false,
+  });
+  const handlers = await loadPagewalkHandlers();
+  return {
+    stack,
+    handlers,
+    execute: (input, options = {}) =>
+      startLocalExecution({
+        name: options.name ?? randomUUID(),
+        input,
+        handlers,
+        retryDelayMs: 0,
+        onEvent: options.onEvent,
+      }).result,
+    async storedKeys(collection) {
+      const keys: string[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await stack.documentClient.send(
+          new QueryCommand({
+            TableName: stack.tableName,
+            KeyConditionExpression: 'pk = :c',
+            ExpressionAttributeValues: { ':c': collection },
+            ProjectionExpression: 'sk',
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) keys.push(item.sk as string);
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return keys;
+    },
+    async runRecord(runId) {
+      const out = await stack.documentClient.send(
+        new GetCommand({ TableName: stack.tableName, Key: runRecordKey(runId), ConsistentRead: true }),
+      );
+      return out.Item as RunRecord | undefined;
+    },
+    close: () => stack.close(),
+  };
+}

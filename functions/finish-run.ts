@@ -1,6 +1,6 @@
 import type { Cursor } from './lib/cursor';
 import { requireEnv } from './lib/env';
-import { InvalidInput } from './lib/errors';
+import { causeMessage, InvalidInput } from './lib/errors';
 import type { RunConfig } from './lib/run-config';
 import { isRecord } from './lib/sources/validate';
 import { documentClient } from './lib/store/dynamo';
@@ -24,21 +24,6 @@ export interface RunSummary {
 export interface RunFailure {
   readonly error: string;
   readonly cause: string;
-}
-
-/**
- * The human message inside a Catch's `Cause`. For a Lambda task AWS wraps it as
- * `{"errorType", "errorMessage", "trace"}`; other tasks give plain text.
- */
-export function causeMessage(cause: unknown): string {
-  if (typeof cause !== 'string') return cause === undefined ? '' : JSON.stringify(cause);
-  try {
-    const parsed: unknown = JSON.parse(cause);
-    if (isRecord(parsed) && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // plain text cause
-  }
-  return cause;
 }
 
 /** Records the end of a run: success with its final counters, or failure with the error, keeping the checkpoint. */

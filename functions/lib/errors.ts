@@ -60,6 +60,27 @@ export class RunStateConflict extends Error {
   }
 }
 
+/**
+ * The human message inside a Catch's `Cause`. For a Lambda task AWS wraps it as
+ * `{"errorType", "errorMessage", "trace"}`; other tasks give plain text.
+ */
+export function causeMessage(cause: unknown): string {
+  if (typeof cause !== 'string') return cause === undefined ? '' : JSON.stringify(cause);
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string'
+    ) {
+      return (parsed as { errorMessage: string }).errorMessage;
+    }
+  } catch {
+    // plain text cause
+  }
+  return cause;
+}
+
 /** Every error name pagewalk's own code can throw; a test keeps this and the ASL in step. */
 export const PAGEWALK_ERROR_NAMES = [
   'InvalidInput',

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RunRecord } from '../../functions/lib/store/run-record';
-import { runRecordKey } from '../../functions/lib/store/table-schema';
 import {
   type LocalEvent,
   type LocalExecutionResult,
@@ -9,6 +7,7 @@ import {
   loadPagewalkHandlers,
   startLocalExecution,
 } from '../../local/engine';
+import { collectionKeys, readRunRecord } from '../../local/inspect';
 import type { GlueSandboxOptions } from '../../local/sandbox/glue';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 
@@ -45,30 +44,8 @@ export async function startScenario(glue: GlueSandboxOptions = {}): Promise<Scen
         retryDelayMs: 0,
         onEvent: options.onEvent,
       }).result,
-    async storedKeys(collection) {
-      const keys: string[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await stack.documentClient.send(
-          new QueryCommand({
-            TableName: stack.tableName,
-            KeyConditionExpression: 'pk = :c',
-            ExpressionAttributeValues: { ':c': collection },
-            ProjectionExpression: 'sk',
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of out.Items ?? []) keys.push(item.sk as string);
-        start = out.LastEvaluatedKey;
-      } while (start);
-      return keys;
-    },
-    async runRecord(runId) {
-      const out = await stack.documentClient.send(
-        new GetCommand({ TableName: stack.tableName, Key: runRecordKey(runId), ConsistentRead: true }),
-      );
-      return out.Item as RunRecord | undefined;
-    },
+    storedKeys: (collection) => collectionKeys(stack.documentClient, stack.tableName, collection),
+    runRecord: (runId) => readRunRecord(stack.documentClient, stack.tableName, runId),
     close: () => stack.close(),
   };
 }

@@ -1,0 +1,40 @@
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { RunRecord } from '../functions/lib/store/run-record';
+import { PARTITION_KEY, runRecordKey, SORT_KEY } from '../functions/lib/store/table-schema';
+
+/** Every item key stored for a collection, in table order (paginated Query, keys only). */
+export async function collectionKeys(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  collection: string,
+): Promise<string[]> {
+  const keys: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: '#pk = :c',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+        ExpressionAttributeValues: { ':c': collection },
+        ProjectionExpression: '#sk',
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of out.Items ?? []) keys.push(item[SORT_KEY] as string);
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return keys;
+}
+
+/** The run record of `runId`, read consistently; undefined when there is none. */
+export async function readRunRecord(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  runId: string,
+): Promise<RunRecord | undefined> {
+  const out = await client.send(
+    new GetCommand({ TableName: tableName, Key: runRecordKey(runId), ConsistentRead: true }),
+  );
+  return out.Item as RunRecord | undefined;
+}

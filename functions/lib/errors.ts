@@ -81,13 +81,16 @@ export function causeMessage(cause: unknown): string {
   return cause;
 }
 
-/** Every error name pagewalk's own code can throw; a test keeps this and the ASL in step. */
-export const PAGEWALK_ERROR_NAMES = [
-  'InvalidInput',
-  'NextTokenCorrupted',
-  'SourceUnavailable',
-  'PageWriteIncomplete',
-  'ItemTooLarge',
-  'InconsistentPage',
-  'RunStateConflict',
-] as const;
+/**
+ * How the state machine treats each of pagewalk's own errors: `retried` with backoff,
+ * or `fails` the run through "Record failure". A test holds the ASL to this table.
+ */
+export const ERROR_HANDLING = {
+  InvalidInput: 'fails',
+  NextTokenCorrupted: 'fails',
+  SourceUnavailable: 'retried',
+  PageWriteIncomplete: 'retried',
+  ItemTooLarge: 'fails',
+  InconsistentPage: 'fails',
+  RunStateConflict: 'fails',
+} as const satisfies Record<string, 'retried' | 'fails' | 'restarts'>;

@@ -1,0 +1,292 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  EntityNotFoundException,
+  GetJobRunsCommand,
+  GlueClient,
+  InvalidInputException,
+} from '@aws-sdk/client-glue';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { initialCursor } from '../../functions/lib/cursor';
+
+vi.hoisted(() => {
+  process.env.TABLE_NAME = 'pagewalk-unit';
+  process.env.AWS_REGION = 'us-east-1';
+});
+const { handler } = await import('../../functions/fetch-page');
+
+const glue = mockClient(GlueClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
+
+const run = {
+  runId: 'run-1',
+  source: 'glue.getJobRuns',
+  params: { JobName: 'nightly-etl' },
+  options: { pageSize: 200 },
+};
+const jobRun = (i: number, extra: Record<string, unknown> = {}) => ({
+  Id: `jr_${String(i).padStart(4, '0')}`,
+  JobName: 'nightly-etl',
+  StartedOn: new Date(Date.UTC(2026, 0, 1, 0, i)),
+  JobRunState: 'SUCCEEDED',
+  ...extra,
+});
+const runs = (n: number) => Array.from({ length: n }, (_, i) => jobRun(i));
+const firstPage = (overrides = {}) => ({
+  call: 'origin',
+  run,
+  cursor: initialCursor('tokenPresence'),
+  ...overrides,
+});
+const nextPage = (token: string, cursor = {}) => ({
+  call: 'continuation',
+  run,
+  cursor: {
+    ...initialCursor('tokenPresence'),
+    nextToken: token,
+    page: 1,
+    items: 200,
+    iterations: 1,
+    fetches: 1,
+    ...cursor,
+  },
+});
+
+beforeEach(() => {
+  glue.reset();
+  dynamo.reset();
+  dynamo.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
+  dynamo.on(UpdateCommand).resolves({});
+});
+
+describe('fetching a page', () => {
+  it('calls GetJobRuns without a token on the origin call, with the page size from the input', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(3) });
+
+    await handler(firstPage({ run: { ...run, options: { pageSize: 50 } } }));
+
+    expect(glue).toHaveReceivedCommandWith(GetJobRunsCommand, { JobName: 'nightly-etl', MaxResults: 50 });
+    expect(glue.commandCalls(GetJobRunsCommand)[0]?.args[0].input.NextToken).toBeUndefined();
+  });
+
+  it('carries the token on the continuation call', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(1) });
+
+    await handler(nextPage('token-2'));
+
+    expect(glue).toHaveReceivedCommandWith(GetJobRunsCommand, {
+      JobName: 'nightly-etl',
+      NextToken: 'token-2',
+    });
+  });
+
+  it('returns the cursor only, with every field present and no items', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(200), NextToken: 'token-2' });
+
+    const cursor = await handler(firstPage());
+
+    expect(cursor).toEqual({
+      signal: 'tokenPresence',
+      nextToken: 'token-2',
+      hasNext: null,
+      moreResultsAvailable: null,
+      page: 1,
+      items: 200,
+      restarts: 0,
+      polls: 0,
+      iterations: 1,
+      fetches: 1,
+    });
+  });
+
+  it('treats an empty NextToken as the last page', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(5), NextToken: '' });
+
+    expect((await handler(nextPage('token-2'))).nextToken).toBeNull();
+  });
+
+  it('counts on from the incoming cursor on a continuation and starts a new pass on the origin call', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(10), NextToken: 't' });
+
+    const continued = await handler(nextPage('token-2', { page: 4, items: 800, restarts: 1, fetches: 9 }));
+    const restarted = await handler(
+      firstPage({
+        cursor: { ...initialCursor('tokenPresence'), page: 4, items: 800, restarts: 1, fetches: 9 },
+      }),
+    );
+
+    expect(continued).toMatchObject({ page: 5, items: 810, restarts: 1, fetches: 10 });
+    expect(restarted).toMatchObject({ page: 1, items: 10, restarts: 1, fetches: 10 });
+  });
+});
+
+describe('writing a page', () => {
+  it('writes items under the collection and their natural key, 25 per BatchWriteItem', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(200) });
+
+    await handler(firstPage());
+
+    const calls = dynamo.commandCalls(BatchWriteCommand);
+    expect(calls).toHaveLength(8);
+    const first = calls[0]?.args[0].input.RequestItems?.['pagewalk-unit']?.[0]?.PutRequest?.Item;
+    expect(first).toMatchObject({
+      pk: 'glue.getJobRuns#nightly-etl',
+      sk: 'jr_0000',
+      runId: 'run-1',
+      item: { Id: 'jr_0000', StartedOn: '2026-01-01T00:00:00.000Z' },
+    });
+  });
+
+  it('writes the same rows when the same page is written twice', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(30) });
+
+    await handler(firstPage());
+    await handler(firstPage());
+
+    const keys = dynamo
+      .commandCalls(BatchWriteCommand)
+      .flatMap((c) => c.args[0].input.RequestItems?.['pagewalk-unit'] ?? [])
+      .map((r) => `${r.PutRequest?.Item?.pk}|${r.PutRequest?.Item?.sk}`);
+    expect(keys).toHaveLength(60);
+    expect(new Set(keys).size).toBe(30);
+  });
+
+  it('writes a key repeated within one page once, so BatchWriteItem does not reject it', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: [jobRun(1), jobRun(2), jobRun(1)] });
+
+    const cursor = await handler(firstPage());
+
+    expect(cursor.items).toBe(2);
+    expect(
+      dynamo.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.['pagewalk-unit'],
+    ).toHaveLength(2);
+  });
+
+  it('retries UnprocessedItems until DynamoDB takes them all', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(3) });
+    const leftover = [{ PutRequest: { Item: { pk: 'glue.getJobRuns#nightly-etl', sk: 'jr_0002' } } }];
+    dynamo
+      .on(BatchWriteCommand)
+      .resolvesOnce({ UnprocessedItems: { 'pagewalk-unit': leftover } })
+      .resolves({ UnprocessedItems: {} });
+
+    await handler(firstPage());
+
+    const calls = dynamo.commandCalls(BatchWriteCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args[0].input.RequestItems?.['pagewalk-unit']).toEqual(leftover);
+  });
+
+  it('fails with PageWriteIncomplete, before checkpointing, when items stay unprocessed', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(3) });
+    const leftover = [{ PutRequest: { Item: { pk: 'glue.getJobRuns#nightly-etl', sk: 'jr_0002' } } }];
+    dynamo.on(BatchWriteCommand).resolves({ UnprocessedItems: { 'pagewalk-unit': leftover } });
+
+    await expect(handler(firstPage())).rejects.toMatchObject({ name: 'PageWriteIncomplete' });
+    expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
+  }, 20_000);
+
+  it('fails with ItemTooLarge naming the key when an item exceeds 400 KB, writing nothing', async () => {
+    glue.on(GetJobRunsCommand).resolves({
+      JobRuns: [jobRun(1), jobRun(2, { ErrorMessage: 'x'.repeat(410 * 1024) })],
+    });
+
+    await expect(handler(firstPage())).rejects.toMatchObject({
+      name: 'ItemTooLarge',
+      message: expect.stringContaining('item jr_0002 in glue.getJobRuns#nightly-etl'),
+    });
+    expect(dynamo).not.toHaveReceivedCommand(BatchWriteCommand);
+  });
+});
+
+describe('checkpointing the run record', () => {
+  it('writes absolute counters from the cursor, so a retried invocation writes the same values', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(200), NextToken: 'token-3' });
+
+    const first = await handler(nextPage('token-2'));
+    const retried = await handler(nextPage('token-2'));
+
+    expect(retried).toEqual(first);
+    const updates = dynamo.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues);
+    expect(updates).toHaveLength(2);
+    const { ':now': _a, ...firstValues } = updates[0] ?? {};
+    const { ':now': _b, ...retriedValues } = updates[1] ?? {};
+    expect(retriedValues).toEqual(firstValues);
+    expect(firstValues).toMatchObject({ ':pages': 2, ':items': 400, ':fetches': 2 });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      ConditionExpression: '#status = :running AND fetches <= :fetches',
+    });
+  });
+
+  it('refuses with RunStateConflict when the run has moved on or finished', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(1) });
+    dynamo
+      .on(UpdateCommand)
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      );
+    dynamo.on(GetCommand).resolves({ Item: { runId: 'run-1', status: 'succeeded', fetches: 7 } });
+
+    await expect(handler(nextPage('token-2'))).rejects.toMatchObject({
+      name: 'RunStateConflict',
+      message: expect.stringContaining('it is succeeded at fetch 7'),
+    });
+  });
+});
+
+describe('mapping Glue errors', () => {
+  it('turns InvalidInputException on a continuation call into NextTokenCorrupted', async () => {
+    glue
+      .on(GetJobRunsCommand)
+      .rejects(new InvalidInputException({ message: 'Invalid NextToken', $metadata: {} }));
+
+    await expect(handler(nextPage('garbled'))).rejects.toMatchObject({
+      name: 'NextTokenCorrupted',
+      message: expect.stringContaining('Invalid NextToken'),
+    });
+  });
+
+  it('passes InvalidInputException on the origin call through, since no token was sent', async () => {
+    glue.on(GetJobRunsCommand).rejects(new InvalidInputException({ message: 'bad job', $metadata: {} }));
+
+    await expect(handler(firstPage())).rejects.toMatchObject({ name: 'InvalidInputException' });
+  });
+
+  it("passes an unknown job through with Glue's own name and message", async () => {
+    glue
+      .on(GetJobRunsCommand)
+      .rejects(new EntityNotFoundException({ message: 'Job with name: nope not found.', $metadata: {} }));
+
+    await expect(handler(firstPage())).rejects.toMatchObject({
+      name: 'EntityNotFoundException',
+      message: 'Job with name: nope not found.',
+    });
+    expect(dynamo).not.toHaveReceivedCommand(BatchWriteCommand);
+  });
+
+  it('keeps ThrottlingException by name so the state machine retries it', async () => {
+    glue
+      .on(GetJobRunsCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+    await expect(handler(firstPage())).rejects.toMatchObject({ name: 'ThrottlingException' });
+  });
+
+  it('turns a refused connection into SourceUnavailable', async () => {
+    glue
+      .on(GetJobRunsCommand)
+      .rejects(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+
+    await expect(handler(firstPage())).rejects.toMatchObject({ name: 'SourceUnavailable' });
+  });
+
+  it('refuses a continuation call without a token', async () => {
+    await expect(handler({ ...nextPage('x'), cursor: initialCursor('tokenPresence') })).rejects.toMatchObject(
+      {
+        name: 'InvalidInput',
+      },
+    );
+    expect(glue).not.toHaveReceivedCommand(GetJobRunsCommand);
+  });
+});

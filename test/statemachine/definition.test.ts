@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { ERROR_HANDLING } from '../../functions/lib/errors';
+import { DEFINITION_PATH } from '../../local/engine';
+
+type Retrier = { ErrorEquals: string[]; JitterStrategy?: string; BackoffRate?: number };
+type State = {
+  Type: string;
+  Resource?: string;
+  Retry?: Retrier[];
+  Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
+  Next?: string;
+  Default?: string;
+  Choices?: Array<{ Next: string }>;
+};
+type Definition = { StartAt: string; States: Record<string, State> };
+
+const text = readFileSync(DEFINITION_PATH, 'utf8');
+const definition = JSON.parse(text) as Definition;
+const validate = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => {
+  isValid: boolean;
+  errorsText: (separator?: string) => string;
+};
+
+/** Error names that come from AWS services or Step Functions itself, not from pagewalk's code. */
+const AWS_ERROR_NAME =
+  /^(States|Lambda)\.|^(ThrottlingException|TooManyRequestsException|RequestThrottled|QuotaExceeded|ProvisionedThroughputExceededException|RequestLimitExceeded|InternalServiceException|InternalServerError|OperationTimeoutException|ServiceUnavailableException|ServiceUnavailable)$/;
+
+const tasks = Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
+const retriedNames = (state: State) => new Set((state.Retry ?? []).flatMap((r) => r.ErrorEquals));
+
+describe('the state machine definition', () => {
+  it('is valid Amazon States Language according to asl-validator', () => {
+    const result = validate(definition);
+    expect(result.errorsText()).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('avoids the constructs the local engine gets wrong', () => {
+    expect(text).not.toMatch(/"IsPresent":\s*false|"IsNull":\s*false/);
+    expect(text).not.toMatch(/"ResultPath":\s*"\$"/);
+    expect(text).not.toContain('QueryLanguage');
+  });
+
+  it('uses only the three function placeholders the CDK substitutes', () => {
+    const placeholders = new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect([...placeholders].sort()).toEqual([
+      'FetchPageFunctionArn',
+      'FinishRunFunctionArn',
+      'StartRunFunctionArn',
+    ]);
+  });
+
+  it('names only errors that exist in the code or come from AWS, and the other way round', () => {
+    const named = new Set(
+      tasks.flatMap(([, s]) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals)),
+    );
+    const custom = [...named].filter((name) => !AWS_ERROR_NAME.test(name));
+    expect(custom.filter((name) => !(name in ERROR_HANDLING))).toEqual([]);
+
+    for (const [name, handling] of Object.entries(ERROR_HANDLING)) {
+      for (const state of ['Fetch first page', 'Fetch next page']) {
+        const retried = retriedNames(definition.States[state] as State).has(name);
+        expect({ name, state, retried }).toEqual({ name, state, retried: handling === 'retried' });
+      }
+    }
+  });
+
+  it('retries every retried error with exponential backoff and full jitter', () => {
+    for (const [, state] of tasks) {
+      for (const retrier of state.Retry ?? []) {
+        expect(retrier.JitterStrategy).toBe('FULL');
+        expect(retrier.BackoffRate).toBeGreaterThan(1);
+      }
+    }
+  });
+
+  it('retries throttling on both page fetches and sends anything else to Record failure', () => {
+    for (const name of ['Fetch first page', 'Fetch next page']) {
+      const state = definition.States[name] as State;
+      for (const throttle of [
+        'ThrottlingException',
+        'TooManyRequestsException',
+        'RequestThrottled',
+        'QuotaExceeded',
+      ]) {
+        expect(retriedNames(state).has(throttle)).toBe(true);
+      }
+      expect(state.Catch?.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'Record failure' });
+    }
+  });
+
+  it('reaches every state from StartAt', () => {
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const state = definition.States[name] as State;
+      const next = [state.Next, state.Default, ...(state.Choices ?? []).map((c) => c.Next)];
+      for (const n of [...next, ...(state.Catch ?? []).map((c) => c.Next)]) if (n) visit(n);
+    };
+    visit(definition.StartAt);
+    expect([...seen].sort()).toEqual(Object.keys(definition.States).sort());
+  });
+});

@@ -4,6 +4,8 @@ import {
   GetJobRunsCommand,
   GlueClient,
   InvalidInputException,
+  type JobRun,
+  JobRunState,
 } from '@aws-sdk/client-glue';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -25,11 +27,11 @@ const run = {
   params: { JobName: 'nightly-etl' },
   options: { pageSize: 200 },
 };
-const jobRun = (i: number, extra: Record<string, unknown> = {}) => ({
+const jobRun = (i: number, extra: Partial<JobRun> = {}): JobRun => ({
   Id: `jr_${String(i).padStart(4, '0')}`,
   JobName: 'nightly-etl',
   StartedOn: new Date(Date.UTC(2026, 0, 1, 0, i)),
-  JobRunState: 'SUCCEEDED',
+  JobRunState: JobRunState.SUCCEEDED,
   ...extra,
 });
 const runs = (n: number) => Array.from({ length: n }, (_, i) => jobRun(i));

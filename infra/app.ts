@@ -1,0 +1,18 @@
+import { App, Tags } from 'aws-cdk-lib';
+import { stackPropsFromContext } from './context';
+import { PagewalkStack } from './pagewalk-stack';
+
+/**
+ * The CDK app that `cdk.json` runs. The stack is environment-agnostic: it deploys to the
+ * account and Region of the credentials in use. Optional settings come from context
+ * (see `stackPropsFromContext`).
+ */
+const app = new App();
+
+new PagewalkStack(app, 'Pagewalk', {
+  stackName: 'Pagewalk',
+  description: 'pagewalk: drains a NextToken-paginated API into DynamoDB, one page per Lambda invocation',
+  ...stackPropsFromContext(app.node),
+});
+
+Tags.of(app).add('project', 'pagewalk');

@@ -12,12 +12,15 @@ const runs = new RunRecords(documentClient, tableName);
 /** The run's summary: the execution output of a successful run. */
 export interface RunSummary {
   readonly runId: string;
-  readonly status: 'succeeded';
+  /** `caughtUp` when the source had nothing more for now and polling reached its bound. */
+  readonly status: 'succeeded' | 'caughtUp';
   readonly source: string;
   readonly pages: number;
   readonly items: number;
   readonly restarts: number;
   readonly polls: number;
+  /** Where a caught-up run continues from. */
+  readonly nextToken?: string | null;
 }
 
 /** A failure as the "Run failed" state reports it. */
@@ -34,15 +37,17 @@ export const handler = async (event: unknown): Promise<RunSummary | RunFailure> 
   const run = event.run as unknown as RunConfig;
   const cursor = event.cursor as unknown as Cursor;
   if (event.outcome === 'succeeded') {
-    await runs.complete(run.runId, cursor);
+    const status = cursor.moreResultsAvailable === false ? 'caughtUp' : 'succeeded';
+    await runs.complete(run.runId, status, cursor);
     return {
       runId: run.runId,
-      status: 'succeeded',
+      status,
       source: run.source,
       pages: cursor.page,
       items: cursor.items,
       restarts: cursor.restarts,
       polls: cursor.polls,
+      ...(status === 'caughtUp' ? { nextToken: cursor.nextToken } : {}),
     };
   }
   if (event.outcome === 'failed' && isRecord(event.error)) {

@@ -2,6 +2,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, startEmbeddedDynamo } from './dynamodb';
 import { type GlueSandbox, type GlueSandboxOptions, startGlueSandbox } from './sandbox/glue';
+import {
+  type MarketplaceSandbox,
+  type MarketplaceSandboxOptions,
+  startMarketplaceSandbox,
+} from './sandbox/marketplace';
+
+/** The variable the shipped marketplace definitions read their endpoint from. */
+export const MARKETPLACE_ENDPOINT_VARIABLE = 'PAGEWALK_ENDPOINT_URL_MARKETPLACE';
 
 export const DEFAULT_TABLE_NAME = 'pagewalk-local';
 
@@ -10,9 +18,10 @@ export interface LocalStackOptions {
   /** dynalite's data folder; in memory when omitted. */
   readonly dataDir?: string;
   readonly glue?: GlueSandboxOptions;
+  readonly marketplace?: MarketplaceSandboxOptions;
   /**
-   * Use endpoints already named by AWS_ENDPOINT_URL_GLUE / AWS_ENDPOINT_URL_DYNAMODB
-   * instead of starting embedded ones. @default true
+   * Use endpoints already named by AWS_ENDPOINT_URL_GLUE / AWS_ENDPOINT_URL_DYNAMODB /
+   * PAGEWALK_ENDPOINT_URL_MARKETPLACE instead of starting embedded ones. @default true
    */
   readonly honourEndpointVariables?: boolean;
 }
@@ -22,8 +31,10 @@ export interface LocalStack {
   readonly tableName: string;
   readonly dynamoEndpoint: string;
   readonly glueEndpoint: string;
+  readonly marketplaceEndpoint: string;
   /** Set when this stack started its own sandbox (not when an external endpoint was given). */
   readonly glue?: GlueSandbox;
+  readonly marketplace?: MarketplaceSandbox;
   /** Set when this stack started dynalite on disk. */
   readonly dataDir?: string;
   readonly dynamoStartedHere: boolean;
@@ -66,7 +77,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     glueEndpoint = glue.url;
   }
 
+  let marketplaceEndpoint = honour ? process.env[MARKETPLACE_ENDPOINT_VARIABLE] : undefined;
+  let marketplace: MarketplaceSandbox | undefined;
+  if (!marketplaceEndpoint) {
+    marketplace = await startMarketplaceSandbox(options.marketplace);
+    closers.push(() => (marketplace as MarketplaceSandbox).close());
+    marketplaceEndpoint = marketplace.url;
+  }
+
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoEndpoint;
+  process.env[MARKETPLACE_ENDPOINT_VARIABLE] = marketplaceEndpoint;
   process.env.AWS_ENDPOINT_URL_GLUE = glueEndpoint;
   process.env.TABLE_NAME = tableName;
 
@@ -79,6 +99,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dynamoEndpoint,
     glueEndpoint,
     glue,
+    marketplaceEndpoint,
+    marketplace,
     dataDir: dynamoStartedHere ? options.dataDir : undefined,
     dynamoStartedHere,
     documentClient,

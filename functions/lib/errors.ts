@@ -52,6 +52,14 @@ export class InconsistentPage extends Error {
   }
 }
 
+/** The continuation token was rejected again after `maxRestarts` restarts from the origin call. */
+export class RestartLimitExceeded extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RestartLimitExceeded';
+  }
+}
+
 /** The run record is not in a state that accepts this write (finished, or a newer page already recorded). */
 export class RunStateConflict extends Error {
   constructor(message: string) {
@@ -83,11 +91,13 @@ export function causeMessage(cause: unknown): string {
 
 /**
  * How the state machine treats each of pagewalk's own errors: `retried` with backoff,
- * or `fails` the run through "Record failure". A test holds the ASL to this table.
+ * `restarts` from the origin call (caught on the continuation call only), or `fails` the
+ * run through "Record failure". A test holds the ASL to this table.
  */
 export const ERROR_HANDLING = {
   InvalidInput: 'fails',
-  NextTokenCorrupted: 'fails',
+  NextTokenCorrupted: 'restarts',
+  RestartLimitExceeded: 'fails',
   SourceUnavailable: 'retried',
   PageWriteIncomplete: 'retried',
   ItemTooLarge: 'fails',

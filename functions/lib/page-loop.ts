@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Cursor } from './cursor';
-import { InconsistentPage, InvalidInput } from './errors';
+import { causeMessage, InconsistentPage, InvalidInput, RestartLimitExceeded } from './errors';
 import type { RunConfig } from './run-config';
 import { getSource } from './sources/registry';
 import type { CallKind, Source, SourcePage } from './sources/source';
@@ -8,11 +8,15 @@ import { isRecord } from './sources/validate';
 import { type PageWriterOptions, writePage } from './store/page-writer';
 import { RunRecords } from './store/run-record';
 
-/** What the state machine passes to the page-fetch function. */
+/**
+ * What the state machine passes to the page-fetch function. `restart` is the origin call
+ * made after the continuation call was caught with NextTokenCorrupted; the Catch left the
+ * error in `cursor.tokenError`.
+ */
 export interface FetchPageEvent {
-  readonly call: CallKind;
+  readonly call: CallKind | 'restart';
   readonly run: RunConfig;
-  readonly cursor: Cursor;
+  readonly cursor: Cursor & { readonly tokenError?: { readonly Error?: string; readonly Cause?: unknown } };
 }
 
 export interface PageLoopDeps {
@@ -26,8 +30,8 @@ export function parseFetchPageEvent(event: unknown): FetchPageEvent {
   if (!isRecord(event) || !isRecord(event.run) || !isRecord(event.cursor)) {
     throw new InvalidInput('the page-fetch event must carry run and cursor objects');
   }
-  if (event.call !== 'origin' && event.call !== 'continuation') {
-    throw new InvalidInput(`call must be one of: origin, continuation; got ${JSON.stringify(event.call)}`);
+  if (event.call !== 'origin' && event.call !== 'continuation' && event.call !== 'restart') {
+    throw new InvalidInput(`call must be one of: origin, continuation, restart; got ${JSON.stringify(event.call)}`);
   }
   return event as unknown as FetchPageEvent;
 }
@@ -49,7 +53,19 @@ function checkConsistent(page: SourcePage, source: Source): void {
  * failure anywhere leaves a checkpoint from which nothing is lost.
  */
 export async function fetchAndStorePage(event: FetchPageEvent, deps: PageLoopDeps): Promise<Cursor> {
-  const { run, cursor, call } = event;
+  const { run } = event;
+  const call: CallKind = event.call === 'restart' ? 'origin' : event.call;
+  let cursor: Cursor = event.cursor;
+  if (event.call === 'restart') {
+    // Never send the rejected token again: count the restart and begin a new pass from the origin call.
+    const reason = causeMessage(event.cursor.tokenError?.Cause) || 'the continuation token was rejected';
+    if (cursor.restarts >= run.options.maxRestarts) {
+      throw new RestartLimitExceeded(
+        `gave up after ${cursor.restarts} restart(s) from the origin call (options.maxRestarts is ${run.options.maxRestarts}): ${reason}`,
+      );
+    }
+    cursor = { ...cursor, restarts: cursor.restarts + 1, nextToken: null };
+  }
   const source = getSource(run.source);
   const params = source.parseParams(run.params);
   const pageSize = run.options.pageSize;
@@ -85,6 +101,7 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: PageLoopDep
   // restart they count the distinct items of the final pass, which is what the table holds.
   const startsPass = call === 'origin';
   const isPoll = call === 'continuation' && cursor.moreResultsAvailable === false;
+  // Built field by field so nothing else (such as a caught tokenError) is carried on.
   const next: Cursor = {
     signal: source.signal,
     nextToken: page.nextToken,

@@ -35,7 +35,7 @@ describe('starting a run', () => {
         runId: 'run-1',
         source: 'glue.getJobRuns',
         params: { JobName: 'nightly-etl' },
-        options: { pageSize: 200 },
+        options: { pageSize: 200, pollIntervalSeconds: 60, maxPolls: 10, maxRestarts: 3 },
       },
       cursor: initialCursor('tokenPresence'),
     });
@@ -86,7 +86,7 @@ describe('starting a run', () => {
       ],
       [
         { source: 's3.listObjects', params: {} },
-        'source must be one of: glue.getJobRuns; got "s3.listObjects"',
+        'source must be one of: glue.getJobRuns, marketplace.customers, marketplace.orders, marketplace.reports; got "s3.listObjects"',
       ],
       [{ source: 'glue.getJobRuns', params: { JobName: '' } }, 'params.JobName must be a Glue job name'],
       [{ source: 'glue.getJobRuns', params: { JobName: 'a\nb' } }, 'params.JobName must be a Glue job name'],
@@ -108,6 +108,27 @@ describe('starting a run', () => {
       [
         { source: 'glue.getJobRuns', params: { JobName: 'x' }, nextToken: 'abc' },
         'nextToken is not a known field; allowed: source, params, options',
+      ],
+      [
+        { source: 'glue.getJobRuns', params: { JobName: 'x' }, options: { maxRestarts: -1 } },
+        'options.maxRestarts must be an integer from 0 to 100; got -1',
+      ],
+      [
+        { source: 'glue.getJobRuns', params: { JobName: 'x' }, options: { pollIntervalSeconds: 90000 } },
+        'options.pollIntervalSeconds must be an integer from 0 to 86400',
+      ],
+      [
+        { source: 'glue.getJobRuns', params: { JobName: 'x' }, options: { wait: 1 } },
+        'options.wait is not a known field; allowed: pageSize, pollIntervalSeconds, maxPolls, maxRestarts',
+      ],
+      [
+        { source: 'marketplace.orders', params: { MarketplaceId: 'us' } },
+        'params.MarketplaceId must be a string matching ^[A-Z0-9]{10,14}$; got "us"',
+      ],
+      [{ source: 'marketplace.orders', params: {} }, 'params.MarketplaceId is required'],
+      [
+        { source: 'marketplace.reports', params: {}, options: { pageSize: 101 } },
+        'options.pageSize must be an integer from 1 to 100 for marketplace.reports; got 101',
       ],
     ])('rejects %j with InvalidInput naming the field, and writes nothing', async (input, message) => {
       await expect(startRun({ input, execution })).rejects.toMatchObject({

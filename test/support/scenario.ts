@@ -9,6 +9,7 @@ import {
 } from '../../local/engine';
 import { collectionKeys, readRunRecord } from '../../local/inspect';
 import type { GlueSandboxOptions } from '../../local/sandbox/glue';
+import type { MarketplaceSandboxOptions } from '../../local/sandbox/marketplace';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 
 /** A local stack (dynalite + Glue sandbox on loopback) with the real handlers, for scenario tests. */
@@ -18,7 +19,12 @@ export interface Scenario {
   /** Runs the state machine to its end; retries wait 0 ms so backoff does not slow the suite. */
   execute(
     input: unknown,
-    options?: { onEvent?: (e: LocalEvent) => void; name?: string },
+    options?: {
+      onEvent?: (e: LocalEvent) => void;
+      name?: string;
+      /** Replaces handlers by placeholder, e.g. to act on the sandbox between two calls. */
+      handlers?: Partial<LocalHandlers>;
+    },
   ): Promise<LocalExecutionResult>;
   /** Every sort key stored for a collection, in table order. */
   storedKeys(collection: string): Promise<string[]>;
@@ -26,10 +32,14 @@ export interface Scenario {
   close(): Promise<void>;
 }
 
-export async function startScenario(glue: GlueSandboxOptions = {}): Promise<Scenario> {
+export async function startScenario(
+  glue: GlueSandboxOptions = {},
+  marketplace: MarketplaceSandboxOptions = {},
+): Promise<Scenario> {
   const stack = await startLocalStack({
     tableName: `pagewalk-test-${randomUUID().slice(0, 8)}`,
     glue,
+    marketplace,
     honourEndpointVariables: false,
   });
   const handlers = await loadPagewalkHandlers();
@@ -40,7 +50,7 @@ export async function startScenario(glue: GlueSandboxOptions = {}): Promise<Scen
       startLocalExecution({
         name: options.name ?? randomUUID(),
         input,
-        handlers,
+        handlers: { ...handlers, ...options.handlers } as LocalHandlers,
         retryDelayMs: 0,
         onEvent: options.onEvent,
       }).result,

@@ -5,7 +5,11 @@ import { RunStateConflict } from '../errors';
 import type { RunConfig } from '../run-config';
 import { runRecordKey } from './table-schema';
 
-export type RunStatus = 'running' | 'succeeded' | 'failed';
+/**
+ * `caughtUp`: the source said MoreResultsAvailable=false and polling reached its bound; the
+ * checkpoint holds the token to continue from later.
+ */
+export type RunStatus = 'running' | 'succeeded' | 'caughtUp' | 'failed';
 
 /** The run record as stored: one per run id, the place to look for progress and to resume from. */
 export interface RunRecord {
@@ -127,9 +131,9 @@ export class RunRecords {
     }
   }
 
-  /** Marks the run succeeded with the final counters. */
-  async complete(runId: string, cursor: Cursor): Promise<void> {
-    await this.finish(runId, 'succeeded', cursor, undefined);
+  /** Marks the run finished (succeeded or caught up) with the final counters and cursor. */
+  async complete(runId: string, status: 'succeeded' | 'caughtUp', cursor: Cursor): Promise<void> {
+    await this.finish(runId, status, cursor, undefined);
   }
 
   /** Marks the run failed, keeping the last good checkpoint for resume. */
@@ -149,8 +153,9 @@ export class RunRecords {
     if (cursor) {
       Object.assign(names, { '#items': 'items' });
       Object.assign(values, { ':pages': cursor.page, ':items': cursor.items, ':restarts': cursor.restarts });
-      Object.assign(values, { ':polls': cursor.polls });
-      sets.push('pages = :pages', '#items = :items', 'restarts = :restarts', 'polls = :polls');
+      Object.assign(values, { ':polls': cursor.polls, ':checkpoint': cursor });
+      Object.assign(names, { '#checkpoint': 'checkpoint' });
+      sets.push('pages = :pages', '#items = :items', 'restarts = :restarts', 'polls = :polls', '#checkpoint = :checkpoint');
     }
     if (lastError) {
       values[':lastError'] = lastError;

@@ -10,12 +10,26 @@ import { parseArgs } from 'node:util';
 import { causeMessage } from '../functions/lib/errors';
 import { type LocalEvent, loadPagewalkHandlers, startLocalExecution } from './engine';
 import { collectionKeys, readRunRecord } from './inspect';
-import { DEFAULT_TABLE_NAME, startLocalStack } from './stack';
+import { DEFAULT_TABLE_NAME, MARKETPLACE_ENDPOINT_VARIABLE, startLocalStack } from './stack';
+
+/** Parameters used when the command line gives none, so every shipped source runs as a demo. */
+const DEMO_PARAMS: Record<string, Record<string, string>> = {
+  'glue.getJobRuns': { JobName: 'nightly-etl' },
+  'marketplace.orders': { MarketplaceId: 'ATVPDKIKX0DER' },
+  'marketplace.customers': { MarketplaceId: 'ATVPDKIKX0DER' },
+  'marketplace.reports': {},
+};
 
 const USAGE = `Usage: npm start -- [options]
 
+  --source NAME         glue.getJobRuns (default), marketplace.orders, marketplace.reports,
+                        marketplace.customers, or any definition in sources/
   --job NAME            Glue job to drain (default: nightly-etl, the sandbox's 4,321-run demo job)
-  --page-size N         MaxResults per GetJobRuns call, 1..200 (default: 200)
+  --param KEY=VALUE     a source parameter (repeatable), e.g. --param MarketplaceId=ATVPDKIKX0DER
+  --page-size N         items per call, within the source's bounds (Glue: 1..200)
+  --poll-interval S     seconds to wait after MoreResultsAvailable=false (default: 60)
+  --max-polls N         polls before a MoreResultsAvailable run ends caught up (default: 10)
+  --max-restarts N      restarts after a corrupted token before the run fails (default: 3)
   --table NAME          DynamoDB table (default: ${DEFAULT_TABLE_NAME})
   --data-dir DIR        dynalite data folder (default: .pagewalk/dynamodb)
   --in-memory           keep dynalite's data in memory instead
@@ -59,9 +73,27 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const job = args.values.job ?? 'nightly-etl';
-  // Parsed as a plain number: the state machine's Start run validates the range and says so.
-  const pageSize = args.values['page-size'] === undefined ? undefined : Number(args.values['page-size']);
+  const source = args.values.source ?? 'glue.getJobRuns';
+  const params: Record<string, unknown> = { ...(DEMO_PARAMS[source] ?? {}) };
+  if (args.values.job !== undefined) params.JobName = args.values.job;
+  for (const pair of args.values.param ?? []) {
+    const at = pair.indexOf('=');
+    if (at < 1) fail(`--param must look like KEY=VALUE; got ${pair}`);
+    const value = pair.slice(at + 1);
+    params[pair.slice(0, at)] = /^-?\d+$/.test(value) ? Number(value) : value;
+  }
+  // Numbers are passed on as given: the state machine's Start run validates ranges and says so.
+  const options: Record<string, number> = {};
+  const optionFlags = {
+    'page-size': 'pageSize',
+    'poll-interval': 'pollIntervalSeconds',
+    'max-polls': 'maxPolls',
+    'max-restarts': 'maxRestarts',
+  } as const;
+  for (const [flag, option] of Object.entries(optionFlags)) {
+    const value = args.values[flag as keyof typeof optionFlags];
+    if (value !== undefined) options[option] = Number(value);
+  }
   const latencyMs = numberArg(args.values['latency-ms'], 'latency-ms', 25, 0, 60_000);
   const throttleRate = numberArg(args.values['throttle-rate'], 'throttle-rate', 0, 0, 1);
   const dataDir = args.values['in-memory'] ? undefined : (args.values['data-dir'] ?? '.pagewalk/dynamodb');
@@ -74,19 +106,19 @@ async function main(): Promise<number> {
   });
   try {
     const handlers = await loadPagewalkHandlers();
-    const input = {
-      source: 'glue.getJobRuns',
-      params: { JobName: job },
-      ...(pageSize === undefined ? {} : { options: { pageSize } }),
-    };
+    const input = { source, params, ...(Object.keys(options).length > 0 ? { options } : {}) };
     const glueWhere = stack.glue
       ? `sandbox ${stack.glueEndpoint}`
       : `${stack.glueEndpoint} (AWS_ENDPOINT_URL_GLUE)`;
     const dynamoWhere = stack.dynamoStartedHere
       ? `dynalite ${stack.dataDir ? `in ${stack.dataDir}` : 'in memory'}`
       : `${stack.dynamoEndpoint} (AWS_ENDPOINT_URL_DYNAMODB)`;
-    console.log(`pagewalk: draining Glue GetJobRuns for job "${job}"`);
-    console.log(`  Glue: ${glueWhere}   DynamoDB: ${dynamoWhere}, table ${stack.tableName}`);
+    const marketplaceWhere = stack.marketplace
+      ? `sandbox ${stack.marketplaceEndpoint}`
+      : `${stack.marketplaceEndpoint} (${MARKETPLACE_ENDPOINT_VARIABLE})`;
+    console.log(`pagewalk: draining ${source} ${JSON.stringify(params)}`);
+    console.log(`  Glue: ${glueWhere}   marketplace: ${marketplaceWhere}`);
+    console.log(`  DynamoDB: ${dynamoWhere}, table ${stack.tableName}`);
     console.log(`  execution ${name}: ${JSON.stringify(input)}\n`);
 
     const started = Date.now();
@@ -102,6 +134,13 @@ async function main(): Promise<number> {
         console.log(
           `  page ${String(cursor.page).padStart(5)}   items ${fmt(cursor.items).padStart(9)}   ${fmt(rate).padStart(7)} items/s   ${cursor.nextToken ? 'more' : 'last page'}`,
         );
+      } else if (event.type === 'StateEntered' && state === 'Wait for more results') {
+        const run = (event.state?.input as { run?: { options?: { pollIntervalSeconds?: number } } })?.run;
+        console.log(
+          `  MoreResultsAvailable=false: waiting ${run?.options?.pollIntervalSeconds ?? '?'} s, then asking again`,
+        );
+      } else if (event.type === 'StateEntered' && state === 'Restart from first page') {
+        console.log('  NextTokenCorrupted: restarting from the first page with a fresh token');
       } else if (event.type === 'StateFailed') {
         console.log(`  ${state}: ${event.Error} (the state machine retries or records it)`);
       }
@@ -120,11 +159,22 @@ async function main(): Promise<number> {
       );
       return 1;
     }
-    const output = result.output as { pages: number; items: number; restarts: number };
-    const collection = `glue.getJobRuns#${job}`;
+    const output = result.output as {
+      status: string;
+      pages: number;
+      items: number;
+      restarts: number;
+      polls: number;
+    };
+    const record = await readRunRecord(stack.documentClient, stack.tableName, name);
+    const collection = record?.collection ?? '?';
     const stored = (await collectionKeys(stack.documentClient, stack.tableName, collection)).length;
+    const verdict =
+      output.status === 'caughtUp'
+        ? `caught up (${output.polls} polls; resumable from the checkpoint)`
+        : 'succeeded';
     console.log(
-      `\nDrain succeeded in ${seconds.toFixed(1)} s: ${fmt(output.pages)} pages, ${fmt(output.items)} items (${fmt(Math.round(output.items / Math.max(seconds, 0.001)))} items/s), ${output.restarts} restarts, ${result.stats.retries} retries.`,
+      `\nDrain ${verdict} in ${seconds.toFixed(1)} s: ${fmt(output.pages)} pages, ${fmt(output.items)} items (${fmt(Math.round(output.items / Math.max(seconds, 0.001)))} items/s), ${output.restarts} restarts, ${result.stats.retries} retries.`,
     );
     console.log(
       `  ${result.stats.transitions} state transitions, about ${result.stats.historyEvents} AWS history events.`,
@@ -151,8 +201,13 @@ async function main(): Promise<number> {
 function parseOptions() {
   return parseArgs({
     options: {
+      source: { type: 'string' },
       job: { type: 'string' },
+      param: { type: 'string', multiple: true },
       'page-size': { type: 'string' },
+      'poll-interval': { type: 'string' },
+      'max-polls': { type: 'string' },
+      'max-restarts': { type: 'string' },
       table: { type: 'string' },
       'data-dir': { type: 'string' },
       'in-memory': { type: 'boolean' },

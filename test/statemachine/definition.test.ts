@@ -67,6 +67,32 @@ describe('the state machine definition', () => {
     }
   });
 
+  it('catches NextTokenCorrupted on the continuation call only, and restarts from the origin call', () => {
+    const catching = tasks.filter(([, s]) =>
+      (s.Catch ?? []).some((c) => c.ErrorEquals.includes('NextTokenCorrupted')),
+    );
+    expect(catching.map(([name]) => name)).toEqual(['Fetch next page']);
+    expect(definition.States['Fetch next page']?.Catch?.[0]).toMatchObject({
+      ErrorEquals: ['NextTokenCorrupted'],
+      Next: 'Restart from first page',
+    });
+    const restart = definition.States['Restart from first page'] as State & {
+      Parameters?: Record<string, unknown>;
+    };
+    expect(restart.Parameters).toMatchObject({ call: 'restart' });
+    expect(restart.Next).toBe('More pages?');
+    const restarting = Object.entries(ERROR_HANDLING).filter(([, handling]) => handling === 'restarts');
+    expect(restarting.map(([name]) => name)).toEqual(['NextTokenCorrupted']);
+  });
+
+  it('waits for more results with the interval from the input, then asks again with the same token', () => {
+    expect(definition.States['Wait for more results']).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.run.options.pollIntervalSeconds',
+      Next: 'Fetch next page',
+    });
+  });
+
   it('retries every retried error with exponential backoff and full jitter', () => {
     for (const [, state] of tasks) {
       for (const retrier of state.Retry ?? []) {

@@ -281,7 +281,7 @@ function parseRequest(
 
   const text = JSON.stringify(raw);
   const used = [...text.matchAll(PLACEHOLDER)].map((m) => m[1] as string);
-  for (const placeholder of [...text.matchAll(/\{([^{}"]*)\}/g)].map((m) => m[1] as string)) {
+  for (const placeholder of [...text.matchAll(/\{([A-Za-z0-9_.]+)\}/g)].map((m) => m[1] as string)) {
     const ok =
       placeholder === 'pageSize' ||
       placeholder === 'nextToken' ||

@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseHttpSourceDefinition } from '../../functions/lib/sources/http-definition';
+import { createHttpSource } from '../../functions/lib/sources/http-source';
+import { loadHttpDefinitions } from '../../functions/lib/sources/registry';
+import { type MarketplaceSandbox, startMarketplaceSandbox } from '../../local/sandbox/marketplace';
+
+const orders = JSON.parse(readFileSync('sources/marketplace-orders.json', 'utf8')) as Record<string, unknown>;
+const secrets = mockClient(SecretsManagerClient);
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:marketplace-token-AbCdEf';
+
+let sandbox: MarketplaceSandbox;
+beforeAll(async () => {
+  sandbox = await startMarketplaceSandbox({ orders: 12, accessToken: 's3cret' });
+  process.env.PAGEWALK_ENDPOINT_URL_MARKETPLACE = sandbox.url;
+});
+afterAll(async () => {
+  delete process.env.PAGEWALK_ENDPOINT_URL_MARKETPLACE;
+  await sandbox?.close();
+});
+beforeEach(() => secrets.reset());
+
+const withChanges = (changes: Record<string, unknown>) => ({ ...orders, ...changes });
+
+describe('validating a source definition', () => {
+  it('accepts every definition shipped in sources/', () => {
+    expect(loadHttpDefinitions('sources').map((d) => d.name)).toEqual([
+      'marketplace.customers',
+      'marketplace.orders',
+      'marketplace.reports',
+    ]);
+  });
+
+  it.each([
+    [
+      { signal: 'pageNumber' },
+      'signal must be one of: tokenPresence, hasNext, moreResultsAvailable; got "pageNumber"',
+    ],
+    [{ endpoint: { baseUrl: 'ftp://x' } }, 'endpoint.baseUrl must be an http(s) origin'],
+    [{ endpoint: { baseUrl: 'https://api.example.com/v1' } }, 'endpoint.baseUrl must be an http(s) origin'],
+    [
+      { endpoint: { baseUrl: 'https://a.example.com', variable: 'AWS_SECRET_ACCESS_KEY' } },
+      'endpoint.variable must match ^PAGEWALK_ENDPOINT_URL_[A-Z0-9_]+$',
+    ],
+    [
+      { continuation: { method: 'POST', path: '/orders/next', body: {} } },
+      'continuation must carry the token as {nextToken}',
+    ],
+    [
+      { origin: { method: 'POST', path: '/o', body: { T: '{nextToken}' } } },
+      'origin cannot use {nextToken}: the origin call has no token',
+    ],
+    [
+      { origin: { method: 'POST', path: '/o', body: { M: '{params.Marketplace}' } } },
+      'origin uses {params.Marketplace}; allowed:',
+    ],
+    [{ response: { items: 'Orders', nextToken: 'NextToken' } }, 'response.itemKey must be a dot path string'],
+    [{ signal: 'hasNext' }, 'response.hasNext is required when signal is hasNext'],
+    [
+      { auth: { secretArn: 'my-secret', header: 'x-token' } },
+      'auth.secretArn must be a Secrets Manager secret ARN',
+    ],
+    [
+      { errors: { rules: [{ status: 200, means: 'throttled' }] } },
+      'errors.rules[0].status must be an HTTP error status',
+    ],
+    [
+      { errors: { rules: [{ status: 400, means: 'retry' }] } },
+      'errors.rules[0].means must be one of: corruptedToken, throttled, transient, permanent',
+    ],
+    [{ url: 'https://x' }, 'url is not a known field'],
+  ])('rejects %j naming the field and what is allowed', (changes, message) => {
+    expect(() => parseHttpSourceDefinition(withChanges(changes), 'sources/test.json')).toThrow(
+      expect.objectContaining({
+        message: expect.stringContaining(`source definition sources/test.json: ${message}`),
+      }),
+    );
+  });
+});
+
+describe('calling an HTTP source', () => {
+  const authenticated = () =>
+    createHttpSource(
+      parseHttpSourceDefinition(
+        withChanges({ auth: { secretArn: SECRET_ARN, header: 'x-amz-access-token', field: 'accessToken' } }),
+        'test',
+      ),
+    );
+
+  it('sends the credential from Secrets Manager as the configured header', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ accessToken: 's3cret' }) });
+    const source = authenticated();
+
+    const page = await source.fetchOrigin({ MarketplaceId: 'ATVPDKIKX0DER' }, 5);
+
+    expect(page.items).toHaveLength(5);
+    expect(page.nextToken).toEqual(expect.any(String));
+    expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: SECRET_ARN });
+  });
+
+  it("fails with the API's own code and message when the credential is refused", async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ accessToken: 'wrong' }) });
+    const source = createHttpSource(
+      parseHttpSourceDefinition(
+        withChanges({
+          auth: {
+            secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf',
+            header: 'x-amz-access-token',
+            field: 'accessToken',
+          },
+        }),
+        'test',
+      ),
+    );
+
+    await expect(source.fetchOrigin({ MarketplaceId: 'ATVPDKIKX0DER' }, 5)).rejects.toMatchObject({
+      name: 'Unauthorized',
+      status: 403,
+    });
+  });
+
+  it('fills params into the body, never into the host', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ accessToken: 's3cret' }) });
+    sandbox.resetStats();
+
+    await authenticated().fetchOrigin({ MarketplaceId: 'ATVPDKIKX0DER' }, 3);
+
+    expect(sandbox.stats.requests).toEqual([
+      { path: '/orders/ListOrders', body: { MarketplaceId: 'ATVPDKIKX0DER', MaxResults: 3 } },
+    ]);
+  });
+
+  it('maps 404 NotFound to a permanent error named after the API code', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ accessToken: 's3cret' }) });
+
+    await expect(authenticated().fetchOrigin({ MarketplaceId: 'A1PA6795UKMFR9' }, 3)).rejects.toMatchObject({
+      name: 'NotFound',
+      message: expect.stringContaining('A1PA6795UKMFR9'),
+    });
+  });
+
+  it('maps an unreachable endpoint to SourceUnavailable', async () => {
+    const source = createHttpSource(
+      parseHttpSourceDefinition(withChanges({ endpoint: { baseUrl: 'http://127.0.0.1:9' } }), 'test'),
+    );
+
+    await expect(source.fetchOrigin({ MarketplaceId: 'ATVPDKIKX0DER' }, 3)).rejects.toMatchObject({
+      name: 'SourceUnavailable',
+    });
+  });
+});

@@ -164,7 +164,7 @@ describe('when the request cannot succeed', () => {
     [{ params: { JobName: 'nightly-etl' } }, 'source must be one of: glue.getJobRuns'],
     [
       { source: 'glue.getJobRun', params: { JobName: 'x' } },
-      'source must be one of: glue.getJobRuns; got "glue.getJobRun"',
+      'source must be one of: glue.getJobRuns, marketplace.customers, marketplace.orders, marketplace.reports; got "glue.getJobRun"',
     ],
     [{ source: 'glue.getJobRuns', params: {} }, 'params.JobName must be a Glue job name'],
     [

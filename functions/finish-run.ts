@@ -4,22 +4,33 @@ import { causeMessage, InvalidInput } from './lib/errors';
 import type { RunConfig } from './lib/run-config';
 import { isRecord } from './lib/sources/validate';
 import { documentClient } from './lib/store/dynamo';
+import { CollectionLeases } from './lib/store/lease';
 import { RunRecords } from './lib/store/run-record';
 
 const tableName = requireEnv('TABLE_NAME');
 const runs = new RunRecords(documentClient, tableName);
+const leases = new CollectionLeases(documentClient, tableName);
 
-/** The run's summary: the execution output of a successful run. */
+/** How a run that ended without an error ended. */
+export type EndStatus = 'succeeded' | 'caughtUp' | 'stoppedAtLimit';
+
+/** The run's summary: the execution output of a run that ended without an error. */
 export interface RunSummary {
   readonly runId: string;
-  /** `caughtUp` when the source had nothing more for now and polling reached its bound. */
-  readonly status: 'succeeded' | 'caughtUp';
+  /**
+   * `succeeded`: the source said there is no more. `caughtUp`: MoreResultsAvailable=false
+   * and polling reached maxPolls. `stoppedAtLimit`: a limit was reached. The last two can be resumed.
+   */
+  readonly status: EndStatus;
   readonly source: string;
+  readonly collection: string;
   readonly pages: number;
   readonly items: number;
   readonly restarts: number;
   readonly polls: number;
-  /** Where a caught-up run continues from. */
+  readonly segment: number;
+  readonly limit?: string;
+  /** Where a caught-up or stopped run continues from. */
   readonly nextToken?: string | null;
 }
 
@@ -29,7 +40,19 @@ export interface RunFailure {
   readonly cause: string;
 }
 
-/** Records the end of a run: success with its final counters, or failure with the error, keeping the checkpoint. */
+/** Reads how the run ended from the last cursor, in the Choice's order of precedence. */
+export function endStatus(cursor: Cursor): EndStatus {
+  const noMore =
+    cursor.hasNext === false || (cursor.nextToken === null && cursor.moreResultsAvailable !== false);
+  if (noMore) return 'succeeded';
+  if (cursor.limit !== null) return 'stoppedAtLimit';
+  return cursor.moreResultsAvailable === false ? 'caughtUp' : 'succeeded';
+}
+
+/**
+ * Records the end of a run: its final counters and status, or the failure with its error
+ * (keeping the checkpoint), and gives the collection's lease back either way.
+ */
 export const handler = async (event: unknown): Promise<RunSummary | RunFailure> => {
   if (!isRecord(event) || !isRecord(event.run) || !isRecord(event.cursor)) {
     throw new InvalidInput('the finish-run event must carry run and cursor objects');
@@ -37,23 +60,28 @@ export const handler = async (event: unknown): Promise<RunSummary | RunFailure> 
   const run = event.run as unknown as RunConfig;
   const cursor = event.cursor as unknown as Cursor;
   if (event.outcome === 'succeeded') {
-    const status = cursor.moreResultsAvailable === false ? 'caughtUp' : 'succeeded';
+    const status = endStatus(cursor);
     await runs.complete(run.runId, status, cursor);
+    await leases.release(run.collection, run.runId);
     return {
       runId: run.runId,
       status,
       source: run.source,
+      collection: run.collection,
       pages: cursor.page,
       items: cursor.items,
       restarts: cursor.restarts,
       polls: cursor.polls,
-      ...(status === 'caughtUp' ? { nextToken: cursor.nextToken } : {}),
+      segment: run.segment,
+      ...(status === 'succeeded' ? {} : { nextToken: cursor.nextToken }),
+      ...(status === 'stoppedAtLimit' ? { limit: cursor.limit ?? undefined } : {}),
     };
   }
   if (event.outcome === 'failed' && isRecord(event.error)) {
     const error = typeof event.error.Error === 'string' ? event.error.Error : 'States.TaskFailed';
     const cause = causeMessage(event.error.Cause);
     await runs.fail(run.runId, { error, message: cause });
+    await leases.release(run.collection, run.runId);
     return { error, cause };
   }
   throw new InvalidInput(

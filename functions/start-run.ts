@@ -1,15 +1,11 @@
-import type { Cursor } from './lib/cursor';
-import { initialCursor } from './lib/cursor';
 import { requireEnv } from './lib/env';
 import { InvalidInput } from './lib/errors';
-import { parseRunInput, type RunConfig } from './lib/run-config';
-import { getSource } from './lib/sources/registry';
+import { parseStartInput } from './lib/run-config';
+import { type StartedRun, startRun } from './lib/run-start';
 import { isRecord } from './lib/sources/validate';
 import { documentClient } from './lib/store/dynamo';
-import { RunRecords } from './lib/store/run-record';
 
 const tableName = requireEnv('TABLE_NAME');
-const runs = new RunRecords(documentClient, tableName);
 
 /** What the "Start run" state passes: the raw execution input and the execution's identity. */
 export interface StartRunEvent {
@@ -18,17 +14,16 @@ export interface StartRunEvent {
 }
 
 /**
- * Validates the execution input and creates the run record. Invalid input fails here,
- * before anything is written, with an `InvalidInput` naming the field.
+ * Validates the execution input, then starts, continues or resumes the run. Invalid input
+ * fails here, before anything is written, with an `InvalidInput` naming the field.
  */
-export const handler = async (event: unknown): Promise<{ run: RunConfig; cursor: Cursor }> => {
+export const handler = async (event: unknown): Promise<StartedRun> => {
   if (!isRecord(event) || !isRecord(event.execution) || typeof event.execution.name !== 'string') {
     throw new InvalidInput('the start-run event must carry the execution input and the execution name');
   }
   const { input, execution } = event as unknown as StartRunEvent;
-  const run = parseRunInput(input, execution.name);
-  const source = getSource(run.source);
-  const cursor = initialCursor(source.signal);
-  await runs.create(run, source.collection(source.parseParams(run.params)), execution.id, cursor);
-  return { run, cursor };
+  return startRun(parseStartInput(input, execution.name), execution.id, {
+    client: documentClient,
+    tableName,
+  });
 };

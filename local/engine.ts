@@ -1,4 +1,5 @@
 import './polyfills';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 
@@ -111,7 +112,12 @@ export interface StartLocalExecutionOptions {
   /** Milliseconds every retry waits instead of the ASL's backoff; undefined keeps the real backoff. */
   readonly retryDelayMs?: number;
   /** Called for every event, in order, while the execution runs. */
-  readonly onEvent?: (event: LocalEvent) => void;
+  readonly onEvent?: (event: LocalEvent, executionName: string) => void;
+  /**
+   * Serves `arn:aws:states:::states:startExecution` Tasks by starting a new execution on it;
+   * without one such a Task fails, as it would without permission.
+   */
+  readonly machine?: LocalStateMachine;
 }
 
 export interface LocalExecution {
@@ -135,6 +141,11 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
   const retryOverrides: Record<string, number> = {};
   for (const [stateName, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task') continue;
+    if (state.Resource === START_EXECUTION_RESOURCE) {
+      taskOverrides[stateName] = startExecutionTask(options.machine) as (input: unknown) => Promise<never>;
+      if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
+      continue;
+    }
     const handler = arnToHandler.get(state.Resource);
     // An un-overridden Task would call real AWS Lambda: refuse rather than leave this machine.
     if (!handler) throw new Error(`no local handler for Task state "${stateName}" (${state.Resource})`);
@@ -173,7 +184,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
     const reading = (async () => {
       for await (const raw of execution.eventLogs) {
         const event = raw as unknown as LocalEvent;
-        options.onEvent?.(event);
+        options.onEvent?.(event, options.name);
         switch (event.type) {
           case 'ExecutionStarted':
             historyEvents += 1;
@@ -231,6 +242,129 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
   })();
 
   return { executionArn, result, abort: () => execution.abort() };
+}
+
+/** The Step Functions integration that starts another execution (continue as new). */
+export const START_EXECUTION_RESOURCE = 'arn:aws:states:::states:startExecution';
+
+/** What the Task passes to states:startExecution, after its Parameters are applied. */
+interface StartExecutionRequest {
+  readonly StateMachineArn?: string;
+  readonly Name?: string;
+  readonly Input?: unknown;
+}
+
+/** An error named as Step Functions names the service's errors in a Task. */
+function serviceError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+function startExecutionTask(machine: LocalStateMachine | undefined) {
+  return async (raw: unknown) => {
+    const request = (raw ?? {}) as StartExecutionRequest;
+    if (!machine) {
+      throw serviceError('StepFunctions.AccessDeniedException', 'this local run cannot start executions');
+    }
+    if (request.StateMachineArn !== LOCAL_STATE_MACHINE_ARN) {
+      throw serviceError(
+        'StepFunctions.StateMachineDoesNotExistException',
+        `State Machine Does Not Exist: '${request.StateMachineArn}'`,
+      );
+    }
+    const input = typeof request.Input === 'string' ? JSON.parse(request.Input) : (request.Input ?? {});
+    const execution = machine.start(request.Name ?? randomUUID(), input);
+    return { ExecutionArn: execution.executionArn, StartDate: execution.startDate.toISOString() };
+  };
+}
+
+/** An execution the local state machine knows, running or finished. */
+export interface TrackedExecution extends LocalExecution {
+  readonly name: string;
+  readonly input: unknown;
+  readonly startDate: Date;
+}
+
+export interface LocalStateMachineOptions {
+  readonly handlers: LocalHandlers;
+  readonly retryDelayMs?: number;
+  readonly onEvent?: (event: LocalEvent, executionName: string) => void;
+}
+
+/**
+ * The local stand-in for one deployed state machine: it keeps every execution it started,
+ * so a continue-as-new Task starts a real new execution, names are unique as on AWS (the
+ * same name and input again returns the running execution; other input is refused), and
+ * runners can follow a run from segment to segment.
+ */
+export class LocalStateMachine {
+  private readonly executions = new Map<string, TrackedExecution>();
+
+  constructor(private readonly options: LocalStateMachineOptions) {}
+
+  /** Starts an execution, or returns the one already started with this name and the same input. */
+  start(name: string, input: unknown): TrackedExecution {
+    const existing = this.executions.get(name);
+    if (existing) {
+      if (JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
+      throw serviceError(
+        'StepFunctions.ExecutionAlreadyExistsException',
+        `Execution Already Exists: '${existing.executionArn}'`,
+      );
+    }
+    const startDate = new Date();
+    const execution = startLocalExecution({ ...this.options, name, input, machine: this });
+    const tracked: TrackedExecution = { ...execution, name, input, startDate };
+    this.executions.set(name, tracked);
+    return tracked;
+  }
+
+  /** The execution with this name, if this machine started it. */
+  get(name: string): TrackedExecution | undefined {
+    return this.executions.get(name);
+  }
+
+  /** Every execution started so far, oldest first. */
+  list(): TrackedExecution[] {
+    return [...this.executions.values()];
+  }
+}
+
+/** The name of the execution an execution's output says it continued as, if any. */
+export function continuedAs(result: LocalExecutionResult): string | undefined {
+  const arn = (result.output as { continuedAs?: { executionArn?: string } } | undefined)?.continuedAs
+    ?.executionArn;
+  return arn ? arn.slice(arn.lastIndexOf(':') + 1) : undefined;
+}
+
+/** Every segment of a run, in order, and the one that ended it. */
+export interface RunChainResult {
+  readonly segments: LocalExecutionResult[];
+  readonly last: LocalExecutionResult;
+}
+
+/**
+ * Waits for an execution and for every execution it continued as, until one ends without
+ * continuing: what a person watching the console follows by hand.
+ */
+export async function followRun(
+  machine: LocalStateMachine,
+  first: TrackedExecution,
+  onSegment?: (segment: LocalExecutionResult) => void,
+): Promise<RunChainResult> {
+  const segments: LocalExecutionResult[] = [];
+  let current: TrackedExecution | undefined = first;
+  while (current) {
+    const result = await current.result;
+    segments.push(result);
+    onSegment?.(result);
+    const next = continuedAs(result);
+    current = next ? machine.get(next) : undefined;
+    if (next && !current)
+      throw new Error(`execution ${result.name} continued as ${next}, which was never started`);
+  }
+  return { segments, last: segments[segments.length - 1] as LocalExecutionResult };
 }
 
 /**

@@ -24,7 +24,14 @@ export interface Cursor {
   readonly iterations: number;
   /** Successful page fetches over the whole run; never decreases, orders run-record writes. */
   readonly fetches: number;
+  /** Items written over the whole run, re-reads included; never decreases. */
+  readonly written: number;
+  /** The run limit this page reached (the run stops, resumable), or null. */
+  readonly limit: RunLimit | null;
 }
+
+/** Limits an execution input may set; reaching one stops the run with its checkpoint kept. */
+export type RunLimit = 'maxPages' | 'maxItems' | 'deadline';
 
 export type PaginationSignal = 'tokenPresence' | 'hasNext' | 'moreResultsAvailable';
 
@@ -41,5 +48,7 @@ export function initialCursor(signal: PaginationSignal): Cursor {
     polls: 0,
     iterations: 0,
     fetches: 0,
+    written: 0,
+    limit: null,
   };
 }

@@ -60,6 +60,30 @@ export class RestartLimitExceeded extends Error {
   }
 }
 
+/** Another run holds the collection's lease: one active run per collection. */
+export class CollectionBusy extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CollectionBusy';
+  }
+}
+
+/** This run's lease on its collection expired and another run took it. */
+export class LeaseLost extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LeaseLost';
+  }
+}
+
+/** The source returned a token it had returned before in the same pass: it would loop forever. */
+export class PaginationLoopDetected extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PaginationLoopDetected';
+  }
+}
+
 /** The run record is not in a state that accepts this write (finished, or a newer page already recorded). */
 export class RunStateConflict extends Error {
   constructor(message: string) {
@@ -103,4 +127,7 @@ export const ERROR_HANDLING = {
   ItemTooLarge: 'fails',
   InconsistentPage: 'fails',
   RunStateConflict: 'fails',
+  CollectionBusy: 'fails',
+  LeaseLost: 'fails',
+  PaginationLoopDetected: 'fails',
 } as const satisfies Record<string, 'retried' | 'fails' | 'restarts'>;

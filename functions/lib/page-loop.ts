@@ -1,12 +1,14 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Cursor } from './cursor';
+import type { Cursor, RunLimit } from './cursor';
 import { causeMessage, InconsistentPage, InvalidInput, RestartLimitExceeded } from './errors';
 import type { RunConfig } from './run-config';
 import { getSource } from './sources/registry';
 import type { CallKind, Source, SourcePage } from './sources/source';
 import { isRecord } from './sources/validate';
+import { CollectionLeases, leaseSeconds } from './store/lease';
 import { type PageWriterOptions, writePage } from './store/page-writer';
 import { RunRecords } from './store/run-record';
+import { TokenGuard } from './store/token-guard';
 
 /**
  * What the state machine passes to the page-fetch function. `restart` is the origin call
@@ -23,6 +25,20 @@ export interface PageLoopDeps {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly writerOptions?: PageWriterOptions;
+  readonly now?: () => Date;
+}
+
+/** The first limit of `run` that the counters reach, counted since the run was started or resumed. */
+export function reachedLimit(
+  run: RunConfig,
+  counted: { fetches: number; written: number },
+  now: Date,
+): RunLimit | null {
+  const { maxPages, maxItems, deadline } = run.options;
+  if (maxPages !== null && counted.fetches - run.since.fetches >= maxPages) return 'maxPages';
+  if (maxItems !== null && counted.written - run.since.written >= maxItems) return 'maxItems';
+  if (deadline !== null && now.getTime() >= Date.parse(deadline)) return 'deadline';
+  return null;
 }
 
 /** Validates the event the state machine built; a malformed one is a bug in the ASL, so say where. */
@@ -31,7 +47,9 @@ export function parseFetchPageEvent(event: unknown): FetchPageEvent {
     throw new InvalidInput('the page-fetch event must carry run and cursor objects');
   }
   if (event.call !== 'origin' && event.call !== 'continuation' && event.call !== 'restart') {
-    throw new InvalidInput(`call must be one of: origin, continuation, restart; got ${JSON.stringify(event.call)}`);
+    throw new InvalidInput(
+      `call must be one of: origin, continuation, restart; got ${JSON.stringify(event.call)}`,
+    );
   }
   return event as unknown as FetchPageEvent;
 }
@@ -85,22 +103,34 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: PageLoopDep
   }
   checkConsistent(page, source);
 
-  const written = await writePage(
-    deps.client,
-    deps.tableName,
-    {
-      collection: source.collection(params),
-      runId: run.runId,
-      items: page.items,
-      itemKey: (i) => source.itemKey(i),
-    },
-    deps.writerOptions,
-  );
+  // Only a page that says "more now" hands on a token that must be new: after
+  // MoreResultsAvailable=false the same token is asked again by design.
+  const continuing = page.nextToken !== null && page.hasNext !== false && page.moreResultsAvailable !== false;
+  const pass = cursor.restarts;
+  const [written] = await Promise.all([
+    writePage(
+      deps.client,
+      deps.tableName,
+      { collection: run.collection, runId: run.runId, items: page.items, itemKey: (i) => source.itemKey(i) },
+      deps.writerOptions,
+    ),
+    continuing
+      ? new TokenGuard(deps.client, deps.tableName).remember(run.runId, page.nextToken as string, {
+          pass,
+          page: (call === 'origin' ? 0 : cursor.page) + 1,
+          fetch: cursor.fetches + 1,
+        })
+      : undefined,
+  ]);
 
   // The origin call starts a new pass: page and item counts begin again, so after a
   // restart they count the distinct items of the final pass, which is what the table holds.
   const startsPass = call === 'origin';
   const isPoll = call === 'continuation' && cursor.moreResultsAvailable === false;
+  const counted = {
+    fetches: cursor.fetches + 1,
+    written: cursor.written + written,
+  };
   // Built field by field so nothing else (such as a caught tokenError) is carried on.
   const next: Cursor = {
     signal: source.signal,
@@ -112,8 +142,16 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: PageLoopDep
     restarts: cursor.restarts,
     polls: cursor.polls + (isPoll ? 1 : 0),
     iterations: cursor.iterations + 1,
-    fetches: cursor.fetches + 1,
+    ...counted,
+    limit: reachedLimit(run, counted, deps.now?.() ?? new Date()),
   };
-  await new RunRecords(deps.client, deps.tableName).recordPage(run.runId, next);
+  await Promise.all([
+    new RunRecords(deps.client, deps.tableName).recordPage(run.runId, next),
+    new CollectionLeases(deps.client, deps.tableName).renew(
+      run.collection,
+      run.runId,
+      leaseSeconds(run.options.pollIntervalSeconds),
+    ),
+  ]);
   return next;
 }

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { InvalidInput } from './errors';
 import { getSource } from './sources/registry';
+import type { Source } from './sources/source';
 import { describe, integerInRange, isRecord, rejectUnknownKeys } from './sources/validate';
 
 /** Options an execution may set; each has a default, and every one is always present in the state. */
@@ -12,70 +14,186 @@ export interface RunOptions {
   readonly maxPolls: number;
   /** Restarts from the origin call after a corrupted token before the run fails. */
   readonly maxRestarts: number;
+  /** Loop iterations before the run continues as a new execution (history stays far below 25,000 events). */
+  readonly iterationsPerExecution: number;
+  /** Stop (resumable) after this many pages since the run was started or resumed; null for no limit. */
+  readonly maxPages: number | null;
+  /** Stop (resumable) after writing this many items since the run was started or resumed; null for no limit. */
+  readonly maxItems: number | null;
+  /** Stop (resumable) at the first page after this ISO-8601 time; null for no limit. */
+  readonly deadline: string | null;
 }
 
 /**
- * What every state carries about the run besides the cursor: small and constant.
- * Never holds items or credentials.
+ * What every state carries about the run besides the cursor: small and constant within
+ * an execution. Never holds items or credentials.
  */
 export interface RunConfig {
   readonly runId: string;
   readonly source: string;
   readonly params: Record<string, unknown>;
+  /** The source plus its scope; one active run per collection. */
+  readonly collection: string;
   readonly options: RunOptions;
+  /** This execution's place in the run: 1 for the first, +1 per continue-as-new or resume. */
+  readonly segment: number;
+  /** The deterministic name of the execution this one continues as, so a retried start is idempotent. */
+  readonly nextExecutionName: string;
+  /** Counters when the run was started or last resumed: limits count from here. */
+  readonly since: { readonly fetches: number; readonly written: number };
 }
 
-const INPUT_FIELDS = ['source', 'params', 'options'] as const;
-
-/** Bounds and defaults of the options every source shares. */
+/** Bounds and defaults of the numeric options every source shares. */
 export const OPTION_LIMITS = {
   pollIntervalSeconds: { min: 0, max: 86_400, default: 60 },
   maxPolls: { min: 0, max: 100_000, default: 10 },
   maxRestarts: { min: 0, max: 100, default: 3 },
+  // About 7 history events per iteration (more with retries and waits): 2,000 keeps a
+  // segment well under Step Functions' 25,000-event limit.
+  iterationsPerExecution: { min: 1, max: 2_000, default: 1_000 },
 } as const;
 
-const OPTION_FIELDS = ['pageSize', ...Object.keys(OPTION_LIMITS)];
+const LIMIT_BOUNDS = { maxPages: 1_000_000_000, maxItems: 1_000_000_000_000 } as const;
+
+/** Every option name, in the order error messages list them. */
+export const OPTION_FIELDS = ['pageSize', ...Object.keys(OPTION_LIMITS), 'maxPages', 'maxItems', 'deadline'];
 
 /**
- * Validates an execution's input, as typed in the console, into a run configuration.
+ * Validates `options` from an execution input against `source`, on top of `base` (the
+ * defaults for a new run, the stored options for a resumed one).
+ */
+export function parseOptions(raw: unknown, source: Source, base?: RunOptions, now = new Date()): RunOptions {
+  const given = raw ?? {};
+  if (!isRecord(given)) throw new InvalidInput(`options must be an object; got ${describe(given)}`);
+  rejectUnknownKeys(given, OPTION_FIELDS, 'options.');
+  const numeric = (name: keyof typeof OPTION_LIMITS): number => {
+    const limits = OPTION_LIMITS[name];
+    if (given[name] === undefined) return base?.[name] ?? limits.default;
+    return integerInRange(given[name], `options.${name}`, limits.min, limits.max);
+  };
+  const limit = (name: keyof typeof LIMIT_BOUNDS): number | null => {
+    if (given[name] === undefined) return base?.[name] ?? null;
+    if (given[name] === null) return null;
+    return integerInRange(given[name], `options.${name}`, 1, LIMIT_BOUNDS[name], ' (or null for no limit)');
+  };
+  let deadline = base?.deadline ?? null;
+  if (given.deadline !== undefined) {
+    const at = typeof given.deadline === 'string' ? Date.parse(given.deadline) : Number.NaN;
+    if (given.deadline === null) deadline = null;
+    else if (Number.isNaN(at) || at <= now.getTime()) {
+      throw new InvalidInput(
+        `options.deadline must be a future ISO-8601 time such as "${new Date(now.getTime() + 3_600_000).toISOString()}" (or null); got ${describe(given.deadline)}`,
+      );
+    } else deadline = new Date(at).toISOString();
+  }
+  const { min, max } = source.pageSize;
+  return {
+    pageSize:
+      given.pageSize === undefined
+        ? (base?.pageSize ?? source.pageSize.default)
+        : integerInRange(given.pageSize, 'options.pageSize', min, max, ` for ${source.name}`),
+    pollIntervalSeconds: numeric('pollIntervalSeconds'),
+    maxPolls: numeric('maxPolls'),
+    maxRestarts: numeric('maxRestarts'),
+    iterationsPerExecution: numeric('iterationsPerExecution'),
+    maxPages: limit('maxPages'),
+    maxItems: limit('maxItems'),
+    deadline,
+  };
+}
+
+/**
+ * The name of segment `segment` of a run: the run id (shortened with a hash when long, since
+ * execution names stop at 80 characters) and the segment number.
+ */
+export function segmentExecutionName(runId: string, segment: number): string {
+  const prefix =
+    runId.length <= 64
+      ? runId
+      : `${runId.slice(0, 55)}-${createHash('sha256').update(runId).digest('hex').slice(0, 8)}`;
+  return `${prefix}-s${segment}`;
+}
+
+/** The configuration of a run that starts fresh as segment 1. */
+export interface NewRunRequest {
+  readonly kind: 'new';
+  readonly config: RunConfig;
+}
+
+/** A request to continue a stopped or failed run from its checkpoint. */
+export interface ResumeRequest {
+  readonly kind: 'resume';
+  readonly runId: string;
+  readonly options: unknown;
+}
+
+/** The state machine's own request to go on as the next segment. */
+export interface ContinueRequest {
+  readonly kind: 'continue';
+  readonly runId: string;
+  readonly segment: number;
+  readonly cursor: Record<string, unknown>;
+}
+
+export type StartRequest = NewRunRequest | ResumeRequest | ContinueRequest;
+
+const INPUT_FIELDS = ['source', 'params', 'options', 'resume', 'continue'];
+/** Step Functions adds this when one execution starts another; it links them in the console. */
+const STARTED_BY = 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID';
+
+/**
+ * Validates an execution's input, as typed in the console, into what the run should do:
+ * start fresh (`source`, `params`, `options`), resume (`resume`: run id, optional `options`),
+ * or continue as the next segment (`continue`, written by the state machine itself).
  * Fails with `InvalidInput` naming the field and what is allowed; writes nothing.
  */
-export function parseRunInput(input: unknown, runId: string): RunConfig {
+export function parseStartInput(input: unknown, executionName: string): StartRequest {
   if (!isRecord(input)) {
     throw new InvalidInput(
       `the execution input must be a JSON object like {"source": "glue.getJobRuns", "params": {"JobName": "nightly-etl"}}; got ${describe(input)}`,
     );
   }
-  rejectUnknownKeys(input, INPUT_FIELDS, '');
-  const source = getSource(input.source);
-  const params = source.parseParams(input.params) as Record<string, unknown>;
+  const { [STARTED_BY]: _startedBy, ...fields } = input;
+  rejectUnknownKeys(fields, INPUT_FIELDS, '');
 
-  const raw = input.options ?? {};
-  if (!isRecord(raw)) {
-    throw new InvalidInput(`options must be an object; got ${describe(raw)}`);
+  if (fields.continue !== undefined) {
+    const c = fields.continue;
+    if (!isRecord(c) || typeof c.runId !== 'string' || !Number.isInteger(c.segment) || !isRecord(c.cursor)) {
+      throw new InvalidInput(
+        'continue must be {"runId", "segment", "cursor"} as the state machine writes it',
+      );
+    }
+    return { kind: 'continue', runId: c.runId, segment: c.segment as number, cursor: c.cursor };
   }
-  rejectUnknownKeys(raw, OPTION_FIELDS, 'options.');
-  const { min, max } = source.pageSize;
-  const option = (name: keyof typeof OPTION_LIMITS): number => {
-    const limits = OPTION_LIMITS[name];
-    return raw[name] === undefined
-      ? limits.default
-      : integerInRange(raw[name], `options.${name}`, limits.min, limits.max);
-  };
-  const pageSize =
-    raw.pageSize === undefined
-      ? source.pageSize.default
-      : integerInRange(raw.pageSize, 'options.pageSize', min, max, ` for ${source.name}`);
+  if (fields.resume !== undefined) {
+    if (typeof fields.resume !== 'string' || fields.resume === '') {
+      throw new InvalidInput(
+        `resume must be the run id to resume (a string); got ${describe(fields.resume)}`,
+      );
+    }
+    for (const key of ['source', 'params']) {
+      if (fields[key] !== undefined) {
+        throw new InvalidInput(
+          `${key} cannot be given with resume: a resumed run keeps its source and params`,
+        );
+      }
+    }
+    return { kind: 'resume', runId: fields.resume, options: fields.options };
+  }
 
+  const source = getSource(fields.source);
+  const params = source.parseParams(fields.params) as Record<string, unknown>;
   return {
-    runId,
-    source: source.name,
-    params,
-    options: {
-      pageSize,
-      pollIntervalSeconds: option('pollIntervalSeconds'),
-      maxPolls: option('maxPolls'),
-      maxRestarts: option('maxRestarts'),
+    kind: 'new',
+    config: {
+      runId: executionName,
+      source: source.name,
+      params,
+      collection: source.collection(params),
+      options: parseOptions(fields.options, source),
+      segment: 1,
+      nextExecutionName: segmentExecutionName(executionName, 2),
+      since: { fetches: 0, written: 0 },
     },
   };
 }

@@ -81,6 +81,8 @@ export interface GlueSandbox {
   /** Every run Id of the job, newest first (the order GetJobRuns returns them). */
   jobRunIds(jobName: string): string[];
   resetStats(): void;
+  /** Invalidates every NextToken issued so far, as tokens expire on the real service. */
+  expireTokens(): void;
   close(): Promise<void>;
 }
 
@@ -247,7 +249,7 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
   let timeoutCount = 0;
   let isDown = false;
   const random = seededRandom(options.seed ?? 'pagewalk');
-  const tokenSecret = options.tokenSecret ?? randomBytes(32).toString('hex');
+  let tokenSecret = options.tokenSecret ?? randomBytes(32).toString('hex');
   const requestLogLimit = options.requestLogLimit ?? 1000;
 
   const stats: GlueSandboxStats = {
@@ -523,6 +525,9 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
       stats.serverErrors = 0;
       stats.errors = 0;
       stats.requests = [];
+    },
+    expireTokens: () => {
+      tokenSecret = randomBytes(32).toString('hex');
     },
     close: () =>
       new Promise<void>((resolveClose, reject) => {

@@ -7,10 +7,17 @@ import {
   type JobRun,
   JobRunState,
 } from '@aws-sdk/client-glue';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { initialCursor } from '../../functions/lib/cursor';
+import type { RunConfig } from '../../functions/lib/run-config';
 
 vi.hoisted(() => {
   process.env.TABLE_NAME = 'pagewalk-unit';
@@ -21,11 +28,24 @@ const { handler } = await import('../../functions/fetch-page');
 const glue = mockClient(GlueClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
 
-const run = {
+const run: RunConfig = {
   runId: 'run-1',
   source: 'glue.getJobRuns',
   params: { JobName: 'nightly-etl' },
-  options: { pageSize: 200 },
+  collection: 'glue.getJobRuns#nightly-etl',
+  options: {
+    pageSize: 200,
+    pollIntervalSeconds: 60,
+    maxPolls: 10,
+    maxRestarts: 3,
+    iterationsPerExecution: 1000,
+    maxPages: null,
+    maxItems: null,
+    deadline: null,
+  },
+  segment: 1,
+  nextExecutionName: 'run-1-s2',
+  since: { fetches: 0, written: 0 },
 };
 const jobRun = (i: number, extra: Partial<JobRun> = {}): JobRun => ({
   Id: `jr_${String(i).padStart(4, '0')}`,
@@ -66,7 +86,7 @@ describe('fetching a page', () => {
   it('calls GetJobRuns without a token on the origin call, with the page size from the input', async () => {
     glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(3) });
 
-    await handler(firstPage({ run: { ...run, options: { pageSize: 50 } } }));
+    await handler(firstPage({ run: { ...run, options: { ...run.options, pageSize: 50 } } }));
 
     expect(glue).toHaveReceivedCommandWith(GetJobRunsCommand, { JobName: 'nightly-etl', MaxResults: 50 });
     expect(glue.commandCalls(GetJobRunsCommand)[0]?.args[0].input.NextToken).toBeUndefined();
@@ -99,6 +119,8 @@ describe('fetching a page', () => {
       polls: 0,
       iterations: 1,
       fetches: 1,
+      written: 200,
+      limit: null,
     });
   });
 
@@ -210,7 +232,10 @@ describe('checkpointing the run record', () => {
     const retried = await handler(nextPage('token-2'));
 
     expect(retried).toEqual(first);
-    const updates = dynamo.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues);
+    const updates = dynamo
+      .commandCalls(UpdateCommand)
+      .filter((c) => c.args[0].input.Key?.pk === 'run#run-1')
+      .map((c) => c.args[0].input.ExpressionAttributeValues);
     expect(updates).toHaveLength(2);
     const { ':now': _a, ...firstValues } = updates[0] ?? {};
     const { ':now': _b, ...retriedValues } = updates[1] ?? {};
@@ -290,5 +315,131 @@ describe('mapping Glue errors', () => {
       },
     );
     expect(glue).not.toHaveReceivedCommand(GetJobRunsCommand);
+  });
+});
+
+describe('guarding against pagination loops', () => {
+  it('remembers each token it is handed on, conditionally, per pass', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(2), NextToken: 'token-3' });
+
+    await handler(nextPage('token-2', { restarts: 1 }));
+
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: expect.objectContaining({
+        pk: 'tokens#run-1',
+        sk: expect.stringMatching(/^1#/),
+        page: 2,
+        fetch: 2,
+      }),
+    });
+  });
+
+  it('fails with PaginationLoopDetected naming both pages when a token comes back', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(2), NextToken: 'token-A' });
+    dynamo
+      .on(PutCommand)
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      );
+    dynamo.on(GetCommand).resolves({ Item: { pass: 0, page: 2, fetch: 2 } });
+
+    await expect(handler(nextPage('token-B', { page: 3, fetches: 3 }))).rejects.toMatchObject({
+      name: 'PaginationLoopDetected',
+      message: expect.stringContaining('page 4 returned a NextToken that page 2 already returned'),
+    });
+    expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
+  });
+
+  it('accepts the same token again from a retried invocation of the same page', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(2), NextToken: 'token-3' });
+    dynamo
+      .on(PutCommand)
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      );
+    dynamo.on(GetCommand).resolves({ Item: { pass: 0, page: 2, fetch: 2 } });
+
+    await expect(handler(nextPage('token-2'))).resolves.toMatchObject({ nextToken: 'token-3', fetches: 2 });
+  });
+
+  it('does not remember the token of the last page', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(2) });
+
+    await handler(nextPage('token-2'));
+
+    expect(dynamo).not.toHaveReceivedCommand(PutCommand);
+  });
+});
+
+describe('holding the collection', () => {
+  it('renews the lease on every page', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(2), NextToken: 'token-3' });
+
+    await handler(nextPage('token-2'));
+
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: 'lease#glue.getJobRuns#nightly-etl', sk: 'lease' },
+      ConditionExpression: 'runId = :runId',
+    });
+  });
+
+  it('fails with LeaseLost when another run took the collection', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(2), NextToken: 'token-3' });
+    dynamo
+      .on(UpdateCommand, { Key: { pk: 'lease#glue.getJobRuns#nightly-etl', sk: 'lease' } })
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      );
+    dynamo
+      .on(GetCommand)
+      .resolves({ Item: { runId: 'run-2', executionArn: 'arn:x', expiresAt: 9_999_999_999 } });
+
+    await expect(handler(nextPage('token-2'))).rejects.toMatchObject({
+      name: 'LeaseLost',
+      message: expect.stringContaining('run run-2 took it'),
+    });
+  });
+});
+
+describe('run limits', () => {
+  const limited = (options: Partial<RunConfig['options']>, since = { fetches: 0, written: 0 }) => ({
+    ...run,
+    options: { ...run.options, ...options },
+    since,
+  });
+
+  it('marks maxPages reached, counting pages since the run was started or resumed', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(10), NextToken: 'token-9' });
+
+    const below = await handler({ ...nextPage('t', { fetches: 3 }), run: limited({ maxPages: 5 }) });
+    const reached = await handler({ ...nextPage('t', { fetches: 4 }), run: limited({ maxPages: 5 }) });
+    const resumed = await handler({
+      ...nextPage('t', { fetches: 4 }),
+      run: limited({ maxPages: 5 }, { fetches: 3, written: 0 }),
+    });
+
+    expect(below.limit).toBeNull();
+    expect(reached.limit).toBe('maxPages');
+    expect(resumed.limit).toBeNull();
+  });
+
+  it('marks maxItems reached by items written', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(10), NextToken: 'token-9' });
+
+    const cursor = await handler({ ...nextPage('t', { written: 195 }), run: limited({ maxItems: 200 }) });
+
+    expect(cursor).toMatchObject({ written: 205, limit: 'maxItems' });
+  });
+
+  it('marks the deadline reached once it has passed', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(1), NextToken: 'token-9' });
+
+    const cursor = await handler({
+      ...nextPage('t'),
+      run: limited({ deadline: '2020-01-01T00:00:00.000Z' }),
+    });
+
+    expect(cursor.limit).toBe('deadline');
   });
 });

@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { initialCursor } from '../../functions/lib/cursor';
@@ -21,62 +27,133 @@ beforeEach(() => {
   dynamo.reset();
   dynamo.on(PutCommand).resolves({});
   dynamo.on(UpdateCommand).resolves({});
+  dynamo.on(DeleteCommand).resolves({});
 });
 
-describe('starting a run', () => {
+const newRun = { source: 'glue.getJobRuns', params: { JobName: 'nightly-etl' } };
+const DEFAULT_OPTIONS = {
+  pageSize: 200,
+  pollIntervalSeconds: 60,
+  maxPolls: 10,
+  maxRestarts: 3,
+  iterationsPerExecution: 1000,
+  maxPages: null,
+  maxItems: null,
+  deadline: null,
+};
+const storedRun = (changes: Record<string, unknown> = {}) => ({
+  runId: 'run-1',
+  status: 'failed',
+  source: 'glue.getJobRuns',
+  params: { JobName: 'nightly-etl' },
+  options: DEFAULT_OPTIONS,
+  collection: 'glue.getJobRuns#nightly-etl',
+  executionArn: 'arn:aws:states:us-east-1:123456789012:execution:pagewalk:run-1',
+  segments: {},
+  segmentCount: 3,
+  since: { fetches: 0, written: 0 },
+  checkpoint: {
+    ...initialCursor('tokenPresence'),
+    nextToken: 'tok-40',
+    page: 40,
+    items: 8000,
+    fetches: 40,
+    written: 8000,
+    polls: 4,
+    iterations: 40,
+  },
+  fetches: 40,
+  written: 8000,
+  ...changes,
+});
+const leaseKey = { pk: 'lease#glue.getJobRuns#nightly-etl', sk: 'lease' };
+/** Refuses the conditional put of the row whose pk starts with `prefix`, accepting every other put. */
+const refusePut = (prefix: string) =>
+  dynamo.on(PutCommand).callsFake((input: { Item?: { pk?: string } }) => {
+    if (input.Item?.pk?.startsWith(prefix)) throw conditionFailed();
+    return {};
+  });
+
+describe('starting a new run', () => {
   it('accepts the minimal console input and fills in the defaults', async () => {
-    const out = await startRun({
-      input: { source: 'glue.getJobRuns', params: { JobName: 'nightly-etl' } },
-      execution,
-    });
+    const out = await startRun({ input: newRun, execution });
 
     expect(out).toEqual({
+      startedAs: 'new',
       run: {
         runId: 'run-1',
         source: 'glue.getJobRuns',
         params: { JobName: 'nightly-etl' },
-        options: { pageSize: 200, pollIntervalSeconds: 60, maxPolls: 10, maxRestarts: 3 },
+        collection: 'glue.getJobRuns#nightly-etl',
+        options: DEFAULT_OPTIONS,
+        segment: 1,
+        nextExecutionName: 'run-1-s2',
+        since: { fetches: 0, written: 0 },
       },
       cursor: initialCursor('tokenPresence'),
     });
   });
 
-  it('creates the run record once, conditionally, with the execution that owns it', async () => {
-    await startRun({ input: { source: 'glue.getJobRuns', params: { JobName: 'nightly-etl' } }, execution });
+  it('takes the collection lease, then creates the run record, both conditionally', async () => {
+    await startRun({ input: newRun, execution });
 
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
-      TableName: 'pagewalk-unit',
+    const puts = dynamo.commandCalls(PutCommand).map((c) => c.args[0].input);
+    expect(puts.map((p) => p.Item?.pk)).toEqual(['lease#glue.getJobRuns#nightly-etl', 'run#run-1']);
+    expect(puts[0]).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(pk) OR runId = :runId OR expiresAt < :now',
+      Item: { runId: 'run-1', executionArn: execution.id },
+    });
+    expect(puts[1]).toMatchObject({
       ConditionExpression: 'attribute_not_exists(pk)',
       Item: expect.objectContaining({
-        pk: 'run#run-1',
-        sk: 'run',
         status: 'running',
         collection: 'glue.getJobRuns#nightly-etl',
         executionArn: execution.id,
+        segments: { '1': expect.objectContaining({ executionArn: execution.id, startedAs: 'new' }) },
         pages: 0,
         items: 0,
       }),
     });
   });
 
+  it('refuses with CollectionBusy, writing nothing, while another run drains the collection', async () => {
+    refusePut('lease#');
+    dynamo
+      .on(GetCommand)
+      .resolves({ Item: { runId: 'run-0', executionArn: 'arn:run-0', expiresAt: 9_999_999_999 } });
+
+    await expect(startRun({ input: newRun, execution })).rejects.toMatchObject({
+      name: 'CollectionBusy',
+      message: expect.stringContaining('glue.getJobRuns#nightly-etl is being drained by run run-0'),
+    });
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(1);
+  });
+
   it('succeeds when a retried invocation finds the record its own execution created', async () => {
-    dynamo.on(PutCommand).rejects(conditionFailed());
+    refusePut('run#');
     dynamo.on(GetCommand).resolves({ Item: { runId: 'run-1', executionArn: execution.id } });
 
-    await expect(
-      startRun({ input: { source: 'glue.getJobRuns', params: { JobName: 'nightly-etl' } }, execution }),
-    ).resolves.toMatchObject({ run: { runId: 'run-1' } });
+    await expect(startRun({ input: newRun, execution })).resolves.toMatchObject({ run: { runId: 'run-1' } });
   });
 
   it('refuses a run id that another execution already owns', async () => {
-    dynamo.on(PutCommand).rejects(conditionFailed());
+    refusePut('run#');
     dynamo.on(GetCommand).resolves({ Item: { runId: 'run-1', executionArn: 'arn:other' } });
 
-    await expect(
-      startRun({ input: { source: 'glue.getJobRuns', params: { JobName: 'nightly-etl' } }, execution }),
-    ).rejects.toMatchObject({ name: 'RunStateConflict', message: expect.stringContaining('arn:other') });
+    await expect(startRun({ input: newRun, execution })).rejects.toMatchObject({
+      name: 'RunStateConflict',
+      message: expect.stringContaining('arn:other'),
+    });
   });
 
+  it('shortens long run ids in the next segment name to fit 80 characters', async () => {
+    const name = 'x'.repeat(80);
+
+    const out = await startRun({ input: newRun, execution: { id: `arn:e:${name}`, name } });
+
+    expect(out.run.nextExecutionName).toMatch(/^x{55}-[0-9a-f]{8}-s2$/);
+    expect(out.run.nextExecutionName.length).toBeLessThanOrEqual(80);
+  });
   describe('when the input is invalid', () => {
     it.each([
       ['not an object', 'the execution input must be a JSON object'],
@@ -140,12 +217,144 @@ describe('starting a run', () => {
   });
 });
 
+describe('continuing a run as its next segment', () => {
+  const handed = {
+    ...initialCursor('tokenPresence'),
+    nextToken: 'tok-1000',
+    page: 1000,
+    fetches: 1000,
+    iterations: 1000,
+  };
+  const continueInput = {
+    continue: { runId: 'run-1', segment: 2, cursor: handed },
+    AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID:
+      'arn:aws:states:us-east-1:123456789012:execution:pagewalk:run-1',
+  };
+  const segmentExecution = {
+    id: 'arn:aws:states:us-east-1:123456789012:execution:pagewalk:run-1-s2',
+    name: 'run-1-s2',
+  };
+
+  it('picks up the handed-over cursor with a fresh iteration count and records the segment', async () => {
+    dynamo
+      .on(GetCommand)
+      .resolves({ Item: storedRun({ status: 'running', segmentCount: 1, fetches: 1000 }) });
+
+    const out = await startRun({ input: continueInput, execution: segmentExecution });
+
+    expect(out).toMatchObject({
+      startedAs: 'continued',
+      run: { runId: 'run-1', segment: 2, nextExecutionName: 'run-1-s3' },
+      cursor: { ...handed, iterations: 0 },
+    });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: 'run#run-1', sk: 'run' },
+      ConditionExpression: 'fetches = :fetches AND ((#status = :s0) OR executionArn = :arn)',
+      ExpressionAttributeValues: expect.objectContaining({
+        ':fetches': 1000,
+        ':count': 2,
+        ':arn': segmentExecution.id,
+      }),
+    });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { Key: leaseKey });
+  });
+
+  it('refuses a cursor that is not where the run record stands', async () => {
+    dynamo.on(GetCommand).resolves({ Item: storedRun({ status: 'running', fetches: 1003 }) });
+    dynamo.on(UpdateCommand).rejects(conditionFailed());
+
+    await expect(startRun({ input: continueInput, execution: segmentExecution })).rejects.toMatchObject({
+      name: 'RunStateConflict',
+      message: expect.stringContaining('expected running at fetch 1000'),
+    });
+  });
+});
+
+describe('resuming a run', () => {
+  const resumeExecution = {
+    id: 'arn:aws:states:us-east-1:123456789012:execution:pagewalk:again',
+    name: 'again',
+  };
+
+  it('continues a failed run from its checkpoint as the next segment, with limits counted from now', async () => {
+    dynamo.on(GetCommand).resolves({ Item: storedRun() });
+
+    const out = await startRun({
+      input: { resume: 'run-1', options: { maxPages: 5 } },
+      execution: resumeExecution,
+    });
+
+    expect(out).toMatchObject({
+      startedAs: 'resumed',
+      run: {
+        runId: 'run-1',
+        segment: 4,
+        nextExecutionName: 'run-1-s5',
+        since: { fetches: 40, written: 8000 },
+      },
+      cursor: { nextToken: 'tok-40', page: 40, fetches: 40, iterations: 0, polls: 0, limit: null },
+    });
+    expect(out.run.options).toMatchObject({ maxPages: 5, pageSize: 200 });
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ ...leaseKey, runId: 'run-1' }),
+    });
+  });
+
+  it('says a run that already succeeded is complete and writes nothing', async () => {
+    dynamo.on(GetCommand).resolves({ Item: storedRun({ status: 'succeeded' }) });
+
+    const out = await startRun({ input: { resume: 'run-1' }, execution: resumeExecution });
+
+    expect(out.startedAs).toBe('alreadyComplete');
+    expect(dynamo).not.toHaveReceivedCommand(PutCommand);
+    expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
+  });
+
+  it('refuses a run that is still running in another execution', async () => {
+    dynamo
+      .on(GetCommand, { Key: { pk: 'run#run-1', sk: 'run' } })
+      .resolves({ Item: storedRun({ status: 'running' }) });
+    dynamo
+      .on(GetCommand, { Key: leaseKey })
+      .resolves({ Item: { runId: 'run-1', executionArn: 'arn:x', expiresAt: 9_999_999_999 } });
+
+    await expect(startRun({ input: { resume: 'run-1' }, execution: resumeExecution })).rejects.toMatchObject({
+      name: 'RunStateConflict',
+      message: expect.stringContaining('is still running'),
+    });
+  });
+
+  it.each([
+    [{ resume: 'nope' }, 'resume names no run: nope'],
+    [{ resume: 42 }, 'resume must be the run id to resume (a string); got 42'],
+    [{ resume: 'run-1', source: 'glue.getJobRuns' }, 'source cannot be given with resume'],
+    [
+      { resume: 'run-1', options: { deadline: '2001-01-01T00:00:00Z' } },
+      'options.deadline must be a future ISO-8601 time',
+    ],
+  ])('rejects %j with InvalidInput', async (input, message) => {
+    dynamo
+      .on(GetCommand)
+      .resolves({ Item: (input as { resume?: unknown }).resume === 'run-1' ? storedRun() : undefined });
+
+    await expect(startRun({ input, execution: resumeExecution })).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringContaining(message),
+    });
+    expect(dynamo).not.toHaveReceivedCommand(PutCommand);
+  });
+});
+
 describe('finishing a run', () => {
   const run = {
     runId: 'run-1',
     source: 'glue.getJobRuns',
     params: { JobName: 'x' },
-    options: { pageSize: 200 },
+    collection: 'glue.getJobRuns#x',
+    options: DEFAULT_OPTIONS,
+    segment: 2,
+    nextExecutionName: 'run-1-s3',
+    since: { fetches: 0, written: 0 },
   };
   const cursor = { ...initialCursor('tokenPresence'), page: 22, items: 4321, fetches: 22, iterations: 22 };
 
@@ -156,10 +365,16 @@ describe('finishing a run', () => {
       runId: 'run-1',
       status: 'succeeded',
       source: 'glue.getJobRuns',
+      collection: 'glue.getJobRuns#x',
       pages: 22,
       items: 4321,
       restarts: 0,
       polls: 0,
+      segment: 2,
+    });
+    expect(dynamo).toHaveReceivedCommandWith(DeleteCommand, {
+      Key: { pk: 'lease#glue.getJobRuns#x', sk: 'lease' },
+      ConditionExpression: 'runId = :runId',
     });
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { pk: 'run#run-1', sk: 'run' },
@@ -190,6 +405,19 @@ describe('finishing a run', () => {
       ':status': 'failed',
       ':lastError': { error: 'EntityNotFoundException', message: 'Job with name: x not found.' },
     });
+  });
+
+  it.each([
+    [{ nextToken: 'tok', limit: 'maxPages' }, 'stoppedAtLimit'],
+    [{ nextToken: 'tok', moreResultsAvailable: false }, 'caughtUp'],
+    [{ nextToken: 'tok', moreResultsAvailable: false, limit: 'deadline' }, 'stoppedAtLimit'],
+    [{ nextToken: 'tok', hasNext: false, limit: 'maxItems' }, 'succeeded'],
+    [{ nextToken: null, limit: 'maxPages' }, 'succeeded'],
+  ])('ends a run whose last cursor is %j as %s, releasing the lease', async (last, status) => {
+    const out = await finishRun({ outcome: 'succeeded', run, cursor: { ...cursor, ...last } });
+
+    expect(out).toMatchObject({ status });
+    expect(dynamo).toHaveReceivedCommand(DeleteCommand);
   });
 
   it('keeps a plain-text cause as it is', async () => {

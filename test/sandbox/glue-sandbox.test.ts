@@ -332,3 +332,26 @@ describe('Glue sandbox wire format', () => {
     });
   });
 });
+
+describe('expiring tokens', () => {
+  it('rejects every token issued before expireTokens() with InvalidInputException', async () => {
+    const sandbox = await startGlueSandbox({ jobs: { job: 5 } });
+    const client = new GlueClient({
+      region: 'us-east-1',
+      endpoint: sandbox.url,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    try {
+      const first = await client.send(new GetJobRunsCommand({ JobName: 'job', MaxResults: 2 }));
+      sandbox.expireTokens();
+
+      await expect(
+        client.send(new GetJobRunsCommand({ JobName: 'job', MaxResults: 2, NextToken: first.NextToken })),
+      ).rejects.toMatchObject({ name: 'InvalidInputException' });
+    } finally {
+      client.destroy();
+      await sandbox.close();
+    }
+  });
+});

@@ -25,7 +25,7 @@ const validate = createRequire(import.meta.url)('asl-validator') as (definition:
 
 /** Error names that come from AWS services or Step Functions itself, not from pagewalk's code. */
 const AWS_ERROR_NAME =
-  /^(States|Lambda)\.|^(ThrottlingException|TooManyRequestsException|RequestThrottled|QuotaExceeded|ProvisionedThroughputExceededException|RequestLimitExceeded|InternalServiceException|InternalServerError|OperationTimeoutException|ServiceUnavailableException|ServiceUnavailable)$/;
+  /^(States|Lambda|StepFunctions)\.|^(ThrottlingException|TooManyRequestsException|RequestThrottled|QuotaExceeded|ProvisionedThroughputExceededException|RequestLimitExceeded|InternalServiceException|InternalServerError|OperationTimeoutException|ServiceUnavailableException|ServiceUnavailable)$/;
 
 const tasks = Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
 const retriedNames = (state: State) => new Set((state.Retry ?? []).flatMap((r) => r.ErrorEquals));

@@ -1,31 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import type { RunRecord } from '../../functions/lib/store/run-record';
 import {
+  followRun,
   type LocalEvent,
   type LocalExecutionResult,
   type LocalHandlers,
+  LocalStateMachine,
   loadPagewalkHandlers,
-  startLocalExecution,
 } from '../../local/engine';
 import { collectionKeys, readRunRecord } from '../../local/inspect';
 import type { GlueSandboxOptions } from '../../local/sandbox/glue';
 import type { MarketplaceSandboxOptions } from '../../local/sandbox/marketplace';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 
-/** A local stack (dynalite + Glue sandbox on loopback) with the real handlers, for scenario tests. */
+/** The last execution of a run, with every segment it went through. */
+export type ScenarioResult = LocalExecutionResult & { readonly segments: LocalExecutionResult[] };
+
+export interface ExecuteOptions {
+  readonly onEvent?: (e: LocalEvent, executionName: string) => void;
+  readonly name?: string;
+  /** Replaces handlers by placeholder, e.g. to act on the sandbox between two calls. */
+  readonly handlers?: Partial<LocalHandlers>;
+}
+
+/** A local stack (dynalite and the sandboxes on loopback) with the real handlers, for scenario tests. */
 export interface Scenario {
   readonly stack: LocalStack;
   readonly handlers: LocalHandlers;
-  /** Runs the state machine to its end; retries wait 0 ms so backoff does not slow the suite. */
-  execute(
-    input: unknown,
-    options?: {
-      onEvent?: (e: LocalEvent) => void;
-      name?: string;
-      /** Replaces handlers by placeholder, e.g. to act on the sandbox between two calls. */
-      handlers?: Partial<LocalHandlers>;
-    },
-  ): Promise<LocalExecutionResult>;
+  /**
+   * Runs the state machine to its end, following continue-as-new segments; retries wait
+   * 0 ms so backoff does not slow the suite. Stats are those of the first segment; the
+   * name is the run id (the first execution's name).
+   */
+  execute(input: unknown, options?: ExecuteOptions): Promise<ScenarioResult>;
   /** Every sort key stored for a collection, in table order. */
   storedKeys(collection: string): Promise<string[]>;
   runRecord(runId: string): Promise<RunRecord | undefined>;
@@ -46,14 +53,17 @@ export async function startScenario(
   return {
     stack,
     handlers,
-    execute: (input, options = {}) =>
-      startLocalExecution({
-        name: options.name ?? randomUUID(),
-        input,
+    async execute(input, options = {}) {
+      const machine = new LocalStateMachine({
         handlers: { ...handlers, ...options.handlers } as LocalHandlers,
         retryDelayMs: 0,
         onEvent: options.onEvent,
-      }).result,
+      });
+      const first = machine.start(options.name ?? randomUUID(), input);
+      const { segments, last } = await followRun(machine, first);
+      const head = segments[0] as LocalExecutionResult;
+      return { ...last, name: head.name, stats: head.stats, segments };
+    },
     storedKeys: (collection) => collectionKeys(stack.documentClient, stack.tableName, collection),
     runRecord: (runId) => readRunRecord(stack.documentClient, stack.tableName, runId),
     close: () => stack.close(),

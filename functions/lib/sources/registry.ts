@@ -33,7 +33,8 @@ export function loadHttpDefinitions(dir: string): HttpSourceDefinition[] {
       throw new Error(`source definition ${where}: not valid JSON (${(error as Error).message})`);
     }
     const definition = parseHttpSourceDefinition(raw, where);
-    if (names.has(definition.name)) throw new Error(`source definition ${where}: name ${definition.name} is already taken`);
+    if (names.has(definition.name))
+      throw new Error(`source definition ${where}: name ${definition.name} is already taken`);
     names.add(definition.name);
     definitions.push(definition);
   }

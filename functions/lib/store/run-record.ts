@@ -1,15 +1,23 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Cursor } from '../cursor';
 import { RunStateConflict } from '../errors';
-import type { RunConfig } from '../run-config';
+import type { RunConfig, RunOptions } from '../run-config';
+import { isConditionFailure } from './conditions';
 import { runRecordKey } from './table-schema';
 
 /**
- * `caughtUp`: the source said MoreResultsAvailable=false and polling reached its bound; the
- * checkpoint holds the token to continue from later.
+ * - `caughtUp`: MoreResultsAvailable=false and polling reached its bound.
+ * - `stoppedAtLimit`: maxPages, maxItems or the deadline was reached.
+ * Both keep the checkpoint, like `failed`; all three can be resumed.
  */
-export type RunStatus = 'running' | 'succeeded' | 'caughtUp' | 'failed';
+export type RunStatus = 'running' | 'succeeded' | 'caughtUp' | 'stoppedAtLimit' | 'failed';
+
+/** One execution of a run. */
+export interface Segment {
+  readonly executionArn: string;
+  readonly startedAt: string;
+  readonly startedAs: 'new' | 'continued' | 'resumed';
+}
 
 /** The run record as stored: one per run id, the place to look for progress and to resume from. */
 export interface RunRecord {
@@ -17,13 +25,20 @@ export interface RunRecord {
   readonly status: RunStatus;
   readonly source: string;
   readonly params: Record<string, unknown>;
-  readonly options: Record<string, unknown>;
+  readonly options: RunOptions;
   readonly collection: string;
+  /** The execution running the run now (or last). */
   readonly executionArn: string;
+  /** Segment number → the execution that ran it. */
+  readonly segments: Record<string, Segment>;
+  readonly segmentCount: number;
+  /** Counters when the run was started or last resumed: limits count from here. */
+  readonly since: { readonly fetches: number; readonly written: number };
   /** The cursor after the last page that was written: where a resumed run continues. */
   readonly checkpoint: Cursor;
   readonly pages: number;
   readonly items: number;
+  readonly written: number;
   readonly restarts: number;
   readonly polls: number;
   readonly fetches: number;
@@ -32,10 +47,6 @@ export interface RunRecord {
   readonly completedAt?: string;
   readonly lastError?: { readonly error: string; readonly message: string };
 }
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 
 /** Reads and writes run records. Every counter is written as an absolute value taken from
  * the cursor, never incremented, so a Lambda retried after its write succeeded writes the
@@ -48,19 +59,23 @@ export class RunRecords {
   ) {}
 
   /** Creates the record of a new run. A retry of the same execution finds its own record and succeeds. */
-  async create(config: RunConfig, collection: string, executionArn: string, cursor: Cursor): Promise<void> {
+  async create(config: RunConfig, executionArn: string, cursor: Cursor): Promise<void> {
     const at = this.now().toISOString();
     const record: RunRecord = {
       runId: config.runId,
       status: 'running',
       source: config.source,
       params: config.params,
-      options: { ...config.options },
-      collection,
+      options: config.options,
+      collection: config.collection,
       executionArn,
+      segments: { '1': { executionArn, startedAt: at, startedAs: 'new' } },
+      segmentCount: 1,
+      since: config.since,
       checkpoint: cursor,
       pages: 0,
       items: 0,
+      written: 0,
       restarts: 0,
       polls: 0,
       fetches: 0,
@@ -95,6 +110,68 @@ export class RunRecords {
   }
 
   /**
+   * Hands the run to the execution of `segment`. For a continued segment the record must
+   * still be running at the cursor the previous segment handed over; a resumed run becomes
+   * running again with its (possibly new) options and limits counted from now.
+   */
+  async startSegment(
+    runId: string,
+    segment: number,
+    segmentInfo: Segment,
+    expect: { fetches: number; status: RunStatus[] },
+    resume?: { options: RunOptions; since: { fetches: number; written: number } },
+  ): Promise<void> {
+    const names: Record<string, string> = {
+      '#status': 'status',
+      '#segments': 'segments',
+      '#n': String(segment),
+    };
+    const values: Record<string, unknown> = {
+      ':segment': segmentInfo,
+      ':count': segment,
+      ':arn': segmentInfo.executionArn,
+      ':fetches': expect.fetches,
+      ':now': this.now().toISOString(),
+      ':running': 'running',
+    };
+    const sets = [
+      '#segments.#n = :segment',
+      'segmentCount = :count',
+      'executionArn = :arn',
+      '#status = :running',
+      'updatedAt = :now',
+    ];
+    expect.status.forEach((status, i) => {
+      values[`:s${i}`] = status;
+    });
+    if (resume) {
+      Object.assign(values, { ':options': resume.options, ':since': resume.since });
+      sets.push('#options = :options', 'since = :since');
+      names['#options'] = 'options';
+    }
+    const statusCheck = expect.status.map((_, i) => `#status = :s${i}`).join(' OR ');
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: runRecordKey(runId),
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE completedAt`,
+          // A retry of the same start finds the segment already its own.
+          ConditionExpression: `fetches = :fetches AND ((${statusCheck}) OR executionArn = :arn)`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = await this.get(runId);
+      throw new RunStateConflict(
+        `run ${runId} cannot start segment ${segment}: it is ${existing?.status ?? 'missing'} at fetch ${existing?.fetches ?? '?'}, expected ${expect.status.join(' or ')} at fetch ${expect.fetches}`,
+      );
+    }
+  }
+
+  /**
    * Checkpoints the cursor after a page was written. The condition refuses to move the
    * record backwards (a late retry of an older page) or to touch a finished run.
    */
@@ -105,13 +182,14 @@ export class RunRecords {
           TableName: this.tableName,
           Key: runRecordKey(runId),
           UpdateExpression:
-            'SET #checkpoint = :cursor, pages = :pages, #items = :items, restarts = :restarts, polls = :polls, fetches = :fetches, updatedAt = :now',
+            'SET #checkpoint = :cursor, pages = :pages, #items = :items, written = :written, restarts = :restarts, polls = :polls, fetches = :fetches, updatedAt = :now',
           ConditionExpression: '#status = :running AND fetches <= :fetches',
           ExpressionAttributeNames: { '#checkpoint': 'checkpoint', '#items': 'items', '#status': 'status' },
           ExpressionAttributeValues: {
             ':cursor': cursor,
             ':pages': cursor.page,
             ':items': cursor.items,
+            ':written': cursor.written,
             ':restarts': cursor.restarts,
             ':polls': cursor.polls,
             ':fetches': cursor.fetches,
@@ -131,8 +209,12 @@ export class RunRecords {
     }
   }
 
-  /** Marks the run finished (succeeded or caught up) with the final counters and cursor. */
-  async complete(runId: string, status: 'succeeded' | 'caughtUp', cursor: Cursor): Promise<void> {
+  /** Marks the run finished (succeeded, caught up or stopped at a limit) with the final cursor. */
+  async complete(
+    runId: string,
+    status: Exclude<RunStatus, 'running' | 'failed'>,
+    cursor: Cursor,
+  ): Promise<void> {
     await this.finish(runId, status, cursor, undefined);
   }
 
@@ -151,11 +233,21 @@ export class RunRecords {
     const values: Record<string, unknown> = { ':status': status, ':now': this.now().toISOString() };
     const sets = ['#status = :status', 'updatedAt = :now', 'completedAt = :now'];
     if (cursor) {
-      Object.assign(names, { '#items': 'items' });
-      Object.assign(values, { ':pages': cursor.page, ':items': cursor.items, ':restarts': cursor.restarts });
-      Object.assign(values, { ':polls': cursor.polls, ':checkpoint': cursor });
-      Object.assign(names, { '#checkpoint': 'checkpoint' });
-      sets.push('pages = :pages', '#items = :items', 'restarts = :restarts', 'polls = :polls', '#checkpoint = :checkpoint');
+      Object.assign(names, { '#items': 'items', '#checkpoint': 'checkpoint' });
+      Object.assign(values, {
+        ':pages': cursor.page,
+        ':items': cursor.items,
+        ':restarts': cursor.restarts,
+        ':polls': cursor.polls,
+        ':checkpoint': cursor,
+      });
+      sets.push(
+        'pages = :pages',
+        '#items = :items',
+        'restarts = :restarts',
+        'polls = :polls',
+        '#checkpoint = :checkpoint',
+      );
     }
     if (lastError) {
       values[':lastError'] = lastError;

@@ -1,0 +1,112 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { CollectionBusy, LeaseLost } from '../errors';
+import { epochSeconds, isConditionFailure } from './conditions';
+import { PARTITION_KEY, SORT_KEY } from './table-schema';
+
+/** How long a lease lasts without renewal; every page renews it. */
+export function leaseSeconds(pollIntervalSeconds: number): number {
+  // Outlive the longest quiet stretch of a healthy run: a poll wait plus retries with backoff.
+  return Math.max(900, 2 * pollIntervalSeconds + 600);
+}
+
+const leaseKey = (collection: string) => ({ [PARTITION_KEY]: `lease#${collection}`, [SORT_KEY]: 'lease' });
+
+interface LeaseRow {
+  runId: string;
+  executionArn: string;
+  expiresAt: number;
+}
+
+/**
+ * One active run per collection: a lease row per collection naming the run that holds it.
+ * It expires when its holder stops renewing it (the execution died), so a crashed run never
+ * blocks the collection for good. `expiresAt` is also the table's TTL attribute.
+ */
+export class CollectionLeases {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Takes the lease for `runId`, or keeps it when the run already holds it. */
+  async acquire(collection: string, runId: string, executionArn: string, seconds: number): Promise<void> {
+    const now = this.now();
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...leaseKey(collection), runId, executionArn, expiresAt: epochSeconds(now) + seconds },
+          ConditionExpression: 'attribute_not_exists(pk) OR runId = :runId OR expiresAt < :now',
+          ExpressionAttributeValues: { ':runId': runId, ':now': epochSeconds(now) },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const holder = await this.holder(collection);
+      throw new CollectionBusy(
+        `${collection} is being drained by run ${holder?.runId ?? '?'} (execution ${holder?.executionArn ?? '?'}); one active run per collection. Wait for it to finish, or stop it and resume it later`,
+      );
+    }
+  }
+
+  /**
+   * Extends the lease (and moves it to `executionArn` when a new segment takes over);
+   * fails with LeaseLost if another run took it after it expired.
+   */
+  async renew(collection: string, runId: string, seconds: number, executionArn?: string): Promise<void> {
+    const values: Record<string, unknown> = {
+      ':expiresAt': epochSeconds(this.now()) + seconds,
+      ':runId': runId,
+    };
+    if (executionArn) values[':executionArn'] = executionArn;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: leaseKey(collection),
+          UpdateExpression: `SET expiresAt = :expiresAt${executionArn ? ', executionArn = :executionArn' : ''}`,
+          ConditionExpression: 'runId = :runId',
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const holder = await this.holder(collection);
+      throw new LeaseLost(
+        `run ${runId} no longer holds ${collection}: ${holder ? `run ${holder.runId} took it after it expired` : 'the lease is gone'}`,
+      );
+    }
+  }
+
+  /** Gives the lease up; a lease another run holds is left alone. */
+  async release(collection: string, runId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: leaseKey(collection),
+          ConditionExpression: 'runId = :runId',
+          ExpressionAttributeValues: { ':runId': runId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** The run holding the collection, if the lease has not expired. */
+  async holder(collection: string): Promise<LeaseRow | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: leaseKey(collection), ConsistentRead: true }),
+    );
+    const row = out.Item as LeaseRow | undefined;
+    return row && row.expiresAt >= epochSeconds(this.now()) ? row : undefined;
+  }
+}

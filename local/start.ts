@@ -1,16 +1,24 @@
 /**
  * `npm start`: a real drain on the embedded default. Starts dynalite (data in
- * .pagewalk/dynamodb) and the Glue sandbox, unless AWS_ENDPOINT_URL_DYNAMODB /
- * AWS_ENDPOINT_URL_GLUE already name endpoints, then runs statemachine/pagewalk.asl.json
- * on the local engine with the real handlers and prints progress per page.
+ * .pagewalk/dynamodb) and the sandbox APIs, unless AWS_ENDPOINT_URL_DYNAMODB,
+ * AWS_ENDPOINT_URL_GLUE or PAGEWALK_ENDPOINT_URL_MARKETPLACE already name endpoints, then
+ * runs statemachine/pagewalk.asl.json on the local engine with the real handlers, follows
+ * the run across continue-as-new segments and prints its progress.
  */
 import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { causeMessage } from '../functions/lib/errors';
-import { type LocalEvent, loadPagewalkHandlers, startLocalExecution } from './engine';
+import {
+  followRun,
+  type LocalEvent,
+  type LocalExecutionResult,
+  LocalStateMachine,
+  loadPagewalkHandlers,
+} from './engine';
 import { collectionKeys, readRunRecord } from './inspect';
-import { DEFAULT_TABLE_NAME, MARKETPLACE_ENDPOINT_VARIABLE, startLocalStack } from './stack';
+import { DEFAULT_GLUE_JOBS } from './sandbox/glue';
+import { DEFAULT_TABLE_NAME, type LocalStack, MARKETPLACE_ENDPOINT_VARIABLE, startLocalStack } from './stack';
 
 /** Parameters used when the command line gives none, so every shipped source runs as a demo. */
 const DEMO_PARAMS: Record<string, Record<string, string>> = {
@@ -20,183 +28,47 @@ const DEMO_PARAMS: Record<string, Record<string, string>> = {
   'marketplace.reports': {},
 };
 
+/** Flags that become execution `options`, passed on as given: Start run validates them and says so. */
+const OPTION_FLAGS = {
+  'page-size': 'pageSize',
+  'poll-interval': 'pollIntervalSeconds',
+  'max-polls': 'maxPolls',
+  'max-restarts': 'maxRestarts',
+  'iterations-per-execution': 'iterationsPerExecution',
+  'max-pages': 'maxPages',
+  'max-items': 'maxItems',
+  deadline: 'deadline',
+} as const;
+
 const USAGE = `Usage: npm start -- [options]
 
+What to drain
   --source NAME         glue.getJobRuns (default), marketplace.orders, marketplace.reports,
                         marketplace.customers, or any definition in sources/
-  --job NAME            Glue job to drain (default: nightly-etl, the sandbox's 4,321-run demo job)
+  --job NAME            Glue job (default: nightly-etl, the sandbox's 4,321-run demo job)
   --param KEY=VALUE     a source parameter (repeatable), e.g. --param MarketplaceId=ATVPDKIKX0DER
-  --page-size N         items per call, within the source's bounds (Glue: 1..200)
-  --poll-interval S     seconds to wait after MoreResultsAvailable=false (default: 60)
-  --max-polls N         polls before a MoreResultsAvailable run ends caught up (default: 10)
-  --max-restarts N      restarts after a corrupted token before the run fails (default: 3)
+  --resume RUN_ID       continue a failed, stopped or caught-up run from its checkpoint
+
+Run options (defaults in brackets)
+  --page-size N                 items per call, within the source's bounds (Glue: 1..200) [200]
+  --poll-interval S             seconds to wait after MoreResultsAvailable=false [60]
+  --max-polls N                 polls before a MoreResultsAvailable run ends caught up [10]
+  --max-restarts N              restarts after a corrupted token before the run fails [3]
+  --iterations-per-execution N  pages per execution before continuing as a new one [1000]
+  --max-pages N, --max-items N, --deadline ISO   stop (resumable) when reached
+
+Local services
   --table NAME          DynamoDB table (default: ${DEFAULT_TABLE_NAME})
   --data-dir DIR        dynalite data folder (default: .pagewalk/dynamodb)
   --in-memory           keep dynalite's data in memory instead
-  --latency-ms N        sandbox Glue latency per call (default: 25)
-  --throttle-rate R     share of sandbox calls throttled, 0..1 (default: 0)
+  --latency-ms N        sandbox latency per call (default: 25)
+  --throttle-rate R     share of sandbox Glue calls throttled, 0..1 (default: 0)
+  --sandbox-job N=RUNS  serve one more Glue job with RUNS runs (repeatable), e.g. soak=20000
   --name NAME           execution name, which is also the run id (default: a UUID)
   -h, --help            show this help
 
-Environment: AWS_ENDPOINT_URL_GLUE and AWS_ENDPOINT_URL_DYNAMODB, when set, are used
-instead of the embedded sandbox and dynalite.`;
-
-function fail(message: string): never {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-
-function numberArg(
-  value: string | undefined,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max)
-    fail(`--${name} must be a number from ${min} to ${max}; got ${value}`);
-  return n;
-}
-
-const fmt = (n: number) => n.toLocaleString('en-US');
-
-async function main(): Promise<number> {
-  let args: ReturnType<typeof parseOptions>;
-  try {
-    args = parseOptions();
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  if (args.values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const source = args.values.source ?? 'glue.getJobRuns';
-  const params: Record<string, unknown> = { ...(DEMO_PARAMS[source] ?? {}) };
-  if (args.values.job !== undefined) params.JobName = args.values.job;
-  for (const pair of args.values.param ?? []) {
-    const at = pair.indexOf('=');
-    if (at < 1) fail(`--param must look like KEY=VALUE; got ${pair}`);
-    const value = pair.slice(at + 1);
-    params[pair.slice(0, at)] = /^-?\d+$/.test(value) ? Number(value) : value;
-  }
-  // Numbers are passed on as given: the state machine's Start run validates ranges and says so.
-  const options: Record<string, number> = {};
-  const optionFlags = {
-    'page-size': 'pageSize',
-    'poll-interval': 'pollIntervalSeconds',
-    'max-polls': 'maxPolls',
-    'max-restarts': 'maxRestarts',
-  } as const;
-  for (const [flag, option] of Object.entries(optionFlags)) {
-    const value = args.values[flag as keyof typeof optionFlags];
-    if (value !== undefined) options[option] = Number(value);
-  }
-  const latencyMs = numberArg(args.values['latency-ms'], 'latency-ms', 25, 0, 60_000);
-  const throttleRate = numberArg(args.values['throttle-rate'], 'throttle-rate', 0, 0, 1);
-  const dataDir = args.values['in-memory'] ? undefined : (args.values['data-dir'] ?? '.pagewalk/dynamodb');
-  const name = args.values.name ?? randomUUID();
-
-  const stack = await startLocalStack({
-    tableName: args.values.table,
-    dataDir,
-    glue: { latencyMs, throttleRate },
-  });
-  try {
-    const handlers = await loadPagewalkHandlers();
-    const input = { source, params, ...(Object.keys(options).length > 0 ? { options } : {}) };
-    const glueWhere = stack.glue
-      ? `sandbox ${stack.glueEndpoint}`
-      : `${stack.glueEndpoint} (AWS_ENDPOINT_URL_GLUE)`;
-    const dynamoWhere = stack.dynamoStartedHere
-      ? `dynalite ${stack.dataDir ? `in ${stack.dataDir}` : 'in memory'}`
-      : `${stack.dynamoEndpoint} (AWS_ENDPOINT_URL_DYNAMODB)`;
-    const marketplaceWhere = stack.marketplace
-      ? `sandbox ${stack.marketplaceEndpoint}`
-      : `${stack.marketplaceEndpoint} (${MARKETPLACE_ENDPOINT_VARIABLE})`;
-    console.log(`pagewalk: draining ${source} ${JSON.stringify(params)}`);
-    console.log(`  Glue: ${glueWhere}   marketplace: ${marketplaceWhere}`);
-    console.log(`  DynamoDB: ${dynamoWhere}, table ${stack.tableName}`);
-    console.log(`  execution ${name}: ${JSON.stringify(input)}\n`);
-
-    const started = Date.now();
-    const onEvent = (event: LocalEvent) => {
-      const state = event.state?.name ?? '';
-      if (event.type === 'StateExited' && state.startsWith('Fetch')) {
-        const cursor = (
-          event.state?.output as { cursor?: { page: number; items: number; nextToken: string | null } }
-        )?.cursor;
-        if (!cursor) return;
-        const seconds = (Date.now() - started) / 1000;
-        const rate = seconds > 0 ? Math.round(cursor.items / seconds) : 0;
-        console.log(
-          `  page ${String(cursor.page).padStart(5)}   items ${fmt(cursor.items).padStart(9)}   ${fmt(rate).padStart(7)} items/s   ${cursor.nextToken ? 'more' : 'last page'}`,
-        );
-      } else if (event.type === 'StateEntered' && state === 'Wait for more results') {
-        const run = (event.state?.input as { run?: { options?: { pollIntervalSeconds?: number } } })?.run;
-        console.log(
-          `  MoreResultsAvailable=false: waiting ${run?.options?.pollIntervalSeconds ?? '?'} s, then asking again`,
-        );
-      } else if (event.type === 'StateEntered' && state === 'Restart from first page') {
-        console.log('  NextTokenCorrupted: restarting from the first page with a fresh token');
-      } else if (event.type === 'StateFailed') {
-        console.log(`  ${state}: ${event.Error} (the state machine retries or records it)`);
-      }
-    };
-    const result = await startLocalExecution({ name, input, handlers, onEvent }).result;
-    const seconds = (result.stoppedAt.getTime() - result.startedAt.getTime()) / 1000;
-
-    if (result.status !== 'SUCCEEDED') {
-      console.error(`\nDrain ${result.status.toLowerCase()} after ${seconds.toFixed(1)} s: ${result.error}`);
-      console.error(`  ${causeMessage(result.cause)}`);
-      const record = await readRunRecord(stack.documentClient, stack.tableName, name);
-      console.error(
-        record
-          ? `  Run record run#${name} in ${stack.tableName}: ${record.status}, checkpoint after page ${record.pages} (${fmt(record.items)} items).`
-          : '  Nothing was written.',
-      );
-      return 1;
-    }
-    const output = result.output as {
-      status: string;
-      pages: number;
-      items: number;
-      restarts: number;
-      polls: number;
-    };
-    const record = await readRunRecord(stack.documentClient, stack.tableName, name);
-    const collection = record?.collection ?? '?';
-    const stored = (await collectionKeys(stack.documentClient, stack.tableName, collection)).length;
-    const verdict =
-      output.status === 'caughtUp'
-        ? `caught up (${output.polls} polls; resumable from the checkpoint)`
-        : 'succeeded';
-    console.log(
-      `\nDrain ${verdict} in ${seconds.toFixed(1)} s: ${fmt(output.pages)} pages, ${fmt(output.items)} items (${fmt(Math.round(output.items / Math.max(seconds, 0.001)))} items/s), ${output.restarts} restarts, ${result.stats.retries} retries.`,
-    );
-    console.log(
-      `  ${result.stats.transitions} state transitions, about ${result.stats.historyEvents} AWS history events.`,
-    );
-    console.log(
-      `  Table ${stack.tableName} holds ${fmt(stored)} items under pk "${collection}" (counted by Query).`,
-    );
-    console.log(`  Run record: pk "run#${name}", sk "run".`);
-    if (stack.dataDir) {
-      console.log(
-        '\nLook at the data: serve the folder with dynalite and query it with any DynamoDB client, e.g.',
-      );
-      console.log(`  npx dynalite --path ${stack.dataDir} --port 8000 &`);
-      console.log(
-        `  aws dynamodb query --endpoint-url http://127.0.0.1:8000 --region us-east-1 --table-name ${stack.tableName} --key-condition-expression "pk = :c" --expression-attribute-values '{":c":{"S":"${collection}"}}' --select COUNT`,
-      );
-    }
-    return stored === output.items ? 0 : 1;
-  } finally {
-    await stack.close();
-  }
-}
+Environment: AWS_ENDPOINT_URL_GLUE, AWS_ENDPOINT_URL_DYNAMODB and
+PAGEWALK_ENDPOINT_URL_MARKETPLACE, when set, are used instead of the embedded services.`;
 
 function parseOptions() {
   return parseArgs({
@@ -204,21 +76,216 @@ function parseOptions() {
       source: { type: 'string' },
       job: { type: 'string' },
       param: { type: 'string', multiple: true },
-      'page-size': { type: 'string' },
-      'poll-interval': { type: 'string' },
-      'max-polls': { type: 'string' },
-      'max-restarts': { type: 'string' },
+      resume: { type: 'string' },
+      ...Object.fromEntries(Object.keys(OPTION_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
       table: { type: 'string' },
       'data-dir': { type: 'string' },
       'in-memory': { type: 'boolean' },
       'latency-ms': { type: 'string' },
       'throttle-rate': { type: 'string' },
+      'sandbox-job': { type: 'string', multiple: true },
       name: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
     allowPositionals: false,
   });
+}
+
+type Values = ReturnType<typeof parseOptions>['values'] &
+  Record<string, string | boolean | string[] | undefined>;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function numberArg(value: unknown, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max)
+    fail(`--${name} must be a number from ${min} to ${max}; got ${value}`);
+  return n;
+}
+
+function keyValues(pairs: string[] | undefined, flag: string): Array<[string, string]> {
+  return (pairs ?? []).map((pair) => {
+    const at = pair.indexOf('=');
+    if (at < 1) fail(`--${flag} must look like KEY=VALUE; got ${pair}`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  });
+}
+
+/** The execution input the flags describe: a new run, or a resume. */
+function buildInput(values: Values): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [flag, option] of Object.entries(OPTION_FLAGS)) {
+    const value = values[flag];
+    if (typeof value === 'string') options[option] = option === 'deadline' ? value : Number(value);
+  }
+  const withOptions = Object.keys(options).length > 0 ? { options } : {};
+  if (values.resume) return { resume: values.resume, ...withOptions };
+
+  const source = values.source ?? 'glue.getJobRuns';
+  const params: Record<string, unknown> = { ...(DEMO_PARAMS[source] ?? {}) };
+  if (values.job !== undefined) params.JobName = values.job;
+  for (const [key, value] of keyValues(values.param, 'param')) {
+    params[key] = /^-?\d+$/.test(value) ? Number(value) : value;
+  }
+  return { source, params, ...withOptions };
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** Prints progress from the event log: a line per page (at most ~5 a second on long runs) and every notable event. */
+function progressPrinter(started: number) {
+  let lastLine = 0;
+  return (event: LocalEvent, executionName: string) => {
+    const state = event.state?.name ?? '';
+    if (event.type === 'ExecutionStarted') {
+      console.log(`  execution ${executionName} started`);
+    } else if (event.type === 'StateExited' && (state.startsWith('Fetch') || state.startsWith('Restart'))) {
+      const cursor = (
+        event.state?.output as { cursor?: { page: number; items: number; nextToken: string | null } }
+      )?.cursor;
+      const now = Date.now();
+      if (!cursor || (now - lastLine < 200 && cursor.nextToken)) return;
+      lastLine = now;
+      const seconds = (now - started) / 1000;
+      const rate = seconds > 0 ? Math.round(cursor.items / seconds) : 0;
+      console.log(
+        `  page ${String(cursor.page).padStart(6)}   items ${fmt(cursor.items).padStart(9)}   ${fmt(rate).padStart(7)} items/s   ${cursor.nextToken ? 'more' : 'last page'}`,
+      );
+    } else if (event.type === 'StateEntered' && state === 'Wait for more results') {
+      const run = (event.state?.input as { run?: { options?: { pollIntervalSeconds?: number } } })?.run;
+      console.log(
+        `  MoreResultsAvailable=false: waiting ${run?.options?.pollIntervalSeconds ?? '?'} s, then asking again`,
+      );
+    } else if (event.type === 'StateEntered' && state === 'Restart from first page') {
+      console.log('  NextTokenCorrupted: restarting from the first page with a fresh token');
+    } else if (event.type === 'StateEntered' && state === 'Continue as new execution') {
+      console.log(`  ${executionName} reached its page budget: continuing as a new execution`);
+    } else if (event.type === 'StateFailed') {
+      console.log(`  ${state}: ${event.Error} (the state machine retries or records it)`);
+    }
+  };
+}
+
+function describeServices(stack: LocalStack): string[] {
+  const where = (started: boolean, url: string, variable: string, what: string) =>
+    started ? `${what} ${url}` : `${url} (${variable})`;
+  return [
+    `  Glue: ${where(Boolean(stack.glue), stack.glueEndpoint, 'AWS_ENDPOINT_URL_GLUE', 'sandbox')}   marketplace: ${where(Boolean(stack.marketplace), stack.marketplaceEndpoint, MARKETPLACE_ENDPOINT_VARIABLE, 'sandbox')}`,
+    `  DynamoDB: ${stack.dynamoStartedHere ? `dynalite ${stack.dataDir ? `in ${stack.dataDir}` : 'in memory'}` : `${stack.dynamoEndpoint} (AWS_ENDPOINT_URL_DYNAMODB)`}, table ${stack.tableName}`,
+  ];
+}
+
+/** Prints how the run ended and checks the table; returns the exit code. */
+async function report(stack: LocalStack, runId: string, segments: LocalExecutionResult[]): Promise<number> {
+  const last = segments[segments.length - 1] as LocalExecutionResult;
+  const first = segments[0] as LocalExecutionResult;
+  const seconds = (last.stoppedAt.getTime() - first.startedAt.getTime()) / 1000;
+  const record = await readRunRecord(stack.documentClient, stack.tableName, runId);
+  const transitions = segments.reduce((sum, s) => sum + s.stats.transitions, 0);
+  const retries = segments.reduce((sum, s) => sum + s.stats.retries, 0);
+  const maxEvents = Math.max(...segments.map((s) => s.stats.historyEvents));
+
+  if (last.status !== 'SUCCEEDED') {
+    console.error(`\nDrain ${last.status.toLowerCase()} after ${seconds.toFixed(1)} s: ${last.error}`);
+    console.error(`  ${causeMessage(last.cause)}`);
+    console.error(
+      record
+        ? `  Run record run#${runId}: ${record.status}, checkpoint after page ${record.pages} (${fmt(record.items)} items). Resume it with: npm start -- --resume ${runId}`
+        : '  Nothing was written.',
+    );
+    return 1;
+  }
+  const output = last.output as {
+    status: string;
+    pages?: number;
+    items?: number;
+    restarts?: number;
+    polls?: number;
+  };
+  if (output.status === 'alreadyComplete') {
+    console.log(`\nRun ${runId} already succeeded; there is nothing to resume.`);
+    return 0;
+  }
+  const collection = record?.collection ?? '?';
+  const stored = (await collectionKeys(stack.documentClient, stack.tableName, collection)).length;
+  const verdict =
+    output.status === 'caughtUp'
+      ? `caught up (${output.polls} polls; resumable)`
+      : output.status === 'stoppedAtLimit'
+        ? `stopped at a limit (resumable with npm start -- --resume ${runId})`
+        : 'succeeded';
+  const items = output.items ?? 0;
+  console.log(
+    `\nDrain ${verdict} in ${seconds.toFixed(1)} s: ${fmt(output.pages ?? 0)} pages, ${fmt(items)} items (${fmt(Math.round(items / Math.max(seconds, 0.001)))} items/s), ${output.restarts ?? 0} restarts, ${retries} retries.`,
+  );
+  console.log(
+    `  ${segments.length} execution(s); ${fmt(transitions)} state transitions; at most about ${fmt(maxEvents)} AWS history events in one execution (the limit is 25,000).`,
+  );
+  console.log(
+    `  Table ${stack.tableName} holds ${fmt(stored)} items under pk "${collection}" (counted by Query).`,
+  );
+  console.log(`  Run record: pk "run#${runId}", sk "run".`);
+  if (stack.dataDir) {
+    console.log(
+      '\nLook at the data: serve the folder with dynalite and query it with any DynamoDB client, e.g.',
+    );
+    console.log(`  npx dynalite --path ${stack.dataDir} --port 8000 &`);
+    console.log(
+      `  aws dynamodb query --endpoint-url http://127.0.0.1:8000 --region us-east-1 --table-name ${stack.tableName} --key-condition-expression "pk = :c" --expression-attribute-values '{":c":{"S":"${collection}"}}' --select COUNT`,
+    );
+  }
+  // A drain that stopped early holds fewer; one that finished must hold exactly what it counted.
+  return output.status !== 'succeeded' || stored === items ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  let values: Values;
+  try {
+    values = parseOptions().values as Values;
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const input = buildInput(values);
+  const jobs = { ...DEFAULT_GLUE_JOBS };
+  for (const [job, runs] of keyValues(values['sandbox-job'], 'sandbox-job')) {
+    jobs[job] = numberArg(runs, 'sandbox-job', 0, 0, 10_000_000);
+  }
+  const stack = await startLocalStack({
+    tableName: values.table,
+    dataDir: values['in-memory'] ? undefined : (values['data-dir'] ?? '.pagewalk/dynamodb'),
+    glue: {
+      jobs,
+      latencyMs: numberArg(values['latency-ms'], 'latency-ms', 25, 0, 60_000),
+      throttleRate: numberArg(values['throttle-rate'], 'throttle-rate', 0, 0, 1),
+    },
+    marketplace: { latencyMs: numberArg(values['latency-ms'], 'latency-ms', 25, 0, 60_000) },
+  });
+  try {
+    const name = values.name ?? randomUUID();
+    console.log(
+      `pagewalk: ${values.resume ? `resuming run ${values.resume}` : `draining ${input.source} ${JSON.stringify(input.params)}`}`,
+    );
+    for (const line of describeServices(stack)) console.log(line);
+    console.log(`  input: ${JSON.stringify(input)}\n`);
+
+    const machine = new LocalStateMachine({
+      handlers: await loadPagewalkHandlers(),
+      onEvent: progressPrinter(Date.now()),
+    });
+    const { segments } = await followRun(machine, machine.start(name, input));
+    return await report(stack, values.resume ?? name, segments);
+  } finally {
+    await stack.close();
+  }
 }
 
 main().then(

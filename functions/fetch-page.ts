@@ -1,13 +1,57 @@
 import type { Cursor } from './lib/cursor';
 import { requireEnv } from './lib/env';
+import {
+  logger,
+  publishMetrics,
+  recordPage,
+  recordRestart,
+  recordThrottle,
+  withRunContext,
+} from './lib/observability';
 import { fetchAndStorePage, parseFetchPageEvent } from './lib/page-loop';
 import { documentClient } from './lib/store/dynamo';
 
 const tableName = requireEnv('TABLE_NAME');
 
+/** Error names of a throttled call; the state machine retries them, the metric counts them. */
+const THROTTLES = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'QuotaExceeded',
+]);
+
 /**
- * Fetches one page (origin or continuation call), writes its items to DynamoDB and
- * returns the cursor only: the items never travel through the state machine.
+ * Fetches one page (origin, continuation or restart call), writes its items to DynamoDB
+ * and returns the cursor only: the items never travel through the state machine.
  */
-export const handler = async (event: unknown): Promise<Cursor> =>
-  fetchAndStorePage(parseFetchPageEvent(event), { client: documentClient, tableName });
+export const handler = async (raw: unknown): Promise<Cursor> => {
+  const event = parseFetchPageEvent(raw);
+  const { run, cursor } = event;
+  withRunContext(run.runId, run.source, event.call === 'continuation' ? cursor.page + 1 : 1);
+  const started = performance.now();
+  try {
+    if (event.call === 'restart') recordRestart(run.source);
+    const next = await fetchAndStorePage(event, { client: documentClient, tableName });
+    recordPage({
+      source: run.source,
+      items: next.written - cursor.written,
+      latencyMs: performance.now() - started,
+    });
+    logger.info('page written', {
+      call: event.call,
+      items: next.written - cursor.written,
+      itemsInPass: next.items,
+      more: next.nextToken !== null,
+      limit: next.limit,
+    });
+    return next;
+  } catch (error) {
+    const name = (error as Error).name;
+    if (THROTTLES.has(name)) recordThrottle(run.source);
+    logger.warn('page failed', { call: event.call, error: name, message: (error as Error).message });
+    throw error;
+  } finally {
+    publishMetrics();
+  }
+};

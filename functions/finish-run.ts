@@ -1,6 +1,7 @@
 import type { Cursor } from './lib/cursor';
 import { requireEnv } from './lib/env';
 import { causeMessage, InvalidInput } from './lib/errors';
+import { logger, withRunContext } from './lib/observability';
 import type { RunConfig } from './lib/run-config';
 import { isRecord } from './lib/sources/validate';
 import { documentClient } from './lib/store/dynamo';
@@ -59,8 +60,10 @@ export const handler = async (event: unknown): Promise<RunSummary | RunFailure> 
   }
   const run = event.run as unknown as RunConfig;
   const cursor = event.cursor as unknown as Cursor;
+  withRunContext(run.runId, run.source);
   if (event.outcome === 'succeeded') {
     const status = endStatus(cursor);
+    logger.info('run ended', { status, pages: cursor.page, items: cursor.items, segment: run.segment });
     await runs.complete(run.runId, status, cursor);
     await leases.release(run.collection, run.runId);
     return {
@@ -80,6 +83,7 @@ export const handler = async (event: unknown): Promise<RunSummary | RunFailure> 
   if (event.outcome === 'failed' && isRecord(event.error)) {
     const error = typeof event.error.Error === 'string' ? event.error.Error : 'States.TaskFailed';
     const cause = causeMessage(event.error.Cause);
+    logger.error('run failed', { error, cause, pages: cursor.page, segment: run.segment });
     await runs.fail(run.runId, { error, message: cause });
     await leases.release(run.collection, run.runId);
     return { error, cause };

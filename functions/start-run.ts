@@ -1,5 +1,6 @@
 import { requireEnv } from './lib/env';
 import { InvalidInput } from './lib/errors';
+import { logger, withRunContext } from './lib/observability';
 import { parseStartInput } from './lib/run-config';
 import { type StartedRun, startRun } from './lib/run-start';
 import { isRecord } from './lib/sources/validate';

@@ -55,6 +55,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   process.env.AWS_REGION ??= 'us-east-1';
   // Local runs may use Node 20; the SDK's notice that it will need Node 22 (as Lambda runs) is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // The handlers' JSON logs are for CloudWatch; locally the runner prints progress itself.
+  // Set POWERTOOLS_LOG_LEVEL=INFO to see them.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   // The SDK signs every request; local endpoints ignore the signature but need one.
   if (!process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
     process.env.AWS_ACCESS_KEY_ID = 'local';

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 /** The `service` key of every log line and the `service` dimension of every metric. */
 export const SERVICE_NAME = 'pagewalk';
@@ -82,7 +82,8 @@ export function recordThrottle(source: string): void {
  */
 function publishing(): boolean {
   return (
-    process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined || process.env.POWERTOOLS_METRICS_DISABLED !== undefined
+    process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined ||
+    process.env.POWERTOOLS_METRICS_DISABLED !== undefined
   );
 }
 

@@ -443,3 +443,30 @@ describe('run limits', () => {
     expect(cursor.limit).toBe('deadline');
   });
 });
+
+describe('observability', () => {
+  it('publishes PagesFetched, ItemsWritten and PageLatency for the page, per source, on Lambda', async () => {
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(7), NextToken: 'token-3' });
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'pagewalk-fetch-page');
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      return true;
+    });
+    try {
+      await handler(nextPage('token-2'));
+    } finally {
+      write.mockRestore();
+      vi.unstubAllEnvs();
+    }
+
+    const emf = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => '_aws' in l);
+    expect(emf).toMatchObject({
+      source: 'glue.getJobRuns',
+      service: 'pagewalk',
+      PagesFetched: 1,
+      ItemsWritten: 7,
+    });
+    expect(emf?.PageLatency).toEqual(expect.any(Number));
+  });
+});

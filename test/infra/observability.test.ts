@@ -1,0 +1,161 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+type Observability = typeof import('../../functions/lib/observability');
+
+interface Emf {
+  _aws: {
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+  };
+  [key: string]: unknown;
+}
+
+/** Everything written to stdout while `fn` runs: Powertools writes EMF and logs there. */
+function captureStdout(fn: () => void): string[] {
+  const lines: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  });
+  try {
+    fn();
+  } finally {
+    write.mockRestore();
+  }
+  return lines;
+}
+
+/** A fresh copy of the module, so its buffers and the environment it read start clean. */
+async function load(env: Record<string, string | undefined>): Promise<Observability> {
+  vi.resetModules();
+  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+  return import('../../functions/lib/observability');
+}
+
+const ON_LAMBDA = {
+  AWS_LAMBDA_FUNCTION_NAME: 'pagewalk-fetch-page',
+  POWERTOOLS_DEV: undefined,
+  POWERTOOLS_METRICS_DISABLED: undefined,
+};
+
+beforeEach(() => {
+  // The developer's shell must not decide what these tests see.
+  vi.stubEnv('POWERTOOLS_DEV', undefined);
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', undefined);
+  vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', undefined);
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('the metric helpers on Lambda', () => {
+  it('emit one EMF line per source with PagesFetched, ItemsWritten and PageLatency', async () => {
+    const o = await load(ON_LAMBDA);
+    const lines = captureStdout(() => {
+      o.recordPage({ source: 'glue.getJobRuns', items: 200, latencyMs: 143 });
+      o.publishMetrics();
+    });
+    expect(lines).toHaveLength(1);
+    const emf = JSON.parse(lines[0] as string) as Emf;
+    expect(emf._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: 'Pagewalk',
+        Dimensions: [['service', 'source']],
+        Metrics: [
+          { Name: 'PagesFetched', Unit: 'Count' },
+          { Name: 'ItemsWritten', Unit: 'Count' },
+          { Name: 'PageLatency', Unit: 'Milliseconds' },
+        ],
+      },
+    ]);
+    expect(emf).toMatchObject({
+      service: 'pagewalk',
+      source: 'glue.getJobRuns',
+      PagesFetched: 1,
+      ItemsWritten: 200,
+      PageLatency: 143,
+    });
+  });
+
+  it('count restarts and throttles under the source that had them', async () => {
+    const o = await load(ON_LAMBDA);
+    const lines = captureStdout(() => {
+      o.recordRestart('marketplace.orders');
+      o.recordThrottle('marketplace.orders');
+      o.recordThrottle('glue.getJobRuns');
+      o.publishMetrics();
+    });
+    const bySource = Object.fromEntries(
+      lines.map((line) => JSON.parse(line) as Emf).map((emf) => [emf.source, emf]),
+    );
+    expect(Object.keys(bySource).sort()).toEqual(['glue.getJobRuns', 'marketplace.orders']);
+    expect(bySource['marketplace.orders']).toMatchObject({ Restarts: 1, Throttles: 1 });
+    expect(bySource['glue.getJobRuns']).toMatchObject({ Throttles: 1 });
+    expect(bySource['glue.getJobRuns']).not.toHaveProperty('Restarts');
+  });
+
+  it('publish each measurement once, and nothing (not even a warning) when nothing was recorded', async () => {
+    const o = await load(ON_LAMBDA);
+    // Powertools warns through its own Console on stderr.
+    const warnings = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const first = captureStdout(() => {
+      o.recordPage({ source: 'glue.getJobRuns', items: 1, latencyMs: 5 });
+      o.publishMetrics();
+    });
+    const second = captureStdout(() => o.publishMetrics());
+    expect(first).toHaveLength(1);
+    expect(second).toEqual([]);
+    expect(warnings).not.toHaveBeenCalled();
+  });
+
+  it('stay quiet when POWERTOOLS_METRICS_DISABLED is true', async () => {
+    const o = await load({ ...ON_LAMBDA, POWERTOOLS_METRICS_DISABLED: 'true' });
+    const lines = captureStdout(() => {
+      o.recordPage({ source: 'glue.getJobRuns', items: 1, latencyMs: 5 });
+      o.publishMetrics();
+    });
+    expect(lines).toEqual([]);
+  });
+});
+
+describe('the metric helpers off Lambda (tests, the local runtime)', () => {
+  it('print nothing by default', async () => {
+    const o = await load({});
+    const lines = captureStdout(() => {
+      o.recordPage({ source: 'glue.getJobRuns', items: 1, latencyMs: 5 });
+      o.publishMetrics();
+    });
+    expect(lines).toEqual([]);
+  });
+
+  it('print EMF when POWERTOOLS_METRICS_DISABLED is false', async () => {
+    const o = await load({ POWERTOOLS_METRICS_DISABLED: 'false' });
+    const lines = captureStdout(() => {
+      o.recordThrottle('glue.getJobRuns');
+      o.publishMetrics();
+    });
+    expect(lines.map((line) => JSON.parse(line) as Emf).map((emf) => emf.Throttles)).toEqual([1]);
+  });
+});
+
+describe('withRunContext', () => {
+  it('adds the run id, source and page to every later log line', async () => {
+    const o = await load({ ...ON_LAMBDA, POWERTOOLS_LOG_LEVEL: 'INFO' });
+    const lines = captureStdout(() => {
+      o.withRunContext('run-1', 'glue.getJobRuns', 3);
+      o.logger.info('page written');
+      o.withRunContext('run-2', 'marketplace.orders');
+      o.logger.info('run started');
+    });
+    const [first, second] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(first).toMatchObject({
+      message: 'page written',
+      service: 'pagewalk',
+      runId: 'run-1',
+      source: 'glue.getJobRuns',
+      page: 3,
+    });
+    expect(second).toMatchObject({ message: 'run started', runId: 'run-2', source: 'marketplace.orders' });
+    expect(second).not.toHaveProperty('page');
+  });
+});

@@ -23,8 +23,20 @@ export const handler = async (event: unknown): Promise<StartedRun> => {
     throw new InvalidInput('the start-run event must carry the execution input and the execution name');
   }
   const { input, execution } = event as unknown as StartRunEvent;
-  return startRun(parseStartInput(input, execution.name), execution.id, {
-    client: documentClient,
-    tableName,
-  });
+  try {
+    const started = await startRun(parseStartInput(input, execution.name), execution.id, {
+      client: documentClient,
+      tableName,
+    });
+    withRunContext(started.run.runId, started.run.source);
+    logger.info('run started', {
+      startedAs: started.startedAs,
+      segment: started.run.segment,
+      executionArn: execution.id,
+    });
+    return started;
+  } catch (error) {
+    logger.warn('run not started', { error: (error as Error).name, message: (error as Error).message });
+    throw error;
+  }
 };

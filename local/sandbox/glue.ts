@@ -10,13 +10,26 @@
  *
  * Run standalone: `npx tsx local/sandbox/glue.ts --port 4599 --latency-ms 20`.
  */
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { realpathSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import type { IncomingMessage } from 'node:http';
 import { parseArgs } from 'node:util';
+import {
+  Countdown,
+  checkCount,
+  closeOnSignals,
+  closeServer,
+  createJsonServer,
+  createTokenCodec,
+  listen,
+  parseJsonBody,
+  randomSecret,
+  readBody,
+  recordRequest,
+  resetRequestStats,
+  runIfMain,
+  serverArgOptions,
+  serverOptionsFrom,
+  sha256,
+} from './common';
 
 /** Options for {@link startGlueSandbox}. */
 export interface GlueSandboxOptions {
@@ -104,9 +117,6 @@ const RUN_INTERVAL_SECONDS = 3600;
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 const TARGET_PREFIX = 'AWSGlue.';
-const MAX_BODY_BYTES = 1024 * 1024;
-// 16 bytes of HMAC is plenty to make forged or garbled tokens fail; it keeps tokens short.
-const TOKEN_MAC_BYTES = 16;
 
 /** One run as Glue serialises it on the wire (timestamps are epoch seconds). */
 export interface WireJobRun {
@@ -139,10 +149,6 @@ const FAILURE_MESSAGES = [
   'Py4JJavaError: An error occurred while calling o97.getDynamicFrame. : java.sql.SQLException: Connection refused (Connection refused)',
   'Command failed with exit code 1 - FAILED: org.apache.spark.SparkException: Job aborted.',
 ] as const;
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
 
 function runIdOf(jobName: string, index: number): string {
   return `jr_${sha256(`${jobName}#${index}`).toString('hex')}`;
@@ -225,11 +231,7 @@ const serviceUnavailable = (): GlueError =>
     'ServiceUnavailable',
     'The request has failed due to a temporary failure of the server.',
   );
-
-function checkCount(n: number, what: string): number {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${what} must be a non-negative integer, got ${n}`);
-  return n;
-}
+const invalidToken = (): GlueError => new GlueError(400, 'InvalidInputException', 'Invalid NextToken');
 
 function checkRate(rate: number): number {
   if (!(rate >= 0 && rate <= 1)) throw new RangeError(`throttleRate must be within 0..1, got ${rate}`);
@@ -244,12 +246,12 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
   }
   let latencyMs = checkCount(options.latencyMs ?? 0, 'latencyMs');
   let throttleRate = checkRate(options.throttleRate ?? 0);
-  let throttleCount = 0;
-  let failCount = 0;
-  let timeoutCount = 0;
+  const throttles = new Countdown('throttleNext');
+  const failures = new Countdown('failNext');
+  const timeouts = new Countdown('timeoutNext');
   let isDown = false;
   const random = seededRandom(options.seed ?? 'pagewalk');
-  let tokenSecret = options.tokenSecret ?? randomBytes(32).toString('hex');
+  let tokenSecret = options.tokenSecret ?? randomSecret();
   const requestLogLimit = options.requestLogLimit ?? 1000;
 
   const stats: GlueSandboxStats = {
@@ -261,33 +263,19 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     requests: [],
   };
 
-  const mac = (payload: Buffer): Buffer =>
-    createHmac('sha256', tokenSecret).update(payload).digest().subarray(0, TOKEN_MAC_BYTES);
+  // Read through a closure so expireTokens() can swap the secret.
+  const tokens = createTokenCodec(() => tokenSecret);
 
   // The token carries the index of the next run to return, walking down from the
   // newest. Appended runs get higher indices, so they never shift a drain in flight.
-  const encodeToken = (jobName: string, nextIndex: number): string => {
-    const payload = Buffer.from(JSON.stringify({ v: 1, j: jobName, n: nextIndex }));
-    return Buffer.concat([mac(payload), payload]).toString('base64url');
-  };
+  const encodeToken = (jobName: string, nextIndex: number): string =>
+    tokens.encode({ v: 1, j: jobName, n: nextIndex });
 
   const decodeToken = (token: string, jobName: string, runCount: number): number => {
-    const invalid = new GlueError(400, 'InvalidInputException', 'Invalid NextToken');
-    const raw = Buffer.from(token, 'base64url');
-    // Decoding ignores stray characters and trailing bits; insisting on the
-    // canonical encoding means any edit to the string is caught, not just most.
-    if (raw.length <= TOKEN_MAC_BYTES || raw.toString('base64url') !== token) throw invalid;
-    const payload = raw.subarray(TOKEN_MAC_BYTES);
-    if (!timingSafeEqual(raw.subarray(0, TOKEN_MAC_BYTES), mac(payload))) throw invalid;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(payload.toString('utf8'));
-    } catch {
-      throw invalid;
-    }
+    const parsed = tokens.decode(token, invalidToken);
     const { j, n } = (parsed ?? {}) as { j?: unknown; n?: unknown };
     if (j !== jobName || typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= runCount)
-      throw invalid;
+      throw invalidToken();
     return n;
   };
 
@@ -350,16 +338,9 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
   };
 
   const injectedFault = (): GlueError | undefined => {
-    if (throttleCount > 0) {
-      throttleCount--;
-      return new GlueError(400, 'ThrottlingException', 'Rate exceeded');
-    }
-    if (timeoutCount > 0) {
-      timeoutCount--;
-      return new GlueError(400, 'OperationTimeoutException', 'Operation timed out');
-    }
-    if (failCount > 0) {
-      failCount--;
+    if (throttles.take()) return new GlueError(400, 'ThrottlingException', 'Rate exceeded');
+    if (timeouts.take()) return new GlueError(400, 'OperationTimeoutException', 'Operation timed out');
+    if (failures.take()) {
       return new GlueError(500, 'InternalServiceException', 'An internal service error occurred.');
     }
     // Draw only when enabled so toggling the rate does not perturb the sequence otherwise.
@@ -369,41 +350,20 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     return undefined;
   };
 
-  const readBody = (req: IncomingMessage): Promise<string> =>
-    new Promise((resolveBody, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
-          reject(new GlueError(413, 'RequestEntityTooLargeException', 'Request entity too large'));
-          req.destroy();
-          return;
-        }
-        chunks.push(chunk);
-      });
-      req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
-      req.on('error', reject);
-    });
-
   const handle = async (req: IncomingMessage): Promise<unknown> => {
-    const rawBody = await readBody(req);
+    const rawBody = await readBody(
+      req,
+      () => new GlueError(413, 'RequestEntityTooLargeException', 'Request entity too large'),
+    );
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.startsWith(TARGET_PREFIX)
       ? target.slice(TARGET_PREFIX.length)
       : target || '(none)';
 
-    stats.calls++;
-    stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
-    let body: unknown = rawBody;
-    try {
-      body = rawBody === '' ? {} : JSON.parse(rawBody);
-    } catch {
-      // Logged raw below; rejected as SerializationException once auth and target pass.
-    }
-    stats.requests.push({ target, body });
-    if (stats.requests.length > requestLogLimit)
-      stats.requests.splice(0, stats.requests.length - requestLogLimit);
+    // A body that is not JSON is logged raw; it is rejected as SerializationException
+    // (not an object) once auth and target pass.
+    const { body } = parseJsonBody(rawBody);
+    recordRequest(stats, operation, { target, body }, requestLogLimit);
 
     // An outage hits before authentication, like a load balancer with no healthy hosts.
     if (isDown) throw serviceUnavailable();
@@ -429,56 +389,31 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     return getJobRuns(body as Record<string, unknown>);
   };
 
-  const send = (res: ServerResponse, status: number, payload: unknown, errorType?: string): void => {
-    const text = JSON.stringify(payload);
-    const headers: Record<string, string | number> = {
-      'content-type': JSON_CONTENT_TYPE,
-      'content-length': Buffer.byteLength(text),
-      'x-amzn-RequestId': randomUUID(),
-    };
-    if (errorType) headers['x-amzn-ErrorType'] = errorType;
-    res.writeHead(status, headers);
-    res.end(text);
-  };
-
-  const server = createServer((req, res) => {
-    void (async () => {
-      let status = 200;
-      let payload: unknown;
-      let errorType: string | undefined;
-      try {
-        payload = await handle(req);
-      } catch (error) {
-        const glueError =
-          error instanceof GlueError
-            ? error
-            : new GlueError(
-                500,
-                'InternalServiceException',
-                error instanceof Error ? error.message : String(error),
-              );
-        status = glueError.status;
-        errorType = glueError.type;
-        payload = { __type: glueError.type, Message: glueError.message };
-        stats.errors++;
-        if (glueError.type === 'ThrottlingException') stats.throttled++;
-        if (status >= 500) stats.serverErrors++;
-      }
-      if (latencyMs > 0) await new Promise((done) => setTimeout(done, latencyMs));
-      if (!res.destroyed) send(res, status, payload, errorType);
-    })();
+  const server = createJsonServer({
+    contentType: JSON_CONTENT_TYPE,
+    handle,
+    onError: (error) => {
+      const glueError =
+        error instanceof GlueError
+          ? error
+          : new GlueError(
+              500,
+              'InternalServiceException',
+              error instanceof Error ? error.message : String(error),
+            );
+      stats.errors++;
+      if (glueError.type === 'ThrottlingException') stats.throttled++;
+      if (glueError.status >= 500) stats.serverErrors++;
+      return {
+        status: glueError.status,
+        payload: { __type: glueError.type, Message: glueError.message },
+        // AWS JSON clients take the error code from this header before `__type`.
+        headers: { 'x-amzn-ErrorType': glueError.type },
+      };
+    },
+    latencyMs: () => latencyMs,
   });
-
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolveListen();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const { port, url } = await listen(server, options.host, options.port);
 
   const requireJob = (jobName: string): number => {
     const count = jobs.get(jobName);
@@ -487,18 +422,12 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
   };
 
   return {
-    url: `http://${urlHost}:${port}`,
+    url,
     port,
     stats,
-    throttleNext: (n) => {
-      throttleCount = checkCount(n, 'throttleNext');
-    },
-    failNext: (n) => {
-      failCount = checkCount(n, 'failNext');
-    },
-    timeoutNext: (n) => {
-      timeoutCount = checkCount(n, 'timeoutNext');
-    },
+    throttleNext: (n) => throttles.arm(n),
+    failNext: (n) => failures.arm(n),
+    timeoutNext: (n) => timeouts.arm(n),
     down: (value) => {
       isDown = value;
     },
@@ -519,43 +448,21 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
       return ids;
     },
     resetStats: () => {
-      stats.calls = 0;
-      stats.byOperation = {};
-      stats.throttled = 0;
+      resetRequestStats(stats);
       stats.serverErrors = 0;
-      stats.errors = 0;
-      stats.requests = [];
     },
     expireTokens: () => {
-      tokenSecret = randomBytes(32).toString('hex');
+      tokenSecret = randomSecret();
     },
-    close: () =>
-      new Promise<void>((resolveClose, reject) => {
-        server.close((error) => (error ? reject(error) : resolveClose()));
-        // SDK clients keep connections alive; without this, close() waits for them to idle out.
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
-}
-
-function isMainModule(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(resolve(entry))).href;
-  } catch {
-    return false;
-  }
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      port: { type: 'string', default: '4599' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'latency-ms': { type: 'string', default: '0' },
+      ...serverArgOptions('4599'),
       'throttle-rate': { type: 'string', default: '0' },
-      seed: { type: 'string' },
       // Repeatable `--job name=count`; replaces the default jobs when given.
       job: { type: 'string', multiple: true },
     },
@@ -571,26 +478,14 @@ async function main(): Promise<void> {
   }
   const sandbox = await startGlueSandbox({
     jobs,
-    host: values.host,
-    port: Number(values.port),
-    latencyMs: Number(values['latency-ms']),
+    ...serverOptionsFrom(values),
     throttleRate: Number(values['throttle-rate']),
-    seed: values.seed,
   });
   const served = jobs ?? DEFAULT_GLUE_JOBS;
   console.log(`Glue sandbox listening on ${sandbox.url}`);
   console.log(`  export AWS_ENDPOINT_URL_GLUE=${sandbox.url}`);
   for (const [name, count] of Object.entries(served)) console.log(`  job ${name}: ${count} runs`);
-  const stop = (): void => {
-    void sandbox.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  closeOnSignals(sandbox);
 }
 
-if (isMainModule()) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main);

@@ -21,13 +21,27 @@
  *
  * Run standalone: `npx tsx local/sandbox/marketplace.ts --port 4600 --latency-ms 20`.
  */
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { realpathSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { parseArgs } from 'node:util';
+import {
+  Countdown,
+  checkCount,
+  closeOnSignals,
+  closeServer,
+  createJsonServer,
+  createTokenCodec,
+  listen,
+  parseJsonBody,
+  randomSecret,
+  readBody,
+  recordRequest,
+  resetRequestStats,
+  runIfMain,
+  serverArgOptions,
+  serverOptionsFrom,
+  sha256,
+} from './common';
 
 /** Options for {@link startMarketplaceSandbox}. */
 export interface MarketplaceSandboxOptions {
@@ -127,9 +141,6 @@ const REPORT_INTERVAL_MS = 6 * 3600_000;
 const CUSTOMER_INTERVAL_MS = 30 * 60_000;
 
 const JSON_CONTENT_TYPE = 'application/json';
-const MAX_BODY_BYTES = 1024 * 1024;
-// 16 bytes of HMAC is plenty to make forged or garbled tokens fail; it keeps tokens short.
-const TOKEN_MAC_BYTES = 16;
 
 type Family = 'orders' | 'reports' | 'customers';
 
@@ -230,10 +241,6 @@ const LAST_NAMES = [
   'Perlman',
   'Lee',
 ];
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
 
 /** `width` decimal digits drawn from the first 8 bytes of a digest. */
 function digits(digest: Buffer, width: number): string {
@@ -344,11 +351,6 @@ const invalidInput = (message: string): MarketplaceError =>
   new MarketplaceError(400, 'InvalidInput', message);
 const invalidToken = (): MarketplaceError => invalidInput('Invalid NextToken');
 
-function checkCount(n: number, what: string): number {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${what} must be a non-negative integer, got ${n}`);
-  return n;
-}
-
 /** Parsed, verified contents of a NextToken. */
 interface TokenState {
   /** Marketplace the drain started in ('' for reports, which have none). */
@@ -370,43 +372,27 @@ export async function startMarketplaceSandbox(
   if (marketplaceIds.size === 0) throw new RangeError('marketplaceIds must name at least one marketplace');
   let latencyMs = checkCount(options.latencyMs ?? 0, 'latencyMs');
   const seed = options.seed ?? 'pagewalk';
-  const tokenSecret = options.tokenSecret ?? randomBytes(32).toString('hex');
+  const tokenSecret = options.tokenSecret ?? randomSecret();
   const requestLogLimit = options.requestLogLimit ?? 1000;
   // Compare digests so the check takes the same time whatever the length of the guess.
   const accessTokenDigest = options.accessToken === undefined ? undefined : sha256(options.accessToken);
-  let throttleCount = 0;
+  const throttles = new Countdown('throttleNext');
   let throttleCode: ThrottleCode = 'RequestThrottled';
-  let failCount = 0;
-  let corruptCount = 0;
-  let contradictCount = 0;
+  const failures = new Countdown('failNext');
+  const corruptions = new Countdown('corruptNextTokens');
+  const contradictions = new Countdown('contradictNext');
 
   const stats: MarketplaceSandboxStats = { calls: 0, byOperation: {}, throttled: 0, errors: 0, requests: [] };
 
-  const mac = (payload: Buffer): Buffer =>
-    createHmac('sha256', tokenSecret).update(payload).digest().subarray(0, TOKEN_MAC_BYTES);
+  const tokens = createTokenCodec(() => tokenSecret);
 
   // Keyset tokens: the position is an item index, never an offset from the
   // newest item, so appending items never shifts a drain already in flight.
-  const encodeToken = (family: Family, state: TokenState): string => {
-    const payload = Buffer.from(
-      JSON.stringify({ v: 1, f: family, m: state.marketplaceId, n: state.position, s: state.pageSize }),
-    );
-    return Buffer.concat([mac(payload), payload]).toString('base64url');
-  };
+  const encodeToken = (family: Family, state: TokenState): string =>
+    tokens.encode({ v: 1, f: family, m: state.marketplaceId, n: state.position, s: state.pageSize });
 
   const decodeToken = (token: string, family: Family): TokenState => {
-    const raw = Buffer.from(token, 'base64url');
-    // Decoding ignores stray characters and trailing bits; insisting on the
-    // canonical encoding means any edit to the string is caught, not just most.
-    if (raw.length <= TOKEN_MAC_BYTES || raw.toString('base64url') !== token) throw invalidToken();
-    const payload = raw.subarray(TOKEN_MAC_BYTES);
-    if (!timingSafeEqual(raw.subarray(0, TOKEN_MAC_BYTES), mac(payload))) throw invalidToken();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(payload.toString('utf8'));
-    } catch {
-      throw invalidToken();
-    }
+    const parsed = tokens.decode(token, invalidToken);
     const { f, m, n, s } = (parsed ?? {}) as { f?: unknown; m?: unknown; n?: unknown; s?: unknown };
     // Orders and reports tokens point at an item still to serve; a customers
     // token may sit one past the newest customer (caught up, waiting for more).
@@ -448,10 +434,7 @@ export async function startMarketplaceSandbox(
 
   /** Reads the continuation state of a ByNextToken call, honouring the corruption switch. */
   const continuationOf = (body: Record<string, unknown>, family: Family): TokenState => {
-    if (corruptCount > 0) {
-      corruptCount--;
-      throw invalidToken();
-    }
+    if (corruptions.take()) throw invalidToken();
     const token = body.NextToken;
     if (typeof token !== 'string' || token === '') throw invalidInput('NextToken is required');
     return decodeToken(token, family);
@@ -471,10 +454,7 @@ export async function startMarketplaceSandbox(
     const end = Math.max(position - pageSize, -1);
     const ReportInfo: WireReport[] = [];
     for (let i = position; i > end; i--) ReportInfo.push(synthesizeReport(i, seed));
-    if (contradictCount > 0) {
-      contradictCount--;
-      return { ReportInfo, HasNext: true };
-    }
+    if (contradictions.take()) return { ReportInfo, HasNext: true };
     return end >= 0
       ? { ReportInfo, HasNext: true, NextToken: encodeToken('reports', { ...state, position: end }) }
       : { ReportInfo, HasNext: false };
@@ -522,14 +502,12 @@ export async function startMarketplaceSandbox(
   };
 
   const injectedFault = (): MarketplaceError | undefined => {
-    if (throttleCount > 0) {
-      throttleCount--;
+    if (throttles.take()) {
       return throttleCode === 'QuotaExceeded'
         ? new MarketplaceError(503, 'QuotaExceeded', 'You exceeded your quota for the requested resource.')
         : new MarketplaceError(503, 'RequestThrottled', 'Request is throttled.');
     }
-    if (failCount > 0) {
-      failCount--;
+    if (failures.take()) {
       return new MarketplaceError(
         500,
         'InternalFailure',
@@ -539,42 +517,15 @@ export async function startMarketplaceSandbox(
     return undefined;
   };
 
-  const readBody = (req: IncomingMessage): Promise<string> =>
-    new Promise((resolveBody, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
-          reject(invalidInput('Request body is too large'));
-          req.destroy();
-          return;
-        }
-        chunks.push(chunk);
-      });
-      req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
-      req.on('error', reject);
-    });
-
   const handle = async (req: IncomingMessage): Promise<unknown> => {
-    const rawBody = await readBody(req);
+    const rawBody = await readBody(req, () => invalidInput('Request body is too large'));
     const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
     const operation = req.method === 'POST' ? OPERATIONS.get(path) : undefined;
     const name = operation?.name ?? path;
 
-    stats.calls++;
-    stats.byOperation[name] = (stats.byOperation[name] ?? 0) + 1;
-    let body: unknown = rawBody;
-    let parsed = true;
-    try {
-      body = rawBody === '' ? {} : JSON.parse(rawBody);
-    } catch {
-      // Logged raw below; rejected once auth and routing pass.
-      parsed = false;
-    }
-    stats.requests.push({ path, body });
-    if (stats.requests.length > requestLogLimit)
-      stats.requests.splice(0, stats.requests.length - requestLogLimit);
+    // A body that is not JSON is logged raw; it is rejected once auth and routing pass.
+    const { body, parsed } = parseJsonBody(rawBody);
+    recordRequest(stats, name, { path, body }, requestLogLimit);
 
     // Authentication comes first, as at a gateway: an unauthorised caller learns nothing about routes.
     if (accessTokenDigest) {
@@ -595,51 +546,28 @@ export async function startMarketplaceSandbox(
     return dispatch(operation, body as Record<string, unknown>);
   };
 
-  const send = (res: ServerResponse, status: number, payload: unknown): void => {
-    const text = JSON.stringify(payload);
-    res.writeHead(status, {
-      'content-type': JSON_CONTENT_TYPE,
-      'content-length': Buffer.byteLength(text),
-      'x-amzn-RequestId': randomUUID(),
-    });
-    res.end(text);
-  };
-
-  const server = createServer((req, res) => {
-    void (async () => {
-      let status = 200;
-      let payload: unknown;
-      try {
-        payload = await handle(req);
-      } catch (error) {
-        const failure =
-          error instanceof MarketplaceError
-            ? error
-            : new MarketplaceError(
-                500,
-                'InternalFailure',
-                error instanceof Error ? error.message : String(error),
-              );
-        status = failure.status;
-        payload = { errors: [{ code: failure.code, message: failure.message }] };
-        stats.errors++;
-        if (failure.code === 'RequestThrottled' || failure.code === 'QuotaExceeded') stats.throttled++;
-      }
-      if (latencyMs > 0) await new Promise((done) => setTimeout(done, latencyMs));
-      if (!res.destroyed) send(res, status, payload);
-    })();
+  const server = createJsonServer({
+    contentType: JSON_CONTENT_TYPE,
+    handle,
+    onError: (error) => {
+      const failure =
+        error instanceof MarketplaceError
+          ? error
+          : new MarketplaceError(
+              500,
+              'InternalFailure',
+              error instanceof Error ? error.message : String(error),
+            );
+      stats.errors++;
+      if (failure.code === 'RequestThrottled' || failure.code === 'QuotaExceeded') stats.throttled++;
+      return {
+        status: failure.status,
+        payload: { errors: [{ code: failure.code, message: failure.message }] },
+      };
+    },
+    latencyMs: () => latencyMs,
   });
-
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolveListen();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const { port, url } = await listen(server, options.host, options.port);
 
   const ids = (
     count: number,
@@ -652,22 +580,16 @@ export async function startMarketplaceSandbox(
   };
 
   return {
-    url: `http://${urlHost}:${port}`,
+    url,
     port,
     stats,
     throttleNext: (n, code = 'RequestThrottled') => {
-      throttleCount = checkCount(n, 'throttleNext');
+      throttles.arm(n);
       throttleCode = code;
     },
-    failNext: (n) => {
-      failCount = checkCount(n, 'failNext');
-    },
-    corruptNextTokens: (n) => {
-      corruptCount = checkCount(n, 'corruptNextTokens');
-    },
-    contradictNext: (n) => {
-      contradictCount = checkCount(n, 'contradictNext');
-    },
+    failNext: (n) => failures.arm(n),
+    corruptNextTokens: (n) => corruptions.arm(n),
+    contradictNext: (n) => contradictions.arm(n),
     addCustomers: (n) => {
       customerCount += checkCount(n, 'addCustomers count');
     },
@@ -678,59 +600,32 @@ export async function startMarketplaceSandbox(
     reportIds: () => ids(reportCount, reportIdOf, true),
     customerIds: () => ids(customerCount, customerIdOf, false),
     customerCount: () => customerCount,
-    resetStats: () => {
-      stats.calls = 0;
-      stats.byOperation = {};
-      stats.throttled = 0;
-      stats.errors = 0;
-      stats.requests = [];
-    },
-    close: () =>
-      new Promise<void>((resolveClose, reject) => {
-        server.close((error) => (error ? reject(error) : resolveClose()));
-        // Clients keep connections alive; without this, close() waits for them to idle out.
-        server.closeAllConnections();
-      }),
+    resetStats: () => resetRequestStats(stats),
+    close: () => closeServer(server),
   };
-}
-
-function isMainModule(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(resolve(entry))).href;
-  } catch {
-    return false;
-  }
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      port: { type: 'string', default: '4600' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'latency-ms': { type: 'string', default: '0' },
+      ...serverArgOptions('4600'),
       orders: { type: 'string' },
       reports: { type: 'string' },
       customers: { type: 'string' },
       // Repeatable; replaces the default marketplace when given.
       marketplace: { type: 'string', multiple: true },
       'access-token': { type: 'string' },
-      seed: { type: 'string' },
     },
   });
   const count = (text: string | undefined): number | undefined =>
     text === undefined ? undefined : Number(text);
   const sandbox = await startMarketplaceSandbox({
-    host: values.host,
-    port: Number(values.port),
-    latencyMs: Number(values['latency-ms']),
+    ...serverOptionsFrom(values),
     orders: count(values.orders),
     reports: count(values.reports),
     customers: count(values.customers),
     marketplaceIds: values.marketplace && values.marketplace.length > 0 ? values.marketplace : undefined,
     accessToken: values['access-token'],
-    seed: values.seed,
   });
   console.log(`Marketplace sandbox listening on ${sandbox.url}`);
   console.log(`  marketplaces: ${(values.marketplace ?? [DEFAULT_MARKETPLACE_ID]).join(', ')}`);
@@ -738,16 +633,7 @@ async function main(): Promise<void> {
   const reports = count(values.reports) ?? DEFAULT_REPORT_COUNT;
   console.log(`  orders: ${orders}, reports: ${reports}, customers: ${sandbox.customerCount()}`);
   if (values['access-token']) console.log('  requests must carry x-amz-access-token');
-  const stop = (): void => {
-    void sandbox.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  closeOnSignals(sandbox);
 }
 
-if (isMainModule()) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main);

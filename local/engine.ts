@@ -10,6 +10,13 @@ export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_STATE_MACHINE_NAME = 'pagewalk';
 export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${LOCAL_STATE_MACHINE_NAME}`;
+/** The role local executions report in `$$.Execution.RoleArn` (and the local API in DescribeStateMachine). */
+export const LOCAL_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:role/pagewalk-local`;
+
+/** The ARN of the local execution named `name`, as AWS builds it from the state machine's. */
+export function localExecutionArn(name: string): string {
+  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${LOCAL_STATE_MACHINE_NAME}:${name}`;
+}
 
 /** A Lambda handler as the local engine calls it. */
 export type LocalHandler = (event: unknown) => Promise<unknown>;
@@ -80,6 +87,69 @@ export interface LocalEvent {
   readonly Error?: string;
   readonly Cause?: unknown;
   readonly output?: unknown;
+  /** The execution input (ExecutionStarted only). */
+  readonly input?: unknown;
+}
+
+/**
+ * One call of a Task state's resource, reported when it starts and when it ends, so a
+ * history can show what AWS records per attempt (LambdaFunctionScheduled/Started/Succeeded
+ * or Failed, TaskScheduled/... for service integrations): the effective input after
+ * Parameters and the raw result before ResultSelector and ResultPath, which the engine's
+ * own event log does not carry.
+ */
+export interface LocalTaskCallEvent {
+  readonly type: 'TaskCallStarted' | 'TaskCallSucceeded' | 'TaskCallFailed';
+  /** Unique per execution; the started and the ended event of one call share it. */
+  readonly callId: number;
+  readonly stateName: string;
+  /** The Task's Resource after substitution (a Lambda ARN, or e.g. arn:aws:states:::states:startExecution). */
+  readonly resource: string;
+  readonly timeoutSeconds?: number;
+  readonly timestamp: number;
+  /** TaskCallStarted: what the resource receives. */
+  readonly input?: unknown;
+  /** TaskCallSucceeded: what the resource returned. */
+  readonly output?: unknown;
+  /** TaskCallFailed: the error name and cause, as the Task state sees them. */
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+type TaskOverride = (input: unknown) => Promise<never>;
+
+/** Wraps a Task override so every call is reported through `report`, without changing what it does. */
+function reportingTaskCalls(
+  stateName: string,
+  state: { readonly Resource: string; readonly TimeoutSeconds?: number },
+  run: TaskOverride,
+  report: (event: LocalTaskCallEvent) => void,
+  nextCallId: () => number,
+): TaskOverride {
+  return (async (input: unknown) => {
+    const base = {
+      callId: nextCallId(),
+      stateName,
+      resource: state.Resource,
+      timeoutSeconds: state.TimeoutSeconds,
+    };
+    report({ ...base, type: 'TaskCallStarted', timestamp: Date.now(), input });
+    try {
+      const output = await run(input);
+      report({ ...base, type: 'TaskCallSucceeded', timestamp: Date.now(), output });
+      return output;
+    } catch (thrown) {
+      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+      report({
+        ...base,
+        type: 'TaskCallFailed',
+        timestamp: Date.now(),
+        error: error.name,
+        cause: typeof error.cause === 'string' ? error.cause : error.message,
+      });
+      throw thrown;
+    }
+  }) as TaskOverride;
 }
 
 /** Counts kept while reading the event log (the events themselves are not kept). */
@@ -113,6 +183,8 @@ export interface StartLocalExecutionOptions {
   readonly retryDelayMs?: number;
   /** Called for every event, in order, while the execution runs. */
   readonly onEvent?: (event: LocalEvent, executionName: string) => void;
+  /** Called when a Task state's resource is called and when the call ends (see {@link LocalTaskCallEvent}). */
+  readonly onTaskCall?: (event: LocalTaskCallEvent, executionName: string) => void;
   /**
    * Serves `arn:aws:states:::states:startExecution` Tasks by starting a new execution on it;
    * without one such a Task fails, as it would without permission.
@@ -152,8 +224,22 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
     taskOverrides[stateName] = asLambdaTask(handler);
     if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
   }
+  if (options.onTaskCall) {
+    const onTaskCall = options.onTaskCall;
+    let calls = 0;
+    for (const [stateName, run] of Object.entries(taskOverrides)) {
+      const state = definition.States[stateName] as { Resource: string; TimeoutSeconds?: number };
+      taskOverrides[stateName] = reportingTaskCalls(
+        stateName,
+        state,
+        run,
+        (event) => onTaskCall(event, options.name),
+        () => ++calls,
+      );
+    }
+  }
 
-  const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${LOCAL_STATE_MACHINE_NAME}:${options.name}`;
+  const executionArn = localExecutionArn(options.name);
   const startedAt = new Date();
   const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
   const execution = machine.run(options.input as never, {
@@ -165,7 +251,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
         Name: options.name,
         Input: options.input as never,
         StartTime: startedAt.toISOString(),
-        RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/pagewalk-local`,
+        RoleArn: LOCAL_ROLE_ARN,
       },
       StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: LOCAL_STATE_MACHINE_NAME },
     },
@@ -290,6 +376,7 @@ export interface LocalStateMachineOptions {
   readonly handlers: LocalHandlers;
   readonly retryDelayMs?: number;
   readonly onEvent?: (event: LocalEvent, executionName: string) => void;
+  readonly onTaskCall?: (event: LocalTaskCallEvent, executionName: string) => void;
 }
 
 /**

@@ -1,0 +1,147 @@
+/**
+ * `pagewalk watch <executionArn|runId>`: follows a run until it ends, across continue-as-new
+ * segments, showing pages, items, rate, the current state, segments, restarts and polls.
+ * Exit code 0 when the run's last execution succeeded, 1 otherwise.
+ */
+import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
+import { causeMessage } from '../../functions/lib/errors';
+import type { RunRecord } from '../../functions/lib/store/run-record';
+import type { CliContext } from '../context';
+import { count, duration, isRecord, parseJson, rate } from '../format';
+import { ProgressDisplay, type ProgressSnapshot } from '../progress';
+import { continuedAs, describe, executionName, readRunRecord, resolveExecution, runIdOf } from '../runs';
+
+export interface WatchOptions {
+  /** Seconds between polls. @default 1 */
+  readonly interval?: number;
+}
+
+/** The cursor fields progress needs, as the state carries them. */
+interface CursorView {
+  readonly page: number;
+  readonly items: number;
+  readonly written?: number;
+  readonly restarts: number;
+  readonly polls: number;
+}
+
+/** The latest state entered and the latest cursor in a page of newest-first events. */
+interface Position {
+  state?: string;
+  cursor?: CursorView;
+}
+
+const isCursor = (value: unknown): value is CursorView =>
+  isRecord(value) && typeof value.page === 'number' && typeof value.items === 'number';
+
+/** Reads where the execution is from its latest history events (newest first). */
+async function position(ctx: CliContext, executionArn: string): Promise<Position> {
+  const out = await ctx.sfn.send(
+    new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 30 }),
+  );
+  const found: Position = {};
+  for (const event of out.events ?? []) {
+    if (!found.state && event.type?.endsWith('StateEntered'))
+      found.state = event.stateEnteredEventDetails?.name;
+    if (!found.cursor) {
+      const text =
+        event.stateEnteredEventDetails?.input ??
+        event.stateExitedEventDetails?.output ??
+        event.lambdaFunctionSucceededEventDetails?.output;
+      const data = parseJson(text);
+      if (isRecord(data) && isCursor(data.cursor)) found.cursor = data.cursor;
+      else if (isCursor(data)) found.cursor = data;
+    }
+    if (found.state && found.cursor) break;
+  }
+  return found;
+}
+
+/** Follows a run to its end; returns the exit code. */
+export async function watch(ctx: CliContext, reference: string, options: WatchOptions = {}): Promise<number> {
+  const intervalMs = Math.max(0.1, options.interval ?? 1) * 1000;
+  const display = new ProgressDisplay(ctx.output);
+  let { executionArn, record } = await resolveExecution(ctx, reference);
+  let runId = record?.runId;
+  let segment = record ? record.segmentCount : 1;
+  const watchStarted = ctx.now();
+  let firstSample: { at: number; written: number } | undefined;
+  let runStarted: number | undefined;
+
+  for (;;) {
+    const execution = await describe(ctx, executionArn);
+    const at = ctx.now();
+    runStarted ??= execution.startDate?.getTime() ?? watchStarted;
+    const where = await position(ctx, executionArn);
+    runId ??= runIdOf(executionArn, execution.input);
+    record = await readRunRecord(ctx, runId).catch(() => undefined);
+    if (record?.startedAt && !firstSample) runStarted = Math.min(runStarted, Date.parse(record.startedAt));
+    segment = record?.segmentCount ?? segment;
+    const progress = record ?? where.cursor;
+    const written = progress?.written ?? progress?.items ?? 0;
+    firstSample ??= { at, written };
+    const snapshot: ProgressSnapshot = {
+      runId,
+      execution: executionName(executionArn),
+      executionStatus: execution.status ?? 'UNKNOWN',
+      segment,
+      state: where.state,
+      pages: (record ? record.pages : where.cursor?.page) ?? 0,
+      items: progress?.items ?? 0,
+      restarts: progress?.restarts ?? 0,
+      polls: progress?.polls ?? 0,
+      rate:
+        at - firstSample.at >= 1000
+          ? rate(written - firstSample.written, at - firstSample.at)
+          : rate(written, at - runStarted),
+      elapsedMs: (execution.stopDate?.getTime() ?? at) - runStarted,
+      runStatus: record?.status,
+    };
+    display.show(snapshot);
+
+    if (execution.status === 'RUNNING') {
+      await ctx.sleep(intervalMs);
+      continue;
+    }
+    const next = execution.status === 'SUCCEEDED' ? continuedAs(execution.output) : undefined;
+    if (next) {
+      display.note(`${executionName(executionArn)} continued as ${executionName(next)}`);
+      executionArn = next;
+      segment += 1;
+      continue;
+    }
+    for (const line of ending(execution, snapshot, record)) display.note(line);
+    return execution.status === 'SUCCEEDED' ? 0 : 1;
+  }
+}
+
+/** How the run ended, in words, with what to do next. */
+function ending(
+  execution: { status?: string; output?: string; error?: string; cause?: string },
+  s: ProgressSnapshot,
+  record: RunRecord | undefined,
+): string[] {
+  if (execution.status === 'SUCCEEDED') {
+    const out = parseJson(execution.output);
+    const summary = isRecord(out) ? out : {};
+    if (summary.status === 'alreadyComplete') return [`Run ${s.runId} had already succeeded; nothing to do.`];
+    const items = typeof summary.items === 'number' ? summary.items : s.items;
+    const verdict =
+      summary.status === 'caughtUp'
+        ? `caught up after ${summary.polls} polls (resumable: pagewalk resume ${s.runId})`
+        : summary.status === 'stoppedAtLimit'
+          ? `stopped at its ${summary.limit ?? ''} limit (resumable: pagewalk resume ${s.runId})`
+          : 'succeeded';
+    return [
+      `Run ${s.runId} ${verdict}: ${count(summary.pages as number | undefined)} pages, ${count(items)} items in ${duration(s.elapsedMs)}, ${count(summary.restarts as number | undefined)} restarts, ${s.segment} segment(s).`,
+    ];
+  }
+  const why = execution.error ? `${execution.error}: ${causeMessage(execution.cause)}` : 'no error given';
+  const lines = [`Run ${s.runId} ${execution.status?.toLowerCase()}: ${why}`];
+  if (record) {
+    lines.push(
+      `  checkpoint after page ${count(record.pages)} (${count(record.items)} items); resume with: pagewalk resume ${s.runId}`,
+    );
+  }
+  return lines;
+}

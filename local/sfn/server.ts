@@ -1,0 +1,567 @@
+/**
+ * A local endpoint that speaks the Step Functions API (AWS JSON 1.0: `POST /`,
+ * `X-Amz-Target: AWSStepFunctions.<Operation>`, errors as `{"__type", "message"}` with
+ * status 400) in front of the local engine, so `@aws-sdk/client-sfn`, the AWS CLI
+ * (`--endpoint-url`) and the `pagewalk` CLI operate local runs as they operate AWS ones.
+ *
+ * One state machine (`LOCAL_STATE_MACHINE_ARN`, the ASL file with local substitutions).
+ * Operations: ListStateMachines, DescribeStateMachine, DescribeStateMachineForExecution,
+ * ListTagsForResource, StartExecution, DescribeExecution, ListExecutions,
+ * GetExecutionHistory, StopExecution. Executions the machine starts itself (continue as
+ * new) appear like any other.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  LOCAL_REGION,
+  LOCAL_ROLE_ARN,
+  LOCAL_STATE_MACHINE_ARN,
+  LOCAL_STATE_MACHINE_NAME,
+  type LocalEvent,
+  type LocalHandlers,
+  LocalStateMachine,
+  loadDefinition,
+  type TrackedExecution,
+} from '../engine';
+import { type AbortDetails, type HistoryEvent, HistoryRecorder, toWireEvent } from './history';
+import { type ExecutionDescription, type ExecutionStatus, ExecutionStore, SERVER_STOPPED } from './store';
+
+/** The port `npm run serve` listens on unless told otherwise. */
+export const DEFAULT_SFN_PORT = 8083;
+
+/** Step Functions' limit on an execution's input (256 KiB). */
+const MAX_INPUT_BYTES = 262_144;
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+
+export interface SfnServerOptions {
+  /** The handlers behind the Task states (see `loadPagewalkHandlers`). */
+  readonly handlers: LocalHandlers;
+  /** @default 8083; 0 picks an ephemeral port */
+  readonly port?: number;
+  /** @default 127.0.0.1 (never exposed beyond the machine) */
+  readonly host?: string;
+  /**
+   * Folder for execution descriptions and histories (e.g. `.pagewalk/executions`), reloaded
+   * on start. In memory when omitted.
+   */
+  readonly dataDir?: string;
+  /** Milliseconds every retry waits instead of the ASL's backoff; undefined keeps the real backoff. */
+  readonly retryDelayMs?: number;
+  /** Tags ListTagsForResource returns for the state machine (see ./tags.ts). */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Receives one line per execution started and ended. */
+  readonly log?: (line: string) => void;
+  /** Called for every engine event, after the history has recorded it. */
+  readonly onEvent?: (event: LocalEvent, executionName: string) => void;
+}
+
+export interface SfnServer {
+  readonly url: string;
+  readonly port: number;
+  readonly machine: LocalStateMachine;
+  /** Stops listening; running executions are aborted and recorded as stopped by the server. */
+  close(): Promise<void>;
+}
+
+/** An API error: `name` becomes `__type`, which the SDK turns into its exception class. */
+class ApiError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+interface Entry {
+  description: ExecutionDescription;
+  /** Set for executions started in this process. */
+  tracked?: TrackedExecution;
+}
+
+type Request = Record<string, unknown>;
+
+const STATE_MACHINE_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:([^:]+)$/;
+const EXECUTION_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:execution:([^:]+):([^:]+)$/;
+const STATUSES: readonly string[] = [
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'ABORTED',
+  'TIMED_OUT',
+  'PENDING_REDRIVE',
+];
+/** Characters AWS refuses in execution names: whitespace, brackets, wildcards and specials... */
+const INVALID_NAME_CHARACTER = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
+/** ...and control characters (U+0000-U+001F, U+007F-U+009F). */
+const isControl = (c: string) => {
+  const code = c.charCodeAt(0);
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+};
+const isValidName = (name: string) =>
+  name.length >= 1 && name.length <= 80 && !INVALID_NAME_CHARACTER.test(name) && ![...name].some(isControl);
+
+const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+
+/** Starts the local Step Functions endpoint with its own LocalStateMachine. */
+export async function startSfnServer(options: SfnServerOptions): Promise<SfnServer> {
+  const definition = JSON.stringify(loadDefinition(Object.keys(options.handlers)), null, 2);
+  const creationDate = Date.now();
+  const store = options.dataDir ? new ExecutionStore(options.dataDir, LOCAL_ROLE_ARN) : undefined;
+  const executions = new Map<string, Entry>();
+  for (const description of store?.load() ?? []) executions.set(description.name, { description });
+
+  const recorder = new HistoryRecorder({
+    roleArn: LOCAL_ROLE_ARN,
+    region: LOCAL_REGION,
+    onClosed: (name, events) => finish(name, events),
+  });
+
+  const machine = new LocalStateMachine({
+    handlers: options.handlers,
+    retryDelayMs: options.retryDelayMs,
+    onTaskCall: recorder.onTaskCall,
+    onEvent: (event, name) => {
+      if (event.type === 'ExecutionStarted') adopt();
+      recorder.onEvent(event, name);
+      options.onEvent?.(event, name);
+    },
+  });
+
+  /** Registers executions the machine started itself (continue as new). */
+  function adopt(): void {
+    for (const tracked of machine.list()) {
+      const known = executions.get(tracked.name);
+      if (known?.tracked === tracked) continue;
+      register(tracked, JSON.stringify(tracked.input));
+    }
+  }
+
+  function register(tracked: TrackedExecution, input: string): Entry {
+    const entry: Entry = {
+      tracked,
+      description: {
+        executionArn: tracked.executionArn,
+        stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+        name: tracked.name,
+        status: 'RUNNING',
+        startDate: tracked.startDate.getTime(),
+        input,
+      },
+    };
+    executions.set(tracked.name, entry);
+    store?.saveDescription(entry.description);
+    options.log?.(`execution ${tracked.name} started`);
+    return entry;
+  }
+
+  /** Records how an execution ended, from the end event of its history, and stores both. */
+  function finish(name: string, events: readonly HistoryEvent[]): void {
+    const entry = executions.get(name);
+    const last = events[events.length - 1];
+    if (!entry || !last || entry.description.status !== 'RUNNING') return;
+    const d = entry.description;
+    const details = (last[`${last.type.charAt(0).toLowerCase()}${last.type.slice(1)}EventDetails`] ?? {}) as {
+      output?: string;
+      error?: string;
+      cause?: string;
+    };
+    const status: Record<string, ExecutionStatus> = {
+      ExecutionSucceeded: 'SUCCEEDED',
+      ExecutionFailed: 'FAILED',
+      ExecutionAborted: 'ABORTED',
+      ExecutionTimedOut: 'TIMED_OUT',
+    };
+    d.status = status[last.type] ?? 'FAILED';
+    d.stopDate = last.timestamp;
+    if (details.output !== undefined) d.output = details.output;
+    if (details.error !== undefined) d.error = details.error;
+    if (details.cause !== undefined) d.cause = details.cause;
+    options.log?.(
+      `execution ${name} ${d.status} after ${((d.stopDate - d.startDate) / 1000).toFixed(1)} s${d.error ? `: ${d.error}` : ''}`,
+    );
+    if (store) {
+      store.saveDescription(d);
+      store.saveHistory(name, events);
+      recorder.release(name);
+    }
+  }
+
+  function lookupExecution(arn: unknown): Entry {
+    adopt();
+    if (typeof arn !== 'string' || arn === '') throw missing('executionArn');
+    const match = EXECUTION_ARN.exec(arn);
+    if (!match) throw invalidArn(arn, 'execution');
+    const entry = executions.get(match[2] as string);
+    if (!entry || entry.description.executionArn !== arn) {
+      throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    }
+    return entry;
+  }
+
+  function checkStateMachine(arn: unknown): void {
+    if (typeof arn !== 'string' || arn === '') throw missing('stateMachineArn');
+    if (!STATE_MACHINE_ARN.test(arn)) throw invalidArn(arn, 'stateMachine');
+    if (arn !== LOCAL_STATE_MACHINE_ARN) {
+      throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    }
+  }
+
+  function history(entry: Entry): readonly HistoryEvent[] {
+    const name = entry.description.name;
+    return recorder.events(name) ?? store?.readHistory(name) ?? [];
+  }
+
+  async function waitForEnd(tracked: TrackedExecution | undefined): Promise<void> {
+    if (!tracked) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      tracked.result.catch(() => undefined),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, 5_000);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  function abort(entry: Entry, details: AbortDetails): void {
+    recorder.setAbortDetails(entry.description.name, details);
+    entry.tracked?.abort();
+  }
+
+  const operations: Record<string, (request: Request) => unknown | Promise<unknown>> = {
+    ListStateMachines: () => ({
+      stateMachines: [
+        {
+          stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+          name: LOCAL_STATE_MACHINE_NAME,
+          type: 'STANDARD',
+          creationDate: seconds(creationDate),
+        },
+      ],
+    }),
+
+    DescribeStateMachine: (request) => {
+      checkStateMachine(request.stateMachineArn);
+      return describeStateMachine();
+    },
+
+    DescribeStateMachineForExecution: (request) => {
+      lookupExecution(request.executionArn);
+      return { ...describeStateMachine(), updateDate: seconds(creationDate) };
+    },
+
+    ListTagsForResource: (request) => {
+      checkStateMachine(request.resourceArn);
+      return { tags: Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value })) };
+    },
+
+    StartExecution: (request) => {
+      checkStateMachine(request.stateMachineArn);
+      const name = request.name === undefined || request.name === null ? randomUUID() : request.name;
+      if (typeof name !== 'string' || !isValidName(name)) {
+        throw new ApiError('InvalidName', `Invalid Name: '${String(name)}'`);
+      }
+      const text = request.input === undefined || request.input === null ? '{}' : request.input;
+      if (typeof text !== 'string') throw validation('input', 'Member must be a string');
+      if (Buffer.byteLength(text) > MAX_INPUT_BYTES) {
+        throw validation('input', `Member must have length less than or equal to ${MAX_INPUT_BYTES}`);
+      }
+      let input: unknown;
+      try {
+        input = JSON.parse(text);
+      } catch (error) {
+        throw new ApiError(
+          'InvalidExecutionInput',
+          `Invalid State Machine Execution Input: '${(error as Error).message}'`,
+        );
+      }
+      adopt();
+      const existing = executions.get(name);
+      if (existing) {
+        // As on AWS: the same name and input while it runs is the same execution; anything else is refused.
+        const same =
+          existing.tracked &&
+          existing.description.status === 'RUNNING' &&
+          JSON.stringify(existing.tracked.input) === JSON.stringify(input);
+        if (!same) {
+          throw new ApiError(
+            'ExecutionAlreadyExists',
+            `Execution Already Exists: '${existing.description.executionArn}'`,
+          );
+        }
+        return {
+          executionArn: existing.description.executionArn,
+          startDate: seconds(existing.description.startDate),
+        };
+      }
+      const tracked = machine.start(name, input);
+      const entry =
+        executions.get(name)?.tracked === tracked ? executions.get(name) : register(tracked, text);
+      return { executionArn: tracked.executionArn, startDate: seconds(entry?.description.startDate) };
+    },
+
+    DescribeExecution: (request) => {
+      const d = lookupExecution(request.executionArn).description;
+      return {
+        executionArn: d.executionArn,
+        stateMachineArn: d.stateMachineArn,
+        name: d.name,
+        status: d.status,
+        startDate: seconds(d.startDate),
+        stopDate: seconds(d.stopDate),
+        input: d.input,
+        inputDetails: { included: true },
+        ...(d.output === undefined ? {} : { output: d.output, outputDetails: { included: true } }),
+        error: d.error,
+        cause: d.cause,
+        redriveCount: 0,
+        redriveStatus: 'NOT_REDRIVABLE',
+        redriveStatusReason: 'The local endpoint does not redrive executions',
+      };
+    },
+
+    ListExecutions: (request) => {
+      if (request.mapRunArn !== undefined) {
+        throw new ApiError('ValidationException', 'The local endpoint runs no Distributed Map');
+      }
+      checkStateMachine(request.stateMachineArn);
+      const status = request.statusFilter;
+      if (status !== undefined && !STATUSES.includes(status as string)) {
+        throw validation('statusFilter', `Member must satisfy enum value set: [${STATUSES.join(', ')}]`);
+      }
+      adopt();
+      const limit = pageSize(request.maxResults);
+      const after = readToken<{ s: number; n: string }>(request.nextToken, 'list');
+      const newestFirst = [...executions.values()]
+        .map((e) => e.description)
+        .filter((d) => status === undefined || d.status === status)
+        .sort((a, b) => b.startDate - a.startDate || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+      const start = after
+        ? newestFirst.findIndex((d) => d.startDate < after.s || (d.startDate === after.s && d.name < after.n))
+        : 0;
+      const page = start < 0 ? [] : newestFirst.slice(start, start + limit);
+      const last = page[page.length - 1];
+      const more = start >= 0 && start + limit < newestFirst.length;
+      return {
+        executions: page.map((d) => ({
+          executionArn: d.executionArn,
+          stateMachineArn: d.stateMachineArn,
+          name: d.name,
+          status: d.status,
+          startDate: seconds(d.startDate),
+          stopDate: seconds(d.stopDate),
+        })),
+        ...(more && last ? { nextToken: token('list', { s: last.startDate, n: last.name }) } : {}),
+      };
+    },
+
+    GetExecutionHistory: (request) => {
+      const entry = lookupExecution(request.executionArn);
+      const reverse = request.reverseOrder === true;
+      const includeData = request.includeExecutionData !== false;
+      const limit = pageSize(request.maxResults);
+      const after = readToken<{ id: number; r: boolean }>(request.nextToken, 'history');
+      if (after && after.r !== reverse) {
+        throw new ApiError('InvalidToken', `Invalid Token: 'reverseOrder differs from the first call'`);
+      }
+      const events = history(entry);
+      let page: readonly HistoryEvent[];
+      if (reverse) {
+        const end = after ? Math.max(after.id - 1, 0) : events.length;
+        page = events.slice(Math.max(end - limit, 0), end).reverse();
+      } else {
+        const start = after ? after.id : 0;
+        page = events.slice(start, start + limit);
+      }
+      const last = page[page.length - 1];
+      const more = last !== undefined && (reverse ? last.id > 1 : last.id < events.length);
+      return {
+        events: page.map((event) => toWireEvent(event, includeData)),
+        ...(more && last ? { nextToken: token('history', { id: last.id, r: reverse }) } : {}),
+      };
+    },
+
+    StopExecution: async (request) => {
+      const entry = lookupExecution(request.executionArn);
+      const d = entry.description;
+      if (d.status === 'RUNNING') {
+        const details: AbortDetails = {
+          ...(typeof request.error === 'string' ? { error: request.error } : {}),
+          ...(typeof request.cause === 'string' ? { cause: request.cause } : {}),
+        };
+        abort(entry, details);
+        await waitForEnd(entry.tracked);
+      }
+      return { stopDate: seconds(d.stopDate ?? Date.now()) };
+    },
+  };
+
+  function describeStateMachine() {
+    return {
+      stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+      name: LOCAL_STATE_MACHINE_NAME,
+      status: 'ACTIVE',
+      definition,
+      roleArn: LOCAL_ROLE_ARN,
+      type: 'STANDARD',
+      creationDate: seconds(creationDate),
+      loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+      tracingConfiguration: { enabled: false },
+      description: 'pagewalk on the local engine (aws-local-stepfunctions) with the real handlers',
+    };
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res, operations).catch((error: unknown) => {
+      reply(res, 500, { __type: 'InternalFailure', message: (error as Error).message });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_SFN_PORT, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    machine,
+    close: () => {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        const running = [...executions.values()].filter((e) => e.description.status === 'RUNNING');
+        for (const entry of running) abort(entry, SERVER_STOPPED);
+        await Promise.all(running.map((entry) => waitForEnd(entry.tracked)));
+        await stopped;
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Reads one request, runs its operation and writes the answer or the error. */
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  operations: Record<string, (request: Request) => unknown>,
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 4 * MAX_INPUT_BYTES) {
+      reply(res, 413, { __type: 'ValidationException', message: 'Request too large' });
+      return;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const target = String(req.headers['x-amz-target'] ?? '');
+  const [service, operation] = target.split('.');
+  if (req.method !== 'POST' || service !== 'AWSStepFunctions' || !operation) {
+    reply(res, 400, {
+      __type: 'UnknownOperationException',
+      message: `Expected POST / with X-Amz-Target: AWSStepFunctions.<Operation>; got ${req.method} ${req.url} ${target || '(no target)'}`,
+    });
+    return;
+  }
+  const run = operations[operation];
+  if (!run) {
+    reply(res, 400, {
+      __type: 'UnknownOperationException',
+      message: `The local Step Functions endpoint does not implement ${operation}`,
+    });
+    return;
+  }
+  let request: Request;
+  try {
+    const text = Buffer.concat(chunks).toString('utf8');
+    request = text.trim() === '' ? {} : (JSON.parse(text) as Request);
+  } catch {
+    reply(res, 400, { __type: 'SerializationException', message: 'The request body is not JSON' });
+    return;
+  }
+  try {
+    reply(res, 200, await run(request));
+  } catch (error) {
+    if (error instanceof ApiError) {
+      reply(res, error.status, { __type: error.name, message: error.message });
+    } else {
+      throw error;
+    }
+  }
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  const headers: Record<string, string | number> = {
+    'Content-Type': 'application/x-amz-json-1.0',
+    'Content-Length': Buffer.byteLength(text),
+    'x-amzn-RequestId': randomUUID(),
+  };
+  const type = (body as { __type?: unknown }).__type;
+  if (status >= 400 && typeof type === 'string') headers['x-amzn-ErrorType'] = type;
+  res.writeHead(status, headers);
+  res.end(text);
+}
+
+function missing(field: string): ApiError {
+  return new ApiError(
+    'ValidationException',
+    `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+  );
+}
+
+function validation(field: string, constraint: string): ApiError {
+  return new ApiError(
+    'ValidationException',
+    `1 validation error detected: Value at '${field}' failed to satisfy constraint: ${constraint}`,
+  );
+}
+
+function invalidArn(arn: string, expected: string): ApiError {
+  const type = /^arn:[^:]*:states:[^:]*:[^:]*:([^:]+):/.exec(arn)?.[1];
+  return new ApiError(
+    'InvalidArn',
+    type && type !== expected
+      ? `Invalid Arn: 'Resource type not valid in this context: ${type}'`
+      : `Invalid Arn: '${arn}'`,
+  );
+}
+
+function pageSize(value: unknown): number {
+  if (value === undefined || value === null || value === 0) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_PAGE_SIZE) {
+    throw validation('maxResults', `Member must have value between 0 and ${MAX_PAGE_SIZE}`);
+  }
+  return value as number;
+}
+
+/** Page tokens are opaque to clients: the position after the last item returned, and what it pages. */
+function token(kind: string, position: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify({ k: kind, ...position })).toString('base64url');
+}
+
+function readToken<T>(value: unknown, kind: string): T | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(String(value), 'base64url').toString('utf8')) as { k?: string };
+    if (parsed.k === kind) return parsed as T;
+  } catch {
+    // fall through to the error below
+  }
+  throw new ApiError('InvalidToken', `Invalid Token: '${String(value)}'`);
+}
+
+/** `.pagewalk/executions` under a data folder: where `npm run serve` keeps executions. */
+export function executionsDir(dataDir: string): string {
+  return join(dataDir, 'executions');
+}

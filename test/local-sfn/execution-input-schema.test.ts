@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+// ajv comes with asl-validator (a dev dependency); the schema itself needs nothing installed.
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { OPTION_LIMITS, parseStartInput } from '../../functions/lib/run-config';
+
+const schema = JSON.parse(
+  readFileSync(new URL('../../schema/execution-input.schema.json', import.meta.url), 'utf8'),
+);
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+addFormats(ajv);
+const validate = ajv.compile(schema);
+
+const accepts = (input: unknown) => validate(input) === true;
+
+/** Whether "Start run" accepts the input (the state machine's own check). */
+const startRunAccepts = (input: unknown) => {
+  try {
+    parseStartInput(input, 'schema-test');
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The execution inputs the README shows in ```json blocks. */
+function readmeInputs(): unknown[] {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  return [...readme.matchAll(/```json\n([\s\S]*?)```/g)]
+    .map((match) => JSON.parse(match[1] as string) as unknown)
+    .filter(
+      (value) => typeof value === 'object' && value !== null && ('source' in value || 'resume' in value),
+    );
+}
+
+const future = new Date(Date.now() + 86_400_000).toISOString();
+
+const GOOD: Array<[string, unknown]> = [
+  ['a Glue run', { source: 'glue.getJobRuns', params: { JobName: 'nightly-etl' } }],
+  [
+    'every option at its bounds',
+    {
+      source: 'glue.getJobRuns',
+      params: { JobName: 'j' },
+      options: {
+        pageSize: 200,
+        pollIntervalSeconds: 86_400,
+        maxPolls: 0,
+        maxRestarts: 100,
+        iterationsPerExecution: 1,
+        maxPages: null,
+        maxItems: 1,
+        deadline: future,
+      },
+    },
+  ],
+  ['a marketplace run', { source: 'marketplace.orders', params: { MarketplaceId: 'ATVPDKIKX0DER' } }],
+  ['a resume that lifts a limit', { resume: 'run-1', options: { maxPages: null } }],
+  [
+    "the machine's own continuation",
+    {
+      continue: { runId: 'run-1', segment: 2, cursor: { page: 3 } },
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: 'arn:aws:states:us-east-1:1:execution:pagewalk:run-1',
+    },
+  ],
+];
+
+const BAD: Array<[string, unknown]> = [
+  ['no source', { params: { JobName: 'j' } }],
+  ['an unknown field', { source: 'glue.getJobRuns', params: { JobName: 'j' }, extra: 1 }],
+  [
+    'a Glue page size over 200',
+    { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { pageSize: 500 } },
+  ],
+  [
+    'a marketplace page size over 100',
+    { source: 'marketplace.orders', params: { MarketplaceId: 'ATVPDKIKX0DER' }, options: { pageSize: 150 } },
+  ],
+  ['a Glue run without JobName', { source: 'glue.getJobRuns', params: {} }],
+  ['a base URL smuggled into params', { source: 'marketplace.reports', params: { baseUrl: 'http://evil' } }],
+  [
+    'a fractional option',
+    { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { maxPolls: 1.5 } },
+  ],
+  [
+    'iterationsPerExecution over 2000',
+    { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { iterationsPerExecution: 5000 } },
+  ],
+  ['an unknown option', { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { pagesize: 10 } }],
+  [
+    'a deadline that is no time',
+    { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { deadline: 'tomorrow' } },
+  ],
+  ['a resume that changes the source', { resume: 'r', source: 'glue.getJobRuns' }],
+  ['an empty resume', { resume: '' }],
+  ['not an object', ['glue.getJobRuns']],
+];
+
+describe('schema/execution-input.schema.json', () => {
+  it('is a valid draft 2020-12 schema', () => {
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(ajv.validateSchema(schema)).toBe(true);
+  });
+
+  it('accepts every execution input the README shows', () => {
+    const examples = readmeInputs();
+    expect(examples.length).toBeGreaterThanOrEqual(5);
+    for (const example of examples) expect(accepts(example), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it.each(GOOD)('accepts %s, as "Start run" does', (_, input) => {
+    expect(accepts(input), JSON.stringify(validate.errors)).toBe(true);
+    if (!('continue' in (input as object))) expect(startRunAccepts(input)).toBe(true);
+  });
+
+  it.each(BAD)('refuses %s, as "Start run" does', (_, input) => {
+    expect(accepts(input)).toBe(false);
+    expect(startRunAccepts(input)).toBe(false);
+  });
+
+  it('states the option ranges and defaults the code enforces', () => {
+    const options = schema.$defs.options.properties;
+    for (const [name, limits] of Object.entries(OPTION_LIMITS)) {
+      expect(options[name], name).toMatchObject({
+        minimum: limits.min,
+        maximum: limits.max,
+        default: limits.default,
+      });
+    }
+  });
+});

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionOutput,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import { type LocalEvent, type LocalHandlers, loadPagewalkHandlers } from '../../local/engine';
+import type { GlueSandbox, GlueSandboxOptions } from '../../local/sandbox/glue';
+import type { MarketplaceSandbox, MarketplaceSandboxOptions } from '../../local/sandbox/marketplace';
+import { type SfnServer, startSfnServer } from '../../local/sfn/server';
+import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from '../../local/sfn/tags';
+import { type LocalStack, startLocalStack } from '../../local/stack';
+
+/** Marketplaces the test sandbox knows, so tests can hold separate collections. */
+export const MARKETPLACES = ['ATVPDKIKX0DER', 'A1PA6795UKMFR9', 'A1RKKUPIHCS9HS', 'A13V1IB3VIYZZH'] as const;
+
+export interface HarnessOptions {
+  readonly glue?: GlueSandboxOptions;
+  readonly marketplace?: MarketplaceSandboxOptions;
+  /** Where the server keeps executions; in memory when omitted. */
+  readonly dataDir?: string;
+  readonly onEvent?: (event: LocalEvent, executionName: string) => void;
+}
+
+/**
+ * The local stack (in-memory dynalite, sandboxes) behind a local Step Functions endpoint on
+ * an ephemeral port, and a real SFNClient pointed at it. Retries wait 0 ms.
+ */
+export interface Harness {
+  readonly stack: LocalStack;
+  readonly glue: GlueSandbox;
+  readonly marketplace: MarketplaceSandbox;
+  server: SfnServer;
+  sfn: SFNClient;
+  /** Stops the endpoint and starts a new one on the same data folder, as a restart of `npm run serve` does. */
+  restartServer(): Promise<void>;
+  /** Polls DescribeExecution until the execution is no longer RUNNING. */
+  waitForEnd(executionArn: string, timeoutMs?: number): Promise<DescribeExecutionOutput>;
+  /** Polls until `predicate` holds for the execution's history. */
+  waitForHistory(
+    executionArn: string,
+    predicate: (events: HistoryEvent[]) => boolean,
+  ): Promise<HistoryEvent[]>;
+  /** Every history event, oldest first, read 1,000 at a time. */
+  history(executionArn: string): Promise<HistoryEvent[]>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const stack = await startLocalStack({
+    tableName: `pagewalk-test-${randomUUID().slice(0, 8)}`,
+    glue: options.glue,
+    marketplace: { marketplaceIds: [...MARKETPLACES], ...options.marketplace },
+    honourEndpointVariables: false,
+  });
+  const handlers: LocalHandlers = await loadPagewalkHandlers();
+  const start = () =>
+    startSfnServer({
+      handlers,
+      port: 0,
+      retryDelayMs: 0,
+      dataDir: options.dataDir,
+      onEvent: options.onEvent,
+      tags: { [TABLE_TAG]: stack.tableName, [DYNAMODB_ENDPOINT_TAG]: stack.dynamoEndpoint },
+    });
+  const client = (url: string) =>
+    new SFNClient({
+      endpoint: url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+
+  const server = await start();
+  const harness: Harness = {
+    stack,
+    glue: stack.glue as GlueSandbox,
+    marketplace: stack.marketplace as MarketplaceSandbox,
+    server,
+    sfn: client(server.url),
+    async restartServer() {
+      await harness.server.close();
+      harness.sfn.destroy();
+      harness.server = await start();
+      harness.sfn = client(harness.server.url);
+    },
+    async waitForEnd(executionArn, timeoutMs = 15_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const out = await harness.sfn.send(new DescribeExecutionCommand({ executionArn }));
+        if (out.status !== 'RUNNING') return out;
+        if (Date.now() > until) throw new Error(`${executionArn} still running after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async waitForHistory(executionArn, predicate) {
+      const until = Date.now() + 15_000;
+      for (;;) {
+        const events = await harness.history(executionArn);
+        if (predicate(events)) return events;
+        if (Date.now() > until) throw new Error(`history of ${executionArn} never matched`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async history(executionArn) {
+      const events: HistoryEvent[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await harness.sfn.send(
+          new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
+        );
+        events.push(...(page.events ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return events;
+    },
+    async close() {
+      harness.sfn.destroy();
+      await harness.server.close();
+      await stack.close();
+    },
+  };
+  return harness;
+}
+
+/** An input that drains `orders` marketplace orders in pages of `pageSize`. */
+export const ordersInput = (marketplaceId: string, pageSize = 20) => ({
+  source: 'marketplace.orders',
+  params: { MarketplaceId: marketplaceId },
+  options: { pageSize },
+});
+
+/**
+ * An input that reads the customer feed once, then waits an hour for more: an execution that
+ * stays RUNNING (in "Wait for more results") until it is stopped.
+ */
+export const waitingInput = (marketplaceId: string) => ({
+  source: 'marketplace.customers',
+  params: { MarketplaceId: marketplaceId },
+  options: { pollIntervalSeconds: 3600, maxPolls: 5 },
+});
+
+/** Whether the execution has reached the Wait state (so it will stay RUNNING). */
+export const isWaiting = (events: HistoryEvent[]) => events.some((e) => e.type === 'WaitStateEntered');

@@ -1,0 +1,436 @@
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  ListTagsForResourceCommand,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  LOCAL_ROLE_ARN,
+  LOCAL_STATE_MACHINE_ARN,
+  localExecutionArn,
+  localFunctionArn,
+} from '../../local/engine';
+import { TABLE_TAG } from '../../local/sfn/tags';
+import { type Harness, isWaiting, MARKETPLACES, ordersInput, startHarness, waitingInput } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({
+    glue: { jobs: { tiny: 25, small: 50 } },
+    marketplace: { orders: 60, customers: 30 },
+  });
+});
+afterAll(async () => h?.close());
+beforeEach(() => {
+  h.glue.resetStats();
+  h.marketplace.resetStats();
+});
+
+const stateMachineArn = LOCAL_STATE_MACHINE_ARN;
+const glueInput = (JobName: string, options: Record<string, unknown> = { pageSize: 10 }) => ({
+  source: 'glue.getJobRuns',
+  params: { JobName },
+  options,
+});
+
+const start = async (name: string | undefined, input: unknown) =>
+  h.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+
+/** The SDK error a call rejects with, by name and message. */
+const failureOf = async (call: Promise<unknown>) => {
+  const error = (await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as (Error & { $metadata?: { httpStatusCode?: number } }) | undefined;
+  expect(error, 'the call should have failed').toBeDefined();
+  return { name: error?.name, message: error?.message, status: error?.$metadata?.httpStatusCode };
+};
+
+const parse = (text: string | undefined) => JSON.parse(text ?? 'null') as Record<string, unknown>;
+
+describe('the state machine', () => {
+  it('is listed alone and described with the ASL file and its local substitutions', async () => {
+    const listed = await h.sfn.send(new ListStateMachinesCommand({}));
+    expect(listed.stateMachines).toEqual([
+      expect.objectContaining({
+        stateMachineArn,
+        name: 'pagewalk',
+        type: 'STANDARD',
+        creationDate: expect.any(Date),
+      }),
+    ]);
+
+    const described = await h.sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
+    expect(described).toMatchObject({ status: 'ACTIVE', type: 'STANDARD', roleArn: LOCAL_ROLE_ARN });
+    const definition = JSON.parse(described.definition ?? '{}');
+    expect(definition.StartAt).toBe('Start run');
+    expect(definition.States['Fetch next page'].Resource).toBe(localFunctionArn('FetchPageFunctionArn'));
+    expect(described.definition).not.toContain('${');
+  });
+
+  it('carries the table name as a tag, so clients that know only the endpoint find the runs', async () => {
+    const { tags } = await h.sfn.send(new ListTagsForResourceCommand({ resourceArn: stateMachineArn }));
+    expect(tags).toContainEqual({ key: TABLE_TAG, value: h.stack.tableName });
+  });
+
+  it('answers StateMachineDoesNotExist for another state machine and InvalidArn for a malformed one', async () => {
+    const other = 'arn:aws:states:us-east-1:000000000000:stateMachine:other';
+    expect(
+      await failureOf(h.sfn.send(new StartExecutionCommand({ stateMachineArn: other, input: '{}' }))),
+    ).toMatchObject({
+      name: 'StateMachineDoesNotExist',
+      message: expect.stringContaining(other),
+      status: 400,
+    });
+    expect(
+      await failureOf(h.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: other }))),
+    ).toMatchObject({
+      name: 'StateMachineDoesNotExist',
+    });
+    expect(
+      await failureOf(h.sfn.send(new ListExecutionsCommand({ stateMachineArn: 'not-an-arn' }))),
+    ).toMatchObject({ name: 'InvalidArn' });
+  });
+});
+
+describe('StartExecution and DescribeExecution', () => {
+  it('runs a drain to SUCCEEDED and describes it with its input, output and dates', async () => {
+    const input = glueInput('tiny');
+    const started = await start('drain-tiny', input);
+    expect(started.executionArn).toBe(localExecutionArn('drain-tiny'));
+    expect(started.startDate).toBeInstanceOf(Date);
+
+    const done = await h.waitForEnd(started.executionArn as string);
+    expect(done).toMatchObject({
+      executionArn: started.executionArn,
+      stateMachineArn,
+      name: 'drain-tiny',
+      status: 'SUCCEEDED',
+      startDate: started.startDate,
+      input: JSON.stringify(input),
+    });
+    expect(done.stopDate?.getTime()).toBeGreaterThanOrEqual(done.startDate?.getTime() ?? Infinity);
+    expect(parse(done.output)).toMatchObject({
+      runId: 'drain-tiny',
+      status: 'succeeded',
+      pages: 3,
+      items: 25,
+    });
+    expect(done.error).toBeUndefined();
+  });
+
+  it('names an execution with a UUID when no name is given, as Step Functions does', async () => {
+    const started = await start(undefined, glueInput('tiny'));
+    expect(started.executionArn).toMatch(/:execution:pagewalk:[0-9a-f-]{36}$/);
+    expect((await h.waitForEnd(started.executionArn as string)).status).toBe('SUCCEEDED');
+  });
+
+  it('describes a run that fails with its error and cause', async () => {
+    const started = await start('no-such-job', glueInput('no-such-job'));
+    const done = await h.waitForEnd(started.executionArn as string);
+    expect(done).toMatchObject({ status: 'FAILED', error: 'EntityNotFoundException' });
+    expect(done.cause).toContain('no-such-job');
+  });
+
+  it('refuses input that is not JSON with InvalidExecutionInput, and names AWS refuses with InvalidName', async () => {
+    expect(
+      await failureOf(
+        h.sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'bad-json', input: '{"source":' })),
+      ),
+    ).toMatchObject({ name: 'InvalidExecutionInput', status: 400 });
+    expect(
+      await failureOf(h.sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'a b', input: '{}' }))),
+    ).toMatchObject({ name: 'InvalidName' });
+    expect(
+      await failureOf(
+        h.sfn.send(new DescribeExecutionCommand({ executionArn: localExecutionArn('bad-json') })),
+      ),
+    ).toMatchObject({ name: 'ExecutionDoesNotExist' });
+  });
+
+  describe('when a name is used again', () => {
+    it('returns the running execution for the same input, and refuses other input', async () => {
+      const input = waitingInput(MARKETPLACES[1]);
+      const first = await start('same-name', input);
+      await h.waitForHistory(first.executionArn as string, isWaiting);
+
+      const again = await start('same-name', input);
+      expect(again).toMatchObject({ executionArn: first.executionArn, startDate: first.startDate });
+      expect(await failureOf(start('same-name', { ...input, options: { maxPolls: 1 } }))).toMatchObject({
+        name: 'ExecutionAlreadyExists',
+        message: expect.stringContaining(first.executionArn as string),
+      });
+
+      await h.sfn.send(new StopExecutionCommand({ executionArn: first.executionArn }));
+    });
+
+    it('refuses the name of a finished execution, even with the same input', async () => {
+      const input = glueInput('tiny');
+      const first = await start('finished-name', input);
+      await h.waitForEnd(first.executionArn as string);
+      expect(await failureOf(start('finished-name', input))).toMatchObject({
+        name: 'ExecutionAlreadyExists',
+      });
+    });
+  });
+
+  it('answers ExecutionDoesNotExist for an execution it never started', async () => {
+    const executionArn = localExecutionArn('never-started');
+    for (const call of [
+      h.sfn.send(new DescribeExecutionCommand({ executionArn })),
+      h.sfn.send(new GetExecutionHistoryCommand({ executionArn })),
+      h.sfn.send(new StopExecutionCommand({ executionArn })),
+    ]) {
+      expect(await failureOf(call)).toMatchObject({
+        name: 'ExecutionDoesNotExist',
+        message: `Execution Does Not Exist: '${executionArn}'`,
+        status: 400,
+      });
+    }
+  });
+});
+
+describe('StopExecution', () => {
+  it('aborts a running execution with the error and cause given, ending its history with ExecutionAborted', async () => {
+    const started = await start('to-stop', waitingInput(MARKETPLACES[2]));
+    const executionArn = started.executionArn as string;
+    await h.waitForHistory(executionArn, isWaiting);
+    expect((await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
+
+    const stopped = await h.sfn.send(
+      new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'enough for today' }),
+    );
+    expect(stopped.stopDate).toBeInstanceOf(Date);
+
+    const described = await h.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'enough for today' });
+    const events = await h.history(executionArn);
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['WaitStateAborted', 'ExecutionAborted']);
+    expect(events.at(-1)?.executionAbortedEventDetails).toEqual({
+      error: 'Operator',
+      cause: 'enough for today',
+    });
+  });
+});
+
+describe('ListExecutions', () => {
+  it('lists newest first, filters by status and pages with maxResults and nextToken', async () => {
+    const names = ['list-a', 'list-b', 'list-c'];
+    for (const name of names)
+      await h.waitForEnd((await start(name, glueInput('tiny'))).executionArn as string);
+
+    const all = await h.sfn.send(new ListExecutionsCommand({ stateMachineArn }));
+    const listed = all.executions?.map((e) => e.name) ?? [];
+    expect(listed.slice(0, 3)).toEqual(['list-c', 'list-b', 'list-a']);
+    const starts = all.executions?.map((e) => e.startDate?.getTime() ?? 0) ?? [];
+    expect(starts).toEqual([...starts].sort((a, b) => b - a));
+
+    const paged: string[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const page = await h.sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 2, nextToken }));
+      expect(page.executions?.length).toBeLessThanOrEqual(2);
+      paged.push(...(page.executions?.map((e) => e.name as string) ?? []));
+      nextToken = page.nextToken;
+      pages += 1;
+    } while (nextToken);
+    expect(paged).toEqual(listed);
+    expect(pages).toBe(Math.ceil(listed.length / 2));
+
+    const failed = await h.sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'FAILED' }));
+    expect(failed.executions?.every((e) => e.status === 'FAILED')).toBe(true);
+    const succeeded = await h.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn, statusFilter: 'SUCCEEDED' }),
+    );
+    expect(succeeded.executions?.map((e) => e.name)).toEqual(expect.arrayContaining(names));
+    expect(succeeded.executions?.every((e) => e.status === 'SUCCEEDED')).toBe(true);
+  });
+
+  it('refuses a nextToken it did not hand out', async () => {
+    expect(
+      await failureOf(h.sfn.send(new ListExecutionsCommand({ stateMachineArn, nextToken: 'forged' }))),
+    ).toMatchObject({ name: 'InvalidToken' });
+  });
+});
+
+describe('GetExecutionHistory', () => {
+  let executionArn: string;
+  let events: HistoryEvent[];
+  beforeAll(async () => {
+    executionArn = (await start('history-run', glueInput('tiny'))).executionArn as string;
+    await h.waitForEnd(executionArn);
+    events = await h.history(executionArn);
+  });
+
+  it('records what AWS records for Lambda Task states: Entered, Scheduled, Started, Succeeded, Exited', async () => {
+    expect(events.slice(0, 8).map((e) => e.type)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
+      'TaskStateExited',
+      'ChoiceStateEntered',
+      'ChoiceStateExited',
+    ]);
+    expect(events.at(-1)?.type).toBe('ExecutionSucceeded');
+    expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+    expect(events.map((e) => e.previousEventId)).toEqual(events.map((_, i) => i));
+    const times = events.map((e) => e.timestamp?.getTime() ?? 0);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+
+    expect(events[0]?.executionStartedEventDetails).toEqual({
+      input: JSON.stringify(glueInput('tiny')),
+      inputDetails: { truncated: false },
+      roleArn: LOCAL_ROLE_ARN,
+    });
+    expect(events[1]?.stateEnteredEventDetails).toMatchObject({ name: 'Start run' });
+    const fetch = events.find(
+      (e) =>
+        e.type === 'LambdaFunctionScheduled' &&
+        parse(e.lambdaFunctionScheduledEventDetails?.input).call === 'origin',
+    );
+    expect(fetch?.lambdaFunctionScheduledEventDetails).toMatchObject({
+      resource: localFunctionArn('FetchPageFunctionArn'),
+      timeoutInSeconds: 90,
+    });
+  });
+
+  it("shows each page's page, items and restarts in the Task output (the cursor)", async () => {
+    const cursors = events
+      .filter((e) => e.type === 'LambdaFunctionSucceeded')
+      .map((e) => parse(e.lambdaFunctionSucceededEventDetails?.output))
+      .filter((output) => typeof output.page === 'number');
+    expect(cursors.map(({ page, items, restarts }) => ({ page, items, restarts }))).toEqual([
+      { page: 1, items: 10, restarts: 0 },
+      { page: 2, items: 20, restarts: 0 },
+      { page: 3, items: 25, restarts: 0 },
+    ]);
+    const exits = events.filter(
+      (e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name?.startsWith('Fetch'),
+    );
+    expect(
+      exits.map((e) => (parse(e.stateExitedEventDetails?.output).cursor as { page: number }).page),
+    ).toEqual([1, 2, 3]);
+  });
+
+  it('pages with maxResults and nextToken, forwards and in reverse order', async () => {
+    const read = async (reverseOrder: boolean, maxResults: number) => {
+      const ids: number[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await h.sfn.send(
+          new GetExecutionHistoryCommand({ executionArn, maxResults, reverseOrder, nextToken }),
+        );
+        expect(page.events?.length).toBeLessThanOrEqual(maxResults);
+        ids.push(...(page.events?.map((e) => e.id as number) ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return ids;
+    };
+    const ids = events.map((e) => e.id as number);
+    expect(await read(false, 7)).toEqual(ids);
+    expect(await read(true, 5)).toEqual([...ids].reverse());
+    expect(await read(true, 1000)).toEqual([...ids].reverse());
+  });
+
+  it('leaves out input and output when includeExecutionData is false', async () => {
+    const page = await h.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, maxResults: 3, includeExecutionData: false }),
+    );
+    expect(page.events?.[0]?.executionStartedEventDetails).toEqual({
+      inputDetails: { truncated: false },
+      roleArn: LOCAL_ROLE_ARN,
+    });
+    expect(page.events?.[2]?.lambdaFunctionScheduledEventDetails?.input).toBeUndefined();
+  });
+
+  it('records each retry as another Scheduled/Started after the failure, and a restart after a caught error', async () => {
+    h.marketplace.throttleNext(2);
+    h.marketplace.corruptNextTokens(1);
+    const arn = (await start('retry-restart', ordersInput(MARKETPLACES[0]))).executionArn as string;
+    expect((await h.waitForEnd(arn)).status).toBe('SUCCEEDED');
+    const history = await h.history(arn);
+
+    const firstFetch = history.findIndex((e) => e.stateEnteredEventDetails?.name === 'Fetch first page');
+    expect(history.slice(firstFetch, firstFetch + 8).map((e) => e.type)).toEqual([
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionFailed',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionFailed',
+      'LambdaFunctionScheduled',
+    ]);
+    expect(history[firstFetch + 3]?.lambdaFunctionFailedEventDetails?.error).toBe('RequestThrottled');
+
+    const caught = history.find(
+      (e) =>
+        e.type === 'LambdaFunctionFailed' &&
+        e.lambdaFunctionFailedEventDetails?.error === 'NextTokenCorrupted',
+    );
+    const after = history[(caught?.id as number) ?? 0];
+    expect(after?.type).toBe('TaskStateExited');
+    expect(history[(caught?.id as number) + 1]?.stateEnteredEventDetails?.name).toBe(
+      'Restart from first page',
+    );
+    const last = parse(history.at(-1)?.executionSucceededEventDetails?.output);
+    expect(last).toMatchObject({ status: 'succeeded', items: 60, restarts: 1 });
+  });
+});
+
+describe('continue as new', () => {
+  it('lists the executions the machine starts itself, with TaskScheduled events for states:startExecution', async () => {
+    const first = await start('segmented', glueInput('small', { pageSize: 10, iterationsPerExecution: 2 }));
+    const firstArn = first.executionArn as string;
+    const head = await h.waitForEnd(firstArn);
+    const continued = parse(head.output).continuedAs as { executionArn: string };
+    expect(continued.executionArn).toBe(localExecutionArn('segmented-s2'));
+
+    let arn = continued.executionArn;
+    let last = await h.waitForEnd(arn);
+    while (parse(last.output).continuedAs) {
+      arn = (parse(last.output).continuedAs as { executionArn: string }).executionArn;
+      last = await h.waitForEnd(arn);
+    }
+    expect(parse(last.output)).toMatchObject({ status: 'succeeded', items: 50, segment: 3 });
+
+    const listed = await h.sfn.send(new ListExecutionsCommand({ stateMachineArn }));
+    expect(listed.executions?.map((e) => e.name)).toEqual(
+      expect.arrayContaining(['segmented', 'segmented-s2', 'segmented-s3']),
+    );
+    const s2 = await h.sfn.send(
+      new DescribeExecutionCommand({ executionArn: localExecutionArn('segmented-s2') }),
+    );
+    expect(parse(s2.input)).toMatchObject({ continue: { runId: 'segmented', segment: 2 } });
+
+    const history = await h.history(firstArn);
+    const types = history.map((e) => e.type);
+    expect(types.slice(-6)).toEqual([
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSucceeded',
+      'TaskStateExited',
+      'ExecutionSucceeded',
+    ]);
+    const scheduled = history.find((e) => e.type === 'TaskScheduled')?.taskScheduledEventDetails;
+    expect(scheduled).toMatchObject({
+      resourceType: 'states',
+      resource: 'startExecution',
+      region: 'us-east-1',
+    });
+    expect(parse(scheduled?.parameters)).toMatchObject({
+      StateMachineArn: stateMachineArn,
+      Name: 'segmented-s2',
+    });
+  });
+});

@@ -1,4 +1,6 @@
-import { App, Tags } from 'aws-cdk-lib';
+import './synth-env';
+import { App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { stackPropsFromContext } from './context';
 import { PagewalkStack } from './pagewalk-stack';
 
@@ -16,3 +18,7 @@ new PagewalkStack(app, 'Pagewalk', {
 });
 
 Tags.of(app).add('project', 'pagewalk');
+
+// cdk-nag's AWS Solutions rules run on every synth: an unacknowledged finding fails it. Each
+// acknowledgement sits beside the resource it concerns, with its reason.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,20 +1,53 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { LOG_LEVELS } from './constructs/page-functions';
+import { STATE_MACHINE_LOG_LEVELS } from './constructs/state-machine';
 import type { PagewalkStackProps } from './pagewalk-stack';
 import { requireOneOf } from './validate';
 
+/** Every context key the app reads; anything else in context is CDK's own business. */
+export const CONTEXT_KEYS = [
+  'tableName',
+  'removalPolicy',
+  'customerManagedKey',
+  'encryptionKeyArn',
+  'itemTtlDays',
+  'memorySize',
+  'fetchPageTimeoutSeconds',
+  'logLevel',
+  'logRetentionDays',
+  'stateMachineLogLevel',
+  'includeExecutionData',
+  'glueJobNames',
+  'tracing',
+  'sourceDefinitionsDir',
+  'sourceEndpoints',
+  'alarmEmail',
+  'alarmTopicArn',
+  'lambdaErrorThreshold',
+  'dashboard',
+] as const;
+
 /**
- * The stack props a deployer may set as CDK context, e.g. `cdk deploy -c memorySize=512`
- * or in cdk.json: tableName, memorySize (MB), fetchPageTimeoutSeconds, logLevel,
- * glueJobNames (comma-separated), tracing (true/false). Values from `-c` arrive as
- * strings and from cdk.json as JSON, so both are accepted; anything else throws naming
- * the key and the value.
+ * The stack props a deployer may set as CDK context, e.g. `cdk deploy -c memorySize=512` or
+ * in cdk.json; the only place that maps context to props. Values from `-c` arrive as strings
+ * and from cdk.json as JSON, so both are accepted. This function only parses types (a value
+ * of the wrong type throws naming the key and the value); the stack and its constructs check
+ * ranges, so props and context fail the same way.
+ *
+ * | key | prop |
+ * | --- | --- |
+ * | tableName, memorySize, logLevel, stateMachineLogLevel, includeExecutionData, tracing, customerManagedKey, encryptionKeyArn, itemTtlDays, glueJobNames, sourceDefinitionsDir, alarmEmail, alarmTopicArn, lambdaErrorThreshold, dashboard | same name |
+ * | removalPolicy | `retain` or `destroy` |
+ * | fetchPageTimeoutSeconds | fetchPageTimeout |
+ * | logRetentionDays | logRetention |
+ * | sourceEndpoints | `VAR=url,VAR2=url` or a JSON object |
  */
 export function stackPropsFromContext(node: Node): PagewalkStackProps {
-  const read = (key: string): unknown => node.tryGetContext(key);
+  const read = (key: (typeof CONTEXT_KEYS)[number]): unknown => node.tryGetContext(key);
 
-  const number = (key: string): number | undefined => {
+  const number = (key: (typeof CONTEXT_KEYS)[number]): number | undefined => {
     const value = read(key);
     if (value === undefined) return undefined;
     const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
@@ -23,32 +56,89 @@ export function stackPropsFromContext(node: Node): PagewalkStackProps {
     }
     return parsed;
   };
-  const string = (key: string): string | undefined => {
+  const string = (key: (typeof CONTEXT_KEYS)[number]): string | undefined => {
     const value = read(key);
     return value === undefined ? undefined : String(value);
   };
-  const list = (key: string): string[] | undefined => {
+  const list = (key: (typeof CONTEXT_KEYS)[number]): string[] | undefined => {
     const value = read(key);
     if (value === undefined) return undefined;
     const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
     return items.map((item) => item.trim()).filter((item) => item !== '');
   };
-  const boolean = (key: string): boolean | undefined => {
+  const boolean = (key: (typeof CONTEXT_KEYS)[number]): boolean | undefined => {
     const value = string(key);
     return value === undefined
       ? undefined
       : requireOneOf(`Context ${key}`, value, ['true', 'false']) === 'true';
   };
+  const oneOf = <T extends string>(key: (typeof CONTEXT_KEYS)[number], allowed: readonly T[]) => {
+    const value = string(key);
+    return value === undefined ? undefined : requireOneOf(`Context ${key}`, value, allowed);
+  };
 
-  const logLevel = string('logLevel');
   const fetchPageTimeoutSeconds = number('fetchPageTimeoutSeconds');
+  const removalPolicy = oneOf('removalPolicy', ['retain', 'destroy']);
   return {
     tableName: string('tableName'),
+    removalPolicy:
+      removalPolicy === undefined
+        ? undefined
+        : removalPolicy === 'destroy'
+          ? RemovalPolicy.DESTROY
+          : RemovalPolicy.RETAIN,
+    customerManagedKey: boolean('customerManagedKey'),
+    encryptionKeyArn: string('encryptionKeyArn'),
+    itemTtlDays: number('itemTtlDays'),
     memorySize: number('memorySize'),
     fetchPageTimeout:
       fetchPageTimeoutSeconds === undefined ? undefined : Duration.seconds(fetchPageTimeoutSeconds),
-    logLevel: logLevel === undefined ? undefined : requireOneOf('Context logLevel', logLevel, LOG_LEVELS),
+    logLevel: oneOf('logLevel', LOG_LEVELS),
+    logRetention: number('logRetentionDays') as RetentionDays | undefined,
+    stateMachineLogLevel: oneOf('stateMachineLogLevel', STATE_MACHINE_LOG_LEVELS),
+    includeExecutionData: boolean('includeExecutionData'),
     glueJobNames: list('glueJobNames'),
-    tracingEnabled: boolean('tracing'),
+    tracing: boolean('tracing'),
+    sourceDefinitionsDir: string('sourceDefinitionsDir'),
+    sourceEndpoints: endpoints(read('sourceEndpoints')),
+    alarmEmail: string('alarmEmail'),
+    alarmTopicArn: string('alarmTopicArn'),
+    lambdaErrorThreshold: number('lambdaErrorThreshold'),
+    dashboard: boolean('dashboard'),
   };
+}
+
+/** `VAR=url,VAR2=url` (from -c) or an object of strings (from cdk.json, or -c with JSON). */
+function endpoints(value: unknown): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const fail = (): never => {
+    throw new Error(
+      `Context sourceEndpoints must be VARIABLE=URL pairs separated by commas, or a JSON object of strings; got ${JSON.stringify(value)}`,
+    );
+  };
+  let parsed = value;
+  if (typeof parsed === 'string' && parsed.trim().startsWith('{')) {
+    try {
+      parsed = JSON.parse(parsed);
+    } catch {
+      fail();
+    }
+  }
+  if (typeof parsed === 'string') {
+    const pairs = parsed
+      .split(',')
+      .map((pair) => pair.trim())
+      .filter((pair) => pair !== '');
+    return Object.fromEntries(
+      pairs.map((pair) => {
+        const at = pair.indexOf('=');
+        if (at <= 0) fail();
+        return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+      }),
+    );
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return fail();
+  const entries = Object.entries(parsed as Record<string, unknown>);
+  if (entries.some(([, url]) => typeof url !== 'string')) fail();
+  return Object.fromEntries(entries) as Record<string, string>;
 }

@@ -1,8 +1,22 @@
-import { CfnOutput, type Duration, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { createDataKey, KMS_KEY_ARN } from './constructs/data-key';
 import { ItemsTable } from './constructs/items-table';
+import { Monitoring } from './constructs/monitoring';
 import { type LogLevel, PageFunctions } from './constructs/page-functions';
-import { PagewalkStateMachine } from './constructs/state-machine';
+import { PagewalkStateMachine, type StateMachineLogLevel } from './constructs/state-machine';
+import { checkSourceEndpoints, loadSourceDefinitions } from './source-definitions';
+import { requireMatch } from './validate';
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter(
+  (days): days is number => typeof days === 'number',
+);
+
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 export interface PagewalkStackProps extends StackProps {
   /**
@@ -11,10 +25,34 @@ export interface PagewalkStackProps extends StackProps {
    */
   readonly tableName?: string;
   /**
-   * What happens to the table when it leaves the stack.
+   * What happens to the table, its KMS key and the log groups when they leave the stack:
+   * RETAIN keeps the drained items (and protects the table from deletion), DESTROY is for
+   * throwaway stacks.
    * @default RemovalPolicy.RETAIN
    */
-  readonly tableRemovalPolicy?: RemovalPolicy;
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Encrypt the table and the log groups with this customer managed key. Its policy must let
+   * the account's IAM policies grant its use, and let CloudWatch Logs use it for log groups.
+   * @default - the AWS owned key (table) and CloudWatch Logs' own encryption (logs)
+   */
+  readonly encryptionKey?: IKey;
+  /**
+   * Like `encryptionKey`, given by ARN (for CDK context).
+   * @default - see encryptionKey
+   */
+  readonly encryptionKeyArn?: string;
+  /**
+   * Create a customer managed key (with yearly rotation, $1/month) for the table and the log groups.
+   * @default false
+   */
+  readonly customerManagedKey?: boolean;
+  /**
+   * Days after which item rows expire (1 to 3650): fetch-page stamps `expiresAt` and DynamoDB's
+   * TTL deletes them. Lease and token rows expire by the same attribute whatever this says.
+   * @default - item rows never expire
+   */
+  readonly itemTtlDays?: number;
   /**
    * Memory of each function, in MB (128 to 10240).
    * @default 256
@@ -31,50 +69,148 @@ export interface PagewalkStackProps extends StackProps {
    */
   readonly logLevel?: LogLevel;
   /**
+   * How long the functions' and the state machine's logs are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Which execution events the state machine logs to CloudWatch Logs.
+   * @default 'ERROR'
+   */
+  readonly stateMachineLogLevel?: StateMachineLogLevel;
+  /**
+   * Include each state's input and output (params, cursors, continuation tokens) in the logs.
+   * @default false
+   */
+  readonly includeExecutionData?: boolean;
+  /**
    * Glue jobs whose runs may be read.
    * @default - every Glue job in the account and Region
    */
   readonly glueJobNames?: readonly string[];
   /**
-   * Trace executions with X-Ray.
+   * Trace executions and the functions with X-Ray.
    * @default false
    */
-  readonly tracingEnabled?: boolean;
+  readonly tracing?: boolean;
   /**
    * The ASL file to deploy.
    * @default statemachine/pagewalk.asl.json
    */
   readonly definitionPath?: string;
+  /**
+   * The folder of HTTP source definitions (`*.json`) to validate and ship with the functions;
+   * relative paths start at the repository root.
+   * @default sources/
+   */
+  readonly sourceDefinitionsDir?: string;
+  /**
+   * Deploy-time endpoint overrides: a variable some definition names in `endpoint.variable`
+   * (PAGEWALK_ENDPOINT_URL_...) to an https:// origin (http:// for testing). Set on fetch-page,
+   * never taken from execution input.
+   * @default - none: each definition calls its own baseUrl
+   */
+  readonly sourceEndpoints?: Readonly<Record<string, string>>;
+  /**
+   * E-mail address that receives alarm notifications (through a KMS-encrypted SNS topic).
+   * @default - no notifications
+   */
+  readonly alarmEmail?: string;
+  /**
+   * An existing SNS topic for alarm notifications, instead of `alarmEmail`.
+   * @default - no notifications
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Like `alarmTopic`, given by ARN (for CDK context).
+   * @default - no notifications
+   */
+  readonly alarmTopicArn?: string;
+  /**
+   * Lambda errors per 5 minutes (all three functions) that count towards the Lambda errors
+   * alarm, which fires after 3 such periods in a row (1 to 10000).
+   * @default 5
+   */
+  readonly lambdaErrorThreshold?: number;
+  /**
+   * Create the CloudWatch dashboard.
+   * @default true
+   */
+  readonly dashboard?: boolean;
 }
 
-/** pagewalk on AWS: the items table, the three handlers and the state machine that loops them. */
+/** pagewalk on AWS: the items table, the three handlers, the state machine that loops them, and their alarms. */
 export class PagewalkStack extends Stack {
   readonly table: ItemsTable;
   readonly functions: PageFunctions;
   readonly stateMachine: PagewalkStateMachine;
+  readonly monitoring: Monitoring;
+  /** The customer managed key of the table and the log groups, when one is used. */
+  readonly encryptionKey?: IKey;
 
   constructor(scope: Construct, id: string, props: PagewalkStackProps = {}) {
     super(scope, id, props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
+      throw new Error(`removalPolicy must be one of RETAIN, DESTROY; got ${JSON.stringify(removalPolicy)}`);
+    }
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    if (!LOG_RETENTION_DAYS.includes(logRetention)) {
+      throw new Error(
+        `logRetention must be one of ${LOG_RETENTION_DAYS.join(', ')} days; got ${logRetention}`,
+      );
+    }
+    this.encryptionKey = this.dataKey(props, removalPolicy);
+
+    // Loaded (and validated) before anything else, so a bad definition fails synth first.
+    const sources = loadSourceDefinitions(props.sourceDefinitionsDir);
+    const sourceEndpoints = checkSourceEndpoints(props.sourceEndpoints ?? {}, sources);
 
     this.table = new ItemsTable(this, 'Items', {
       tableName: props.tableName,
-      removalPolicy: props.tableRemovalPolicy,
+      removalPolicy,
+      encryptionKey: this.encryptionKey,
     });
+    const logs = {
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+      logEncryptionKey: this.encryptionKey,
+    };
     this.functions = new PageFunctions(this, 'Functions', {
+      ...logs,
       table: this.table.table,
       memorySize: props.memorySize,
       fetchPageTimeout: props.fetchPageTimeout,
       logLevel: props.logLevel,
       glueJobNames: props.glueJobNames,
+      sources,
+      sourceEndpoints,
+      itemTtlDays: props.itemTtlDays,
+      tracing: props.tracing,
     });
     this.stateMachine = new PagewalkStateMachine(this, 'StateMachine', {
+      ...logs,
       functions: {
         StartRunFunctionArn: this.functions.startRun,
         FetchPageFunctionArn: this.functions.fetchPage,
         FinishRunFunctionArn: this.functions.finishRun,
       },
       definitionPath: props.definitionPath,
-      tracingEnabled: props.tracingEnabled,
+      tracing: props.tracing,
+      logLevel: props.stateMachineLogLevel,
+      includeExecutionData: props.includeExecutionData,
+    });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stateMachine: this.stateMachine.stateMachine,
+      functions: {
+        startRun: this.functions.startRun,
+        fetchPage: this.functions.fetchPage,
+        finishRun: this.functions.finishRun,
+      },
+      alarmEmail: props.alarmEmail,
+      alarmTopic: this.alarmTopic(props),
+      lambdaErrorThreshold: props.lambdaErrorThreshold,
+      dashboard: props.dashboard,
     });
 
     const stateMachineArn = this.stateMachine.stateMachine.stateMachineArn;
@@ -90,5 +226,50 @@ export class PagewalkStack extends Stack {
       description: 'Watch executions in the Step Functions console',
       value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${stateMachineArn}`,
     });
+    if (this.monitoring.dashboard) {
+      new CfnOutput(this, 'DashboardUrl', {
+        description: 'The CloudWatch dashboard: executions, fetch-page health, pages and items by source',
+        value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,
+      });
+    }
+  }
+
+  /** The customer managed key, if any: given, given by ARN, or created. At most one way. */
+  private dataKey(props: PagewalkStackProps, removalPolicy: RemovalPolicy): IKey | undefined {
+    const ways = [
+      props.encryptionKey && 'encryptionKey',
+      props.encryptionKeyArn !== undefined && 'encryptionKeyArn',
+      props.customerManagedKey && 'customerManagedKey',
+    ].filter(Boolean);
+    if (ways.length > 1) {
+      throw new Error(
+        `Give at most one of encryptionKey, encryptionKeyArn, customerManagedKey; got ${ways.join(', ')}`,
+      );
+    }
+    if (props.encryptionKey) return props.encryptionKey;
+    if (props.encryptionKeyArn !== undefined) {
+      const arn = requireMatch(
+        'encryptionKeyArn',
+        props.encryptionKeyArn,
+        KMS_KEY_ARN,
+        'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)',
+      );
+      return Key.fromKeyArn(this, 'EncryptionKey', arn);
+    }
+    return props.customerManagedKey ? createDataKey(this, 'EncryptionKey', removalPolicy) : undefined;
+  }
+
+  private alarmTopic(props: PagewalkStackProps): ITopic | undefined {
+    if (props.alarmTopic && props.alarmTopicArn !== undefined) {
+      throw new Error('Give alarmTopic or alarmTopicArn, not both; got both');
+    }
+    if (props.alarmTopicArn === undefined) return props.alarmTopic;
+    const arn = requireMatch(
+      'alarmTopicArn',
+      props.alarmTopicArn,
+      SNS_TOPIC_ARN,
+      'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)',
+    );
+    return Topic.fromTopicArn(this, 'AlarmTopic', arn);
   }
 }

@@ -26,3 +26,12 @@ export function requireOneOf<T extends string>(name: string, value: string, allo
   }
   return value as T;
 }
+
+/** Returns `value` when it matches `pattern`, and throws naming the value and what is allowed otherwise. */
+export function requireMatch(name: string, value: string, pattern: RegExp, allowed: string): string {
+  if (Token.isUnresolved(value)) return value;
+  if (!pattern.test(value)) {
+    throw new Error(`${name} must be ${allowed}; got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

@@ -1,7 +1,15 @@
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { PARTITION_KEY, SORT_KEY } from '../../functions/lib/store/table-schema';
+
+/**
+ * The table's TTL attribute (epoch seconds). Lease rows (functions/lib/store/lease.ts) and
+ * token rows (token-guard.ts) always carry it; item rows carry it only when `itemTtlDays` is
+ * set. DynamoDB allows one TTL attribute per table, so all rows share this name.
+ */
+export const TTL_ATTRIBUTE = 'expiresAt';
 
 export interface ItemsTableProps {
   /**
@@ -12,9 +20,15 @@ export interface ItemsTableProps {
   readonly tableName?: string;
   /**
    * What happens to the table, and the items drained into it, when it leaves the stack.
+   * A retained table is also protected from deletion outside CloudFormation.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * A customer managed KMS key to encrypt the table with.
+   * @default - the AWS owned key: no key to manage or pay for
+   */
+  readonly encryptionKey?: IKey;
 }
 
 /** DynamoDB's rule for table names. */
@@ -30,12 +44,13 @@ export class ItemsTable extends Construct {
 
   constructor(scope: Construct, id: string, props: ItemsTableProps = {}) {
     super(scope, id);
-    const { tableName } = props;
+    const { tableName, encryptionKey } = props;
     if (tableName !== undefined && !Token.isUnresolved(tableName) && !TABLE_NAME_PATTERN.test(tableName)) {
       throw new Error(
         `tableName must be 3 to 255 characters of letters, digits, '_', '-' and '.'; got ${JSON.stringify(tableName)}`,
       );
     }
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.table = new Table(this, 'Table', {
       tableName,
@@ -44,8 +59,13 @@ export class ItemsTable extends Construct {
       // Runs are bursty and rare: on-demand costs nothing while idle and never throttles a drain.
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.DEFAULT,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      ...(encryptionKey
+        ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey }
+        : { encryption: TableEncryption.DEFAULT }),
+      // Expired rows are deleted by DynamoDB at no cost (no write units), typically within days.
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      removalPolicy,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
     });
   }
 }

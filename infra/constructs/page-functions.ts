@@ -1,11 +1,19 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/lib/observability';
+import { acknowledge, iam5ResourceFinding } from '../nag';
 import { fromRepoRoot } from '../paths';
+import {
+  copyDefinitionsCommands,
+  loadSourceDefinitions,
+  type SourceDefinitions,
+} from '../source-definitions';
 import { requireIntegerInRange, requireOneOf } from '../validate';
 
 /** Log levels Lambda's advanced logging controls accept for application logs. */
@@ -22,39 +30,81 @@ export type TableAction =
   | 'dynamodb:Query';
 
 /**
- * Exactly what each handler does to the table, and nothing more:
- * start-run creates (or finds) the run record, fetch-page writes the page and advances
- * the run record, finish-run marks the run succeeded or failed.
+ * Exactly what each handler does to the table, and nothing more. Keep this in step with
+ * functions/lib/store/: start-run takes the collection lease and creates (or, for a new
+ * segment, advances) the run record; fetch-page writes the page, remembers the token
+ * (conditional put, read back on conflict), advances the run record and renews the lease;
+ * finish-run marks the run finished and releases the lease.
  */
 const TABLE_ACCESS = {
-  startRun: ['dynamodb:PutItem', 'dynamodb:GetItem'],
-  fetchPage: ['dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'],
-  finishRun: ['dynamodb:UpdateItem'],
+  startRun: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  fetchPage: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  finishRun: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
 } as const satisfies Record<string, readonly TableAction[]>;
 
 /**
- * Gives `fn` the table: sets `TABLE_NAME` and grants exactly `actions` on it, in one
- * place, so the environment variable and the permission never drift apart.
+ * What a caller needs of a customer managed table key: DynamoDB uses the key on the caller's
+ * behalf (hence `kms:ViaService`). CDK's grantReadWriteData would add the same actions as
+ * `kms:ReEncrypt*` and `kms:GenerateDataKey*` wildcards, which data-plane calls do not need.
+ */
+const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
+
+/**
+ * Gives `fn` the table: sets `TABLE_NAME` and grants exactly `actions` on it (and, for a
+ * customer managed key, the key actions DynamoDB needs on its behalf), in one place, so the
+ * environment variable and the permissions never drift apart.
  */
 export function useTable(fn: NodejsFunction, table: ITable, actions: readonly TableAction[]): void {
   fn.addEnvironment('TABLE_NAME', table.tableName);
+  // `grant` (unlike grantReadWriteData) adds no KMS actions: those follow, without wildcards.
   table.grant(fn, ...actions);
+  if (table.encryptionKey) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: TABLE_KEY_ACTIONS,
+        resources: [table.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(fn).region}.amazonaws.com` } },
+      }),
+    );
+  }
 }
 
 /**
  * Lets `fn` read job runs (glue:GetJobRuns) of the named Glue jobs, or of every job in
  * the stack's account and Region. GetJobRuns authorizes on the job ARN, so no `*` resource.
  */
-export function useGlueJobRuns(fn: NodejsFunction, jobNames: readonly string[] = ['*']): void {
+export function useGlueJobRuns(fn: NodejsFunction, jobNames?: readonly string[]): void {
   const stack = Stack.of(fn);
+  const jobArn = (jobName: string) =>
+    stack.formatArn({ service: 'glue', resource: 'job', resourceName: jobName });
   fn.addToRolePolicy(
-    new PolicyStatement({
-      actions: ['glue:GetJobRuns'],
-      resources: jobNames.map((jobName) =>
-        stack.formatArn({ service: 'glue', resource: 'job', resourceName: jobName }),
-      ),
-    }),
+    new PolicyStatement({ actions: ['glue:GetJobRuns'], resources: (jobNames ?? ['*']).map(jobArn) }),
   );
+  if (jobNames === undefined) {
+    acknowledge(
+      fn.role as IRole,
+      iam5ResourceFinding(fn, jobArn('*')),
+      'Without glueJobNames, any Glue job of this account and Region may be drained: the job is ' +
+        'chosen per execution. The action is only glue:GetJobRuns (read job run history); deploy with ' +
+        'glueJobNames to narrow it to named jobs.',
+    );
+  }
+}
+
+/**
+ * Lets `fn` read the credentials the HTTP source definitions name, and no other secret.
+ * A definition must give the secret's complete ARN (with its six-character suffix).
+ */
+export function useSecrets(fn: NodejsFunction, secretArns: readonly string[]): void {
+  if (secretArns.length === 0) return;
+  fn.addToRolePolicy(
+    new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [...secretArns] }),
+  );
+}
+
+/** Sets the deploy-time endpoint overrides the source definitions name (already validated). */
+export function useSourceEndpoints(fn: NodejsFunction, endpoints: Readonly<Record<string, string>>): void {
+  for (const [variable, url] of Object.entries(endpoints)) fn.addEnvironment(variable, url);
 }
 
 export interface PageFunctionsProps {
@@ -73,7 +123,7 @@ export interface PageFunctionsProps {
    */
   readonly fetchPageTimeout?: Duration;
   /**
-   * Lowest application log level Lambda keeps (JSON log format).
+   * Lowest application log level Lambda and Powertools keep (JSON log format).
    * @default 'INFO'
    */
   readonly logLevel?: LogLevel;
@@ -82,10 +132,54 @@ export interface PageFunctionsProps {
    * @default - every Glue job in the stack's account and Region
    */
   readonly glueJobNames?: readonly string[];
+  /**
+   * The HTTP source definitions shipped in the start-run and fetch-page bundles.
+   * @default - the definitions in the repository's sources/ folder
+   */
+  readonly sources?: SourceDefinitions;
+  /**
+   * Endpoint overrides, variable to URL, set on fetch-page (validated by the stack).
+   * @default - none: every definition uses its baseUrl
+   */
+  readonly sourceEndpoints?: Readonly<Record<string, string>>;
+  /**
+   * Days after which item rows expire (1 to 3650), passed to fetch-page as ITEM_TTL_DAYS.
+   * @default - items never expire
+   */
+  readonly itemTtlDays?: number;
+  /**
+   * Active X-Ray tracing of the three functions.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * How long the functions' logs are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the log groups when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * A customer managed key to encrypt the log groups with; its policy must let CloudWatch Logs use it.
+   * @default - CloudWatch Logs' own encryption
+   */
+  readonly logEncryptionKey?: IKey;
 }
 
-/** Timeout of the two bookkeeping handlers: one or two DynamoDB item calls. */
+/** Timeout of the two bookkeeping handlers: a few DynamoDB item calls. */
 const BOOKKEEPING_TIMEOUT = Duration.seconds(10);
+
+interface HandlerOptions {
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  readonly logLevel: LogLevel;
+  /** Copy the HTTP source definitions into the bundle: the handler reads the registry. */
+  readonly sources?: SourceDefinitions;
+}
 
 /**
  * The three handlers the state machine calls: start the run, fetch one page, finish the run.
@@ -96,7 +190,11 @@ export class PageFunctions extends Construct {
   readonly fetchPage: NodejsFunction;
   readonly finishRun: NodejsFunction;
 
-  constructor(scope: Construct, id: string, props: PageFunctionsProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: PageFunctionsProps,
+  ) {
     super(scope, id);
     const memorySize = requireIntegerInRange('memorySize', props.memorySize ?? 256, 128, 10240, 'MB');
     const fetchPageTimeout = props.fetchPageTimeout ?? Duration.seconds(60);
@@ -111,17 +209,23 @@ export class PageFunctions extends Construct {
     if (props.glueJobNames?.length === 0) {
       throw new Error('glueJobNames must name at least one Glue job when given; got an empty list');
     }
+    if (props.itemTtlDays !== undefined) {
+      requireIntegerInRange('itemTtlDays', props.itemTtlDays, 1, 3650, 'days');
+    }
+    const sources = props.sources ?? loadSourceDefinitions();
 
     const common = { memorySize, logLevel };
     this.startRun = this.handler('StartRun', 'functions/start-run.ts', {
       ...common,
       description: 'pagewalk: validates the execution input and creates the run record',
       timeout: BOOKKEEPING_TIMEOUT,
+      sources,
     });
     this.fetchPage = this.handler('FetchPage', 'functions/fetch-page.ts', {
       ...common,
       description: 'pagewalk: fetches one page, writes its items and returns the cursor',
       timeout: fetchPageTimeout,
+      sources,
     });
     this.finishRun = this.handler('FinishRun', 'functions/finish-run.ts', {
       ...common,
@@ -133,17 +237,19 @@ export class PageFunctions extends Construct {
     useTable(this.fetchPage, props.table, TABLE_ACCESS.fetchPage);
     useTable(this.finishRun, props.table, TABLE_ACCESS.finishRun);
     useGlueJobRuns(this.fetchPage, props.glueJobNames);
+    useSecrets(this.fetchPage, sources.secretArns);
+    useSourceEndpoints(this.fetchPage, props.sourceEndpoints ?? {});
+    if (props.itemTtlDays !== undefined) {
+      this.fetchPage.addEnvironment('ITEM_TTL_DAYS', String(props.itemTtlDays));
+    }
   }
 
-  private handler(
-    id: string,
-    entry: string,
-    options: { description: string; timeout: Duration; memorySize: number; logLevel: LogLevel },
-  ): NodejsFunction {
+  private handler(id: string, entry: string, options: HandlerOptions): NodejsFunction {
     // An explicit log group with a retention replaces the deprecated `logRetention` custom resource.
     const logGroup = new LogGroup(this, `${id}Logs`, {
-      retention: RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
+      retention: this.props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: this.props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+      encryptionKey: this.props.logEncryptionKey,
     });
     // Our own role instead of AWSLambdaBasicExecutionRole, which may create log groups and
     // write to any of them: this one may only write to the function's own log group.
@@ -152,8 +258,9 @@ export class PageFunctions extends Construct {
       description: `Execution role of the pagewalk ${entry} handler`,
     });
     logGroup.grantWrite(role);
+    const { sources } = options;
 
-    return new NodejsFunction(this, id, {
+    const fn = new NodejsFunction(this, id, {
       entry: fromRepoRoot(entry),
       handler: 'handler',
       projectRoot: fromRepoRoot(),
@@ -167,7 +274,14 @@ export class PageFunctions extends Construct {
       logGroup,
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel[options.logLevel],
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      tracing: this.props.tracing ? Tracing.ACTIVE : undefined,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        // Powertools calls Lambda's FATAL "CRITICAL"; the two levels must agree or it warns.
+        POWERTOOLS_LOG_LEVEL: options.logLevel === 'FATAL' ? 'CRITICAL' : options.logLevel,
+      },
       bundling: {
         // CommonJS output needs no `require` shim for the CommonJS-only corners of the
         // SDK's dependency tree. `module` first still picks the SDK's ES builds, which
@@ -181,7 +295,35 @@ export class PageFunctions extends Construct {
         // Ship the SDK versions pinned in package-lock.json and tested here, not whatever
         // the Lambda runtime happens to carry.
         bundleAwsSDK: true,
+        // The HTTP source definitions are deployed configuration: they travel in the bundle
+        // (the registry reads ${LAMBDA_TASK_ROOT}/sources), so a deployment runs the
+        // definitions it was synthesized and validated with.
+        commandHooks: sources
+          ? {
+              beforeBundling: () => [],
+              beforeInstall: () => [],
+              afterBundling: (_inputDir: string, outputDir: string) =>
+                copyDefinitionsCommands(sources, outputDir),
+            }
+          : undefined,
       },
     });
+
+    acknowledge(
+      fn,
+      'AwsSolutions-L1',
+      'Node.js 22 is the runtime the handlers are bundled for (esbuild target node22) and tested on; ' +
+        'Lambda supports it until April 2027. Moving to a newer runtime is a deliberate change, not an ' +
+        'automatic one whenever aws-cdk-lib learns a new runtime.',
+    );
+    if (this.props.tracing) {
+      acknowledge(
+        role,
+        'AwsSolutions-IAM5[Resource::*]',
+        'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level ' +
+          'permissions (Service Authorization Reference), so their resource must be "*".',
+      );
+    }
+    return fn;
   }
 }

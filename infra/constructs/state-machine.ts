@@ -1,12 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { type IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  DefinitionBody,
+  LogLevel,
+  type LogOptions,
+  StateMachine,
+  StateMachineType,
+} from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { acknowledge } from '../nag';
 import { fromRepoRoot, REPO_ROOT } from '../paths';
+import { requireOneOf } from '../validate';
+
+/** Step Functions log levels: ALL logs every history event, OFF nothing. */
+export const STATE_MACHINE_LOG_LEVELS = ['ALL', 'ERROR', 'FATAL', 'OFF'] as const;
+export type StateMachineLogLevel = (typeof STATE_MACHINE_LOG_LEVELS)[number];
 
 /** The functions the ASL calls, keyed by the placeholder that stands for each ARN. */
 export interface PagewalkFunctions {
@@ -27,7 +40,34 @@ export interface PagewalkStateMachineProps {
    * Send X-Ray traces of each execution.
    * @default false
    */
-  readonly tracingEnabled?: boolean;
+  readonly tracing?: boolean;
+  /**
+   * Which execution events go to CloudWatch Logs. The execution history keeps every event
+   * for 90 days regardless; ALL costs one log event per history event (about 7 per page).
+   * @default 'ERROR'
+   */
+  readonly logLevel?: StateMachineLogLevel;
+  /**
+   * Log the input and output of each state. They hold the run's params and the source's
+   * continuation tokens, so they stay out of the logs unless asked for.
+   * @default false
+   */
+  readonly includeExecutionData?: boolean;
+  /**
+   * How long the execution logs are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the log group when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * A customer managed key to encrypt the log group with; its policy must let CloudWatch Logs use it.
+   * @default - CloudWatch Logs' own encryption
+   */
+  readonly logEncryptionKey?: IKey;
 }
 
 /** Task resources that need no grant beyond the function invokes (the ARN is in Parameters). */
@@ -45,7 +85,8 @@ const ONLY_PLACEHOLDER = /^\$\{([^}]+)\}$/;
  */
 export class PagewalkStateMachine extends Construct {
   readonly stateMachine: StateMachine;
-  readonly logGroup: LogGroup;
+  /** Where executions log; undefined when the log level is OFF. */
+  readonly logGroup?: LogGroup;
 
   constructor(scope: Construct, id: string, props: PagewalkStateMachineProps) {
     super(scope, id);
@@ -54,14 +95,31 @@ export class PagewalkStateMachine extends Construct {
     const inRepo = relative(REPO_ROOT, definitionPath);
     const displayPath = inRepo.startsWith('..') || isAbsolute(inRepo) ? definitionPath : inRepo;
     const usage = inspectDefinition(definition, displayPath, props.functions);
+    const logLevel = requireOneOf(
+      'stateMachineLogLevel',
+      props.logLevel ?? 'ERROR',
+      STATE_MACHINE_LOG_LEVELS,
+    );
+    const tracing = props.tracing ?? false;
 
-    // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' account-wide resource policy from
-    // growing with every state machine that logs.
-    this.logGroup = new LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${id}`,
-      retention: RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    let logs: LogOptions | undefined;
+    if (logLevel !== 'OFF') {
+      // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' account-wide resource policy from
+      // growing with every state machine that logs. The suffix (from the stack's id) makes the
+      // name unique per stack instance, so a retained log group never blocks a redeployment.
+      const stackIdSuffix = Fn.select(4, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))));
+      this.logGroup = new LogGroup(this, 'Logs', {
+        logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${id}-${stackIdSuffix}`,
+        retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+        removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+        encryptionKey: props.logEncryptionKey,
+      });
+      logs = {
+        destination: this.logGroup,
+        level: LogLevel[logLevel],
+        includeExecutionData: props.includeExecutionData ?? false,
+      };
+    }
 
     const functions = Object.entries(props.functions) as [keyof PagewalkFunctions, IFunction][];
     this.stateMachine = new StateMachine(this, 'StateMachine', {
@@ -70,13 +128,19 @@ export class PagewalkStateMachine extends Construct {
       // changes to the loop and the template can be checked without a deployment.
       definitionBody: DefinitionBody.fromString(definition),
       definitionSubstitutions: Object.fromEntries(functions.map(([name, fn]) => [name, fn.functionArn])),
-      // Execution data holds the run's params and the source's continuation tokens: keep it out of the logs.
-      logs: { destination: this.logGroup, level: LogLevel.ERROR, includeExecutionData: false },
-      tracingEnabled: props.tracingEnabled ?? false,
+      logs,
+      tracingEnabled: tracing,
     });
 
     // A definition loaded from a file is opaque to CDK, which therefore infers no grants.
-    for (const [, fn] of functions) fn.grantInvoke(this.stateMachine);
+    // The Task states invoke the unqualified ARNs, so the grant names exactly those (no `:*`
+    // for versions and aliases, which grantInvoke would add).
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: functions.map(([, fn]) => fn.functionArn),
+      }),
+    );
 
     if (usage.startsExecutions) {
       // A separate policy: the role's default policy cannot name the state machine's own
@@ -90,6 +154,39 @@ export class PagewalkStateMachine extends Construct {
           }),
         ],
       });
+    }
+
+    const wildcardReasons = [
+      logs &&
+        'logging: the CloudWatch Logs delivery actions (logs:CreateLogDelivery, logs:PutResourcePolicy, ...) ' +
+          'that Step Functions needs to log to a log group support no resource-level permissions',
+      tracing &&
+        'tracing: xray:PutTraceSegments, xray:PutTelemetryRecords, xray:GetSamplingRules and ' +
+          'xray:GetSamplingTargets support no resource-level permissions',
+    ].filter(Boolean);
+    if (wildcardReasons.length > 0) {
+      acknowledge(
+        this.stateMachine.role,
+        'AwsSolutions-IAM5[Resource::*]',
+        `Resource "*" only for actions that cannot be scoped (Service Authorization Reference): ${wildcardReasons.join('; ')}.`,
+      );
+    }
+    if (logLevel !== 'ALL') {
+      acknowledge(
+        this.stateMachine,
+        'AwsSolutions-SF1',
+        `Logs ${logLevel} events (stateMachineLogLevel): the execution history already records every ` +
+          'event for 90 days, and ALL would add about 7 log events per page to the bill. Set ' +
+          'stateMachineLogLevel=ALL to log everything.',
+      );
+    }
+    if (!tracing) {
+      acknowledge(
+        this.stateMachine,
+        'AwsSolutions-SF2',
+        'X-Ray tracing is off by default (the execution history shows each state and its timing); ' +
+          'deploy with tracing=true to trace executions and the functions.',
+      );
     }
   }
 }
@@ -123,6 +220,13 @@ function inspectDefinition(
     throw new Error(
       `${displayPath} uses placeholders with no substitution: ${unknown.map((n) => `\${${n}}`).join(', ')}; ` +
         `known: ${known.map((n) => `\${${n}}`).join(', ')}`,
+    );
+  }
+  const qualified = /\$\{[^}]+\}:/.exec(definition);
+  if (qualified) {
+    throw new Error(
+      `${displayPath} invokes a qualified function ARN (${qualified[0]}...); the state machine may ` +
+        'invoke only the unqualified ARNs of its functions',
     );
   }
   const unused = known.filter((name) => !used.has(name));

@@ -4,7 +4,11 @@ type Observability = typeof import('../../functions/lib/observability');
 
 interface Emf {
   _aws: {
-    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+    CloudWatchMetrics: {
+      Namespace: string;
+      Dimensions: string[][];
+      Metrics: { Name: string; Unit: string }[];
+    }[];
   };
   [key: string]: unknown;
 }

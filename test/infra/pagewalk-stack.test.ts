@@ -1,131 +1,23 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
-import type { IConstruct } from 'constructs';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { stackPropsFromContext } from '../../infra/context';
-import { PagewalkStack, type PagewalkStackProps } from '../../infra/pagewalk-stack';
+import { readFileSync } from 'node:fs';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
 import { fromRepoRoot } from '../../infra/paths';
+import {
+  aslFile,
+  functionArn,
+  functionResource,
+  logicalId,
+  minimalAsl,
+  newApp,
+  placeholder,
+  scratchDir,
+  synth,
+} from './support';
 
-/** The feature flags `cdk synth` uses, so the tests see the same template. */
-const cdkJsonContext = (JSON.parse(readFileSync(fromRepoRoot('cdk.json'), 'utf8')) as { context: object })
-  .context;
-
-/** An app that skips bundling (fast), unless a test needs the real assets. */
-function newApp(options: { bundle?: boolean; outdir?: string; context?: Record<string, unknown> } = {}): App {
-  return new App({
-    outdir: options.outdir,
-    context: {
-      ...cdkJsonContext,
-      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
-      ...options.context,
-    },
-  });
-}
-
-function synth(props: PagewalkStackProps = {}): { stack: PagewalkStack; template: Template } {
-  const stack = new PagewalkStack(newApp(), 'Pagewalk', props);
-  return { stack, template: Template.fromStack(stack) };
-}
-
-const scratch = mkdtempSync(join(tmpdir(), 'pagewalk-infra-test-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** Writes an ASL document to a scratch file and returns its path. */
-function aslFile(name: string, asl: unknown): string {
-  const path = join(scratch, `${name}.asl.json`);
-  writeFileSync(path, typeof asl === 'string' ? asl : JSON.stringify(asl, null, 2));
-  return path;
-}
-
-/** `${name}`, an ASL placeholder. */
-const placeholder = (name: string): string => `\${${name}}`;
-
-/** A minimal definition calling the three functions; options add the states a test is about. */
-function minimalAsl(
-  options: { continueAsNew?: boolean; extraResource?: string; fetchTimeoutSeconds?: number } = {},
-): object {
-  const task = (resource: string, next?: string) => ({
-    Type: 'Task',
-    Resource: resource,
-    ...(next ? { Next: next } : { End: true }),
-  });
-  return {
-    StartAt: 'Start run',
-    States: {
-      'Start run': task(placeholder('StartRunFunctionArn'), 'Fetch page'),
-      'Fetch page': {
-        ...task(
-          placeholder('FetchPageFunctionArn'),
-          options.continueAsNew ? 'Continue as new' : 'Finish run',
-        ),
-        ...(options.fetchTimeoutSeconds ? { TimeoutSeconds: options.fetchTimeoutSeconds } : {}),
-      },
-      ...(options.continueAsNew
-        ? {
-            'Continue as new': {
-              Type: 'Task',
-              Resource: 'arn:aws:states:::states:startExecution',
-              Parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', 'Input.$': '$' },
-              Next: 'Finish run',
-            },
-          }
-        : {}),
-      ...(options.extraResource ? { Extra: task(options.extraResource, 'Finish run') } : {}),
-      'Finish run': task(placeholder('FinishRunFunctionArn')),
-    },
-  };
-}
-
-function logicalId(stack: PagewalkStack, construct: IConstruct): string {
-  return stack.getLogicalId(construct.node.defaultChild as CfnFunction | CfnStateMachine);
-}
-
-interface Statement {
-  readonly Effect: string;
-  readonly Action: string[];
-  readonly Resource: unknown[];
-}
-
-/** Every statement of every AWS::IAM::Policy attached to `roleLogicalId`, actions and resources as arrays. */
-function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((policy) =>
-      (policy.Properties.Roles as unknown[]).some(
-        (role) => JSON.stringify(role) === JSON.stringify({ Ref: roleLogicalId }),
-      ),
-    )
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[])
-    .map((statement) => ({
-      Effect: statement.Effect as string,
-      Action: ([] as string[]).concat(statement.Action as string | string[]),
-      Resource: ([] as unknown[]).concat(statement.Resource),
-    }));
-}
-
-/** The statements of a function's execution role. */
-function statementsOfFunction(template: Template, stack: PagewalkStack, fn: IConstruct): Statement[] {
-  const resource = template.toJSON().Resources[logicalId(stack, fn)];
-  const [roleLogicalId] = resource.Properties.Role['Fn::GetAtt'] as [string, string];
-  return statementsOfRole(template, roleLogicalId);
-}
-
-function actionsOf(statements: Statement[]): string[] {
-  return statements.flatMap((statement) => statement.Action).sort();
-}
-
-function tableArn(stack: PagewalkStack): unknown {
-  return { 'Fn::GetAtt': [stack.getLogicalId(stack.table.table.node.defaultChild as never), 'Arn'] };
-}
-
-function functionArn(stack: PagewalkStack, fn: IConstruct): unknown {
-  return { 'Fn::GetAtt': [logicalId(stack, fn), 'Arn'] };
-}
+const scratch = scratchDir();
 
 describe('the items table', () => {
   it('is on-demand, keyed by string pk and sk, with point-in-time recovery and AWS-owned encryption', () => {
@@ -145,19 +37,35 @@ describe('the items table', () => {
       // SSEEnabled false means the AWS owned key, DynamoDB's default: no KMS key to manage or pay for.
       SSESpecification: { SSEEnabled: false },
     });
+    template.resourceCountIs('AWS::KMS::Key', 0);
   });
 
-  it('is retained when the stack is deleted, by default', () => {
-    synth().template.hasResource('AWS::DynamoDB::Table', {
+  it('expires rows by the expiresAt attribute that lease and token rows carry', () => {
+    synth().template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('is retained, and protected from deletion, by default', () => {
+    const { template } = synth();
+    template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
     });
   });
 
-  it('is deleted with the stack when the removal policy says so', () => {
-    synth({ tableRemovalPolicy: RemovalPolicy.DESTROY }).template.hasResource('AWS::DynamoDB::Table', {
+  it('is deleted with the stack, and unprotected, when the removal policy says DESTROY', () => {
+    synth({ removalPolicy: RemovalPolicy.DESTROY }).template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
     });
+  });
+
+  it('rejects a removal policy other than RETAIN or DESTROY', () => {
+    expect(() => synth({ removalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(
+      'removalPolicy must be one of RETAIN, DESTROY; got "snapshot"',
+    );
   });
 
   it('takes a physical name when one is given', () => {
@@ -173,8 +81,84 @@ describe('the items table', () => {
   });
 });
 
+describe('encryption with a customer managed key', () => {
+  it('creates a rotating key for the table and every log group when asked', () => {
+    const { stack, template } = synth({ customerManagedKey: true });
+    const keyId = logicalId(stack, stack.encryptionKey as Key);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ EnableKeyRotation: true }),
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      },
+    });
+    const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(logGroups).toHaveLength(4);
+    for (const logGroup of logGroups) {
+      expect(logGroup.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    }
+  });
+
+  it("lets CloudWatch Logs use the created key for this account's log groups only", () => {
+    const { template } = synth({ customerManagedKey: true });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowCloudWatchLogsOfThisAccountAndRegion',
+            Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+            Condition: {
+              ArnLike: {
+                'kms:EncryptionContext:aws:logs:arn': Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+              },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('schedules the created key for deletion with a throwaway stack', () => {
+    synth({ customerManagedKey: true, removalPolicy: RemovalPolicy.DESTROY }).template.hasResource(
+      'AWS::KMS::Key',
+      { DeletionPolicy: 'Delete' },
+    );
+  });
+
+  it('uses a key it is given, by construct or by ARN, and creates none', () => {
+    const arn = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+    const encryptionKey = Key.fromKeyArn(new Stack(newApp(), 'Keys'), 'Given', arn);
+    for (const props of [{ encryptionKey }, { encryptionKeyArn: arn }]) {
+      const { template } = synth(props);
+      template.resourceCountIs('AWS::KMS::Key', 0);
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arn },
+      });
+    }
+  });
+
+  it('rejects two ways of choosing a key, and a key ARN that is not one', () => {
+    expect(() =>
+      synth({
+        customerManagedKey: true,
+        encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+      }),
+    ).toThrow(
+      'Give at most one of encryptionKey, encryptionKeyArn, customerManagedKey; got encryptionKeyArn, customerManagedKey',
+    );
+    expect(() => synth({ encryptionKeyArn: 'alias/pagewalk' })).toThrow(
+      'encryptionKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); got "alias/pagewalk"',
+    );
+  });
+});
+
 describe('the page functions', () => {
-  it('are three Node.js 22 arm64 functions that know the table name', () => {
+  it('are three Node.js 22 arm64 functions that know the table and the Powertools settings', () => {
     const { stack, template } = synth();
     template.resourceCountIs('AWS::Lambda::Function', 3);
     template.allResourcesProperties('AWS::Lambda::Function', {
@@ -183,8 +167,11 @@ describe('the page functions', () => {
       Handler: 'index.handler',
       Environment: {
         Variables: {
-          TABLE_NAME: { Ref: stack.getLogicalId(stack.table.table.node.defaultChild as never) },
+          TABLE_NAME: { Ref: logicalId(stack, stack.table.table) },
           NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'pagewalk',
+          POWERTOOLS_METRICS_NAMESPACE: 'Pagewalk',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
         },
       },
     });
@@ -192,31 +179,45 @@ describe('the page functions', () => {
 
   it('get 256 MB, 60 s for fetching a page and 10 s for the bookkeeping handlers by default', () => {
     const { stack, template } = synth();
-    const resources = template.toJSON().Resources;
     const { startRun, fetchPage, finishRun } = stack.functions;
-    expect(resources[logicalId(stack, fetchPage)].Properties).toMatchObject({ MemorySize: 256, Timeout: 60 });
-    expect(resources[logicalId(stack, startRun)].Properties).toMatchObject({ MemorySize: 256, Timeout: 10 });
-    expect(resources[logicalId(stack, finishRun)].Properties).toMatchObject({ MemorySize: 256, Timeout: 10 });
+    expect(functionResource(template, stack, fetchPage).Properties).toMatchObject({
+      MemorySize: 256,
+      Timeout: 60,
+    });
+    expect(functionResource(template, stack, startRun).Properties).toMatchObject({
+      MemorySize: 256,
+      Timeout: 10,
+    });
+    expect(functionResource(template, stack, finishRun).Properties).toMatchObject({
+      MemorySize: 256,
+      Timeout: 10,
+    });
   });
 
-  it('take the memory size, fetch-page timeout and log level they are given', () => {
+  it('take the memory size, fetch-page timeout and log level they are given, for Lambda and Powertools alike', () => {
     const { stack, template } = synth({
       memorySize: 1024,
       fetchPageTimeout: Duration.minutes(5),
       logLevel: 'DEBUG',
       // A definition without Task timeouts, so any function timeout is allowed.
-      definitionPath: aslFile('no-task-timeouts', minimalAsl()),
+      definitionPath: aslFile(scratch, 'no-task-timeouts', minimalAsl()),
     });
     template.allResourcesProperties('AWS::Lambda::Function', {
       MemorySize: 1024,
       LoggingConfig: Match.objectLike({ ApplicationLogLevel: 'DEBUG' }),
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }) },
     });
-    expect(template.toJSON().Resources[logicalId(stack, stack.functions.fetchPage)].Properties.Timeout).toBe(
-      300,
-    );
+    expect(functionResource(template, stack, stack.functions.fetchPage).Properties.Timeout).toBe(300);
   });
 
-  it('log JSON to their own log groups, kept for one month', () => {
+  it("call Lambda's FATAL level CRITICAL for Powertools", () => {
+    synth({ logLevel: 'FATAL' }).template.allResourcesProperties('AWS::Lambda::Function', {
+      LoggingConfig: Match.objectLike({ ApplicationLogLevel: 'FATAL' }),
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: 'CRITICAL' }) },
+    });
+  });
+
+  it('log JSON to their own log groups, kept for one month and retained by default', () => {
     const { template } = synth();
     const logGroups = template.findResources('AWS::Logs::LogGroup');
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
@@ -224,9 +225,58 @@ describe('the page functions', () => {
       expect(config).toMatchObject({ LogFormat: 'JSON', ApplicationLogLevel: 'INFO' });
       const logGroup = logGroups[config.LogGroup.Ref as string];
       expect(logGroup?.Properties.RetentionInDays).toBe(30);
+      expect(logGroup?.DeletionPolicy).toBe('Retain');
     }
     // The deprecated logRetention custom resource is not used.
     template.resourceCountIs('Custom::LogRetention', 0);
+  });
+
+  it('keep logs as long as asked, and drop every log group with a throwaway stack', () => {
+    const { template } = synth({
+      logRetention: RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(logGroups).toHaveLength(4);
+    for (const logGroup of logGroups) {
+      expect(logGroup).toMatchObject({ DeletionPolicy: 'Delete', Properties: { RetentionInDays: 90 } });
+    }
+  });
+
+  it('reject a log retention CloudWatch Logs does not offer', () => {
+    expect(() => synth({ logRetention: 45 as RetentionDays })).toThrow(
+      /^logRetention must be one of 1, 3, 5, 7, .* days; got 45$/,
+    );
+  });
+
+  it('tell fetch-page alone how many days items live when itemTtlDays is set', () => {
+    const { stack, template } = synth({ itemTtlDays: 90 });
+    const { startRun, fetchPage, finishRun } = stack.functions;
+    expect(functionResource(template, stack, fetchPage).Properties.Environment.Variables.ITEM_TTL_DAYS).toBe(
+      '90',
+    );
+    for (const fn of [startRun, finishRun]) {
+      expect(functionResource(template, stack, fn).Properties.Environment.Variables).not.toHaveProperty(
+        'ITEM_TTL_DAYS',
+      );
+    }
+    expect(
+      functionResource(synth().template, stack, fetchPage)?.Properties.Environment.Variables,
+    ).not.toHaveProperty('ITEM_TTL_DAYS');
+  });
+
+  it.each([0, 3651, 1.5])('reject item TTL of %s days, naming it and the range', (itemTtlDays) => {
+    expect(() => synth({ itemTtlDays })).toThrow(
+      `itemTtlDays must be a whole number from 1 to 3650 days; got ${itemTtlDays}`,
+    );
+  });
+
+  it('are traced with X-Ray only when asked', () => {
+    const plain = synth().template.findResources('AWS::Lambda::Function');
+    for (const fn of Object.values(plain)) expect(fn.Properties.TracingConfig).toBeUndefined();
+    synth({ tracing: true }).template.allResourcesProperties('AWS::Lambda::Function', {
+      TracingConfig: { Mode: 'Active' },
+    });
   });
 
   it.each([127, 10241, 512.5])('reject a memory size of %s MB, naming it and the range', (memorySize) => {
@@ -248,120 +298,6 @@ describe('the page functions', () => {
     expect(() => synth({ logLevel: 'VERBOSE' as never })).toThrow(
       'logLevel must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL; got "VERBOSE"',
     );
-  });
-});
-
-describe('IAM least privilege', () => {
-  it('lets fetch-page call glue:GetJobRuns on job ARNs only', () => {
-    const { stack, template } = synth();
-    const glue = statementsOfFunction(template, stack, stack.functions.fetchPage).filter((s) =>
-      s.Action.some((action) => action.startsWith('glue:')),
-    );
-    expect(glue).toEqual([
-      {
-        Effect: 'Allow',
-        Action: ['glue:GetJobRuns'],
-        Resource: [
-          {
-            'Fn::Join': [
-              '',
-              [
-                'arn:',
-                { Ref: 'AWS::Partition' },
-                ':glue:',
-                { Ref: 'AWS::Region' },
-                ':',
-                { Ref: 'AWS::AccountId' },
-                ':job/*',
-              ],
-            ],
-          },
-        ],
-      },
-    ]);
-  });
-
-  it('narrows Glue access to the named jobs when given', () => {
-    const { stack, template } = synth({ glueJobNames: ['nightly-etl', 'hourly-etl'] });
-    const [glue] = statementsOfFunction(template, stack, stack.functions.fetchPage).filter((s) =>
-      s.Action.includes('glue:GetJobRuns'),
-    );
-    const resources = JSON.stringify(glue?.Resource);
-    expect(resources).toContain(':job/nightly-etl"');
-    expect(resources).toContain(':job/hourly-etl"');
-    expect(resources).not.toContain('job/*');
-  });
-
-  it('rejects an empty list of Glue jobs', () => {
-    expect(() => synth({ glueJobNames: [] })).toThrow('glueJobNames must name at least one Glue job');
-  });
-
-  it('lets fetch-page write pages and update the run record on this table only', () => {
-    const { stack, template } = synth();
-    const statements = statementsOfFunction(template, stack, stack.functions.fetchPage);
-    const dynamo = statements.filter((s) => s.Action.some((action) => action.startsWith('dynamodb:')));
-    expect(actionsOf(dynamo)).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:UpdateItem']);
-    for (const statement of dynamo) expect(statement.Resource).toEqual([tableArn(stack)]);
-    expect(actionsOf(statements)).toEqual([
-      'dynamodb:BatchWriteItem',
-      'dynamodb:UpdateItem',
-      'glue:GetJobRuns',
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-    ]);
-  });
-
-  it('lets start-run put and get the run record on this table, and nothing in Glue', () => {
-    const { stack, template } = synth();
-    const statements = statementsOfFunction(template, stack, stack.functions.startRun);
-    expect(actionsOf(statements)).toEqual([
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-    ]);
-    expect(actionsOf(statements).some((action) => action.startsWith('glue:'))).toBe(false);
-    for (const statement of statements.filter((s) => s.Action[0]?.startsWith('dynamodb:'))) {
-      expect(statement.Resource).toEqual([tableArn(stack)]);
-    }
-  });
-
-  it('lets finish-run only update the run record', () => {
-    const { stack, template } = synth();
-    expect(actionsOf(statementsOfFunction(template, stack, stack.functions.finishRun))).toEqual([
-      'dynamodb:UpdateItem',
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-    ]);
-  });
-
-  it('lets each function write only to its own log group, with no managed policy', () => {
-    const { stack, template } = synth();
-    const resources = template.toJSON().Resources;
-    for (const fn of [stack.functions.startRun, stack.functions.fetchPage, stack.functions.finishRun]) {
-      const properties = resources[logicalId(stack, fn)].Properties;
-      const [roleLogicalId] = properties.Role['Fn::GetAtt'];
-      expect(resources[roleLogicalId].Properties.ManagedPolicyArns).toBeUndefined();
-      const logs = statementsOfRole(template, roleLogicalId).filter((s) => s.Action[0]?.startsWith('logs:'));
-      expect(logs.flatMap((s) => s.Resource)).toEqual([
-        { 'Fn::GetAtt': [properties.LoggingConfig.LogGroup.Ref, 'Arn'] },
-      ]);
-    }
-  });
-
-  it('has no statement anywhere that allows a wildcard action', () => {
-    const { template } = synth({
-      definitionPath: aslFile('continue-as-new', minimalAsl({ continueAsNew: true })),
-    });
-    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
-    expect(policies.length).toBeGreaterThanOrEqual(5);
-    const actions = policies.flatMap((policy) =>
-      (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap(
-        (s) => s.Action,
-      ),
-    );
-    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
-    template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
   });
 });
 
@@ -398,49 +334,7 @@ describe('the state machine', () => {
     });
   });
 
-  it('can invoke exactly the three functions, and their versions', () => {
-    const { stack, template } = synth();
-    const roleArn =
-      template.toJSON().Resources[logicalId(stack, stack.stateMachine.stateMachine)].Properties.RoleArn;
-    const statements = statementsOfRole(template, roleArn['Fn::GetAtt'][0]);
-    const lambda = statements.filter((s) => s.Action.some((action) => action.startsWith('lambda:')));
-    expect(actionsOf(lambda)).toEqual(['lambda:InvokeFunction']);
-    const fns = [stack.functions.startRun, stack.functions.fetchPage, stack.functions.finishRun];
-    const expected = fns.flatMap((fn) => [
-      functionArn(stack, fn),
-      { 'Fn::Join': ['', [functionArn(stack, fn), ':*']] },
-    ]);
-    const granted = lambda.flatMap((s) => s.Resource);
-    expect(granted.map((r) => JSON.stringify(r)).sort()).toEqual(
-      expected.map((r) => JSON.stringify(r)).sort(),
-    );
-  });
-
-  it('cannot start executions when the definition never continues as new', () => {
-    const { template } = synth({ definitionPath: aslFile('plain', minimalAsl()) });
-    const actions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
-      (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap(
-        (s) => s.Action,
-      ),
-    );
-    expect(actions).not.toContain('states:StartExecution');
-  });
-
-  it('may start executions of itself only, when the definition continues as new', () => {
-    const { stack, template } = synth({
-      definitionPath: aslFile('continue-as-new', minimalAsl({ continueAsNew: true })),
-    });
-    const stateMachineId = logicalId(stack, stack.stateMachine.stateMachine);
-    const roleArn = template.toJSON().Resources[stateMachineId].Properties.RoleArn;
-    const startExecution = statementsOfRole(template, roleArn['Fn::GetAtt'][0]).filter((s) =>
-      s.Action.some((action) => action.startsWith('states:')),
-    );
-    expect(startExecution).toEqual([
-      { Effect: 'Allow', Action: ['states:StartExecution'], Resource: [{ Ref: stateMachineId }] },
-    ]);
-  });
-
-  it('logs errors to its own log group without execution data', () => {
+  it('logs errors, without execution data, to its own retained log group by default', () => {
     const { stack, template } = synth();
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       LoggingConfiguration: {
@@ -449,42 +343,68 @@ describe('the state machine', () => {
         Destinations: [
           {
             CloudWatchLogsLogGroup: {
-              LogGroupArn: {
-                'Fn::GetAtt': [
-                  stack.getLogicalId(stack.stateMachine.logGroup.node.defaultChild as never),
-                  'Arn',
-                ],
-              },
+              LogGroupArn: { 'Fn::GetAtt': [logicalId(stack, stack.stateMachine.logGroup!), 'Arn'] },
             },
           },
         ],
       },
     });
-    template.hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'),
-      RetentionInDays: 30,
-    });
+    const logGroup = template.toJSON().Resources[logicalId(stack, stack.stateMachine.logGroup!)];
+    expect(logGroup).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 30 } });
+  });
+
+  it('names its log group under /aws/vendedlogs/states/ with a suffix unique to the stack instance', () => {
+    const { stack, template } = synth();
+    const logGroup = template.toJSON().Resources[logicalId(stack, stack.stateMachine.logGroup!)];
+    const [, parts] = logGroup.Properties.LogGroupName['Fn::Join'] as [string, unknown[]];
+    expect(parts[0]).toBe('/aws/vendedlogs/states/Pagewalk-StateMachine-');
+    // The last group of the stack id's UUID: a retained log group never blocks a redeployment.
+    expect(JSON.stringify(parts[1])).toContain('"Ref":"AWS::StackId"');
+  });
+
+  it('logs at the level asked, with execution data when asked', () => {
+    synth({ stateMachineLogLevel: 'ALL', includeExecutionData: true }).template.hasResourceProperties(
+      'AWS::StepFunctions::StateMachine',
+      { LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }) },
+    );
+  });
+
+  it('has no log group and no logging permissions when logging is OFF', () => {
+    const { stack, template } = synth({ stateMachineLogLevel: 'OFF' });
+    expect(stack.stateMachine.logGroup).toBeUndefined();
+    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(stateMachine?.Properties.LoggingConfiguration).toBeUndefined();
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain(
+      'logs:CreateLogDelivery',
+    );
+  });
+
+  it('rejects an unknown log level, naming it and the choices', () => {
+    expect(() => synth({ stateMachineLogLevel: 'DEBUG' as never })).toThrow(
+      'stateMachineLogLevel must be one of ALL, ERROR, FATAL, OFF; got "DEBUG"',
+    );
   });
 
   it('is not traced unless asked', () => {
     synth().template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       TracingConfiguration: { Enabled: false },
     });
-    synth({ tracingEnabled: true }).template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+    synth({ tracing: true }).template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       TracingConfiguration: { Enabled: true },
     });
   });
 
   describe('refuses at synth a definition that would fail on AWS', () => {
     it('when it is not JSON', () => {
-      expect(() => synth({ definitionPath: aslFile('broken', '{ "StartAt": ') })).toThrow(
+      expect(() => synth({ definitionPath: aslFile(scratch, 'broken', '{ "StartAt": ') })).toThrow(
         /is not valid JSON/,
       );
     });
 
     it('when it uses a placeholder nothing substitutes', () => {
       const asl = minimalAsl({ extraResource: placeholder('ArchiveFunctionArn') });
-      expect(() => synth({ definitionPath: aslFile('unknown-placeholder', asl) })).toThrow(
+      expect(() => synth({ definitionPath: aslFile(scratch, 'unknown-placeholder', asl) })).toThrow(
         /uses placeholders with no substitution: \$\{ArchiveFunctionArn\}/,
       );
     });
@@ -492,13 +412,25 @@ describe('the state machine', () => {
     it('when it never calls one of the functions', () => {
       const asl = minimalAsl() as { States: Record<string, unknown> };
       asl.States['Finish run'] = { Type: 'Succeed' };
-      expect(() => synth({ definitionPath: aslFile('unused-function', asl) })).toThrow(
+      expect(() => synth({ definitionPath: aslFile(scratch, 'unused-function', asl) })).toThrow(
         /never uses \$\{FinishRunFunctionArn\}/,
       );
     });
 
+    it('when it invokes a qualified function ARN, which the state machine may not', () => {
+      const asl = minimalAsl({ extraResource: 'arn:aws:states:::lambda:invoke' }) as {
+        States: Record<string, Record<string, unknown>>;
+      };
+      (asl.States.Extra as Record<string, unknown>).Parameters = {
+        FunctionName: `${placeholder('FetchPageFunctionArn')}:live`,
+      };
+      expect(() => synth({ definitionPath: aslFile(scratch, 'qualified', asl) })).toThrow(
+        /invokes a qualified function ARN \(\$\{FetchPageFunctionArn\}:\.\.\.\)/,
+      );
+    });
+
     it('when a Task times out before the function it invokes', () => {
-      const definitionPath = aslFile('short-task-timeout', minimalAsl({ fetchTimeoutSeconds: 90 }));
+      const definitionPath = aslFile(scratch, 'short-task-timeout', minimalAsl({ fetchTimeoutSeconds: 90 }));
       expect(() => synth({ definitionPath, fetchPageTimeout: Duration.seconds(80) })).not.toThrow();
       expect(() => synth({ definitionPath, fetchPageTimeout: Duration.seconds(90) })).toThrow(
         `Task "Fetch page" in ${definitionPath} times out after 90 s, no later than its function's 90 s timeout`,
@@ -507,7 +439,7 @@ describe('the state machine', () => {
 
     it('when a Task calls a service the state machine is granted nothing for', () => {
       const asl = minimalAsl({ extraResource: 'arn:aws:states:::dynamodb:putItem' });
-      expect(() => synth({ definitionPath: aslFile('unsupported-resource', asl) })).toThrow(
+      expect(() => synth({ definitionPath: aslFile(scratch, 'unsupported-resource', asl) })).toThrow(
         /grants no permission for: arn:aws:states:::dynamodb:putItem/,
       );
     });
@@ -515,81 +447,15 @@ describe('the state machine', () => {
 });
 
 describe('the stack outputs', () => {
-  it('give the state machine ARN, the table name and a console link', () => {
+  it('give the state machine ARN, the table name, a console link and the dashboard link', () => {
     const { stack, template } = synth();
     const stateMachineId = logicalId(stack, stack.stateMachine.stateMachine);
     template.hasOutput('StateMachineArn', { Value: { Ref: stateMachineId } });
-    template.hasOutput('TableName', {
-      Value: { Ref: stack.getLogicalId(stack.table.table.node.defaultChild as never) },
-    });
+    template.hasOutput('TableName', { Value: { Ref: logicalId(stack, stack.table.table) } });
     const url = JSON.stringify(template.findOutputs('StateMachineConsoleUrl').StateMachineConsoleUrl?.Value);
     expect(url).toContain('.console.aws.amazon.com/states/home?region=');
     expect(url).toContain(JSON.stringify({ Ref: stateMachineId }));
-  });
-});
-
-describe('the context the CDK app reads', () => {
-  it('turns -c strings into typed stack props', () => {
-    const app = newApp({
-      context: {
-        tableName: 'items',
-        memorySize: '512',
-        fetchPageTimeoutSeconds: '120',
-        logLevel: 'DEBUG',
-        glueJobNames: 'nightly-etl, hourly-etl',
-        tracing: 'true',
-      },
-    });
-    const props = stackPropsFromContext(app.node);
-    expect(props).toMatchObject({
-      tableName: 'items',
-      memorySize: 512,
-      logLevel: 'DEBUG',
-      glueJobNames: ['nightly-etl', 'hourly-etl'],
-      tracingEnabled: true,
-    });
-    expect(props.fetchPageTimeout?.toSeconds()).toBe(120);
-  });
-
-  it('leaves every prop to its default when no context is given', () => {
-    expect(Object.values(stackPropsFromContext(newApp().node)).every((value) => value === undefined)).toBe(
-      true,
-    );
-  });
-
-  it('rejects a memory size that is not a number, naming it', () => {
-    expect(() => stackPropsFromContext(newApp({ context: { memorySize: 'lots' } }).node)).toThrow(
-      'Context memorySize must be a number; got "lots"',
-    );
-  });
-});
-
-describe('bundling', () => {
-  afterEach(() => {
-    vi.unstubAllEnvs();
-  });
-
-  // Slow on purpose (a few seconds): the only test that runs esbuild for real.
-  it('bundles each handler with the local esbuild into a loadable CommonJS file with a source map', () => {
-    // Any attempt to fall back to Docker fails at once instead of hanging.
-    vi.stubEnv('CDK_DOCKER', join(scratch, 'no-docker-here'));
-    const outdir = join(scratch, 'cdk.out');
-    mkdirSync(outdir);
-    const stack = new PagewalkStack(newApp({ bundle: true, outdir }), 'Pagewalk');
-    const template = Template.fromStack(stack);
-
-    const load = createRequire(import.meta.url);
-    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
-      const assetHash = (fn.Properties.Code.S3Key as string).replace(/\.zip$/, '');
-      const assetDir = join(outdir, `asset.${assetHash}`);
-      expect(existsSync(join(assetDir, 'index.js'))).toBe(true);
-      expect(existsSync(join(assetDir, 'index.js.map'))).toBe(true);
-      expect(existsSync(join(assetDir, 'index.mjs'))).toBe(false);
-
-      vi.stubEnv('TABLE_NAME', 'pagewalk-test');
-      vi.stubEnv('AWS_REGION', 'us-east-1');
-      const bundle = load(join(assetDir, 'index.js')) as { handler?: unknown };
-      expect(typeof bundle.handler).toBe('function');
-    }
+    const dashboard = JSON.stringify(template.findOutputs('DashboardUrl').DashboardUrl?.Value);
+    expect(dashboard).toContain('#dashboards/dashboard/');
   });
 });

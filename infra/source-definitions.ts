@@ -1,0 +1,102 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Token } from 'aws-cdk-lib';
+import type { HttpSourceDefinition } from '../functions/lib/sources/http-definition';
+import { loadHttpDefinitions } from '../functions/lib/sources/registry';
+import { fromRepoRoot, REPO_ROOT } from './paths';
+
+/** Where the definitions live in a function's bundle: the registry reads `${LAMBDA_TASK_ROOT}/sources`. */
+export const BUNDLED_SOURCES_DIR = 'sources';
+
+/** The variables a definition may name to move its endpoint; the same rule the definition parser applies. */
+const ENDPOINT_VARIABLE = /^PAGEWALK_ENDPOINT_URL_[A-Z0-9_]+$/;
+/** An origin, as `endpoint.baseUrl` must be: the source appends the request path to it. */
+const ENDPOINT_URL = /^https?:\/\/[^/?#\s]+\/?$/;
+
+/** The HTTP source definitions a deployment ships, read and validated at synth. */
+export interface SourceDefinitions {
+  /** Absolute path of the folder the definitions come from. */
+  readonly dir: string;
+  /** The definition files (`*.json`), by name, copied into the bundles. */
+  readonly files: readonly string[];
+  readonly definitions: readonly HttpSourceDefinition[];
+  /** Every `auth.secretArn`, once each, sorted: fetch-page may read exactly these. */
+  readonly secretArns: readonly string[];
+  /** Every `endpoint.variable`, once each, sorted: the only keys `sourceEndpoints` may set. */
+  readonly endpointVariables: readonly string[];
+}
+
+/**
+ * Reads and validates the definitions in `dir` with the loader the Lambda runs at cold start,
+ * so a definition the handlers would reject fails `cdk synth` with the same message instead
+ * of failing the first execution. A relative `dir` is taken from the repository root.
+ */
+export function loadSourceDefinitions(dir: string = fromRepoRoot('sources')): SourceDefinitions {
+  const absolute = resolve(REPO_ROOT, dir);
+  if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
+    throw new Error(`sourceDefinitionsDir must be a folder of HTTP source definitions; got ${absolute}`);
+  }
+  const definitions = loadHttpDefinitions(absolute);
+  const unique = (values: (string | undefined)[]) =>
+    [...new Set(values.filter((value): value is string => value !== undefined))].sort();
+  return {
+    dir: absolute,
+    files: readdirSync(absolute)
+      .filter((file) => file.endsWith('.json'))
+      .sort(),
+    definitions,
+    secretArns: unique(definitions.map((definition) => definition.auth?.secretArn)),
+    endpointVariables: unique(definitions.map((definition) => definition.endpoint.variable)),
+  };
+}
+
+/**
+ * Checks deploy-time endpoint overrides: each key must be a variable some definition names
+ * (so a typo cannot silently leave the default endpoint in place), each value an http(s) origin.
+ */
+export function checkSourceEndpoints(
+  endpoints: Readonly<Record<string, string>>,
+  sources: SourceDefinitions,
+): Record<string, string> {
+  for (const [variable, url] of Object.entries(endpoints)) {
+    if (!ENDPOINT_VARIABLE.test(variable)) {
+      throw new Error(
+        `sourceEndpoints keys must match ${ENDPOINT_VARIABLE.source}; got ${JSON.stringify(variable)}`,
+      );
+    }
+    if (!sources.endpointVariables.includes(variable)) {
+      const used = sources.endpointVariables.join(', ') || 'none';
+      throw new Error(
+        `sourceEndpoints.${variable} is named by no source definition in ${sources.dir}; they name: ${used}`,
+      );
+    }
+    if (typeof url !== 'string' || (!Token.isUnresolved(url) && !ENDPOINT_URL.test(url))) {
+      throw new Error(
+        `sourceEndpoints.${variable} must be an https:// (or, for testing, http://) origin like ` +
+          `"https://api.example.com"; got ${JSON.stringify(url)}`,
+      );
+    }
+  }
+  return { ...endpoints };
+}
+
+/** Quotes `value` for the POSIX shell that runs local bundling commands. */
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Shell commands that copy the definition files into a bundle's `sources/` folder. They run
+ * on this machine after esbuild (local bundling, no Docker), and the copies are part of the
+ * asset, so changing a definition changes the asset hash and redeploys the function.
+ */
+export function copyDefinitionsCommands(sources: SourceDefinitions, outputDir: string): string[] {
+  if (sources.files.length === 0) return [];
+  const target = join(outputDir, BUNDLED_SOURCES_DIR);
+  return [
+    `mkdir -p ${shellQuote(target)}`,
+    ...sources.files.map(
+      (file) => `cp ${shellQuote(join(sources.dir, file))} ${shellQuote(join(target, file))}`,
+    ),
+  ];
+}

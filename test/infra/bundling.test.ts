@@ -1,0 +1,61 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PagewalkStack } from '../../infra/pagewalk-stack';
+import { fromRepoRoot } from '../../infra/paths';
+import { functionResource, newApp, scratchDir } from './support';
+
+const scratch = scratchDir();
+
+describe('bundling', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  // Slow on purpose (a few seconds): the only test that runs esbuild for real.
+  it('bundles each handler with the local esbuild into a loadable CommonJS file with a source map, and ships the source definitions to the two handlers that read them', () => {
+    // Any attempt to fall back to Docker fails at once instead of hanging.
+    vi.stubEnv('CDK_DOCKER', join(scratch, 'no-docker-here'));
+    const outdir = join(scratch, 'cdk.out');
+    mkdirSync(outdir);
+    const stack = new PagewalkStack(newApp({ bundle: true, outdir }), 'Pagewalk');
+    const template = Template.fromStack(stack);
+    const assetDir = (fn: PagewalkStack['functions']['fetchPage']) => {
+      const assetHash = (functionResource(template, stack, fn).Properties.Code.S3Key as string).replace(
+        /\.zip$/,
+        '',
+      );
+      return join(outdir, `asset.${assetHash}`);
+    };
+
+    const load = createRequire(import.meta.url);
+    const { startRun, fetchPage, finishRun } = stack.functions;
+    for (const fn of [startRun, fetchPage, finishRun]) {
+      const dir = assetDir(fn);
+      expect(existsSync(join(dir, 'index.js'))).toBe(true);
+      expect(existsSync(join(dir, 'index.js.map'))).toBe(true);
+      expect(existsSync(join(dir, 'index.mjs'))).toBe(false);
+
+      vi.stubEnv('TABLE_NAME', 'pagewalk-test');
+      vi.stubEnv('AWS_REGION', 'us-east-1');
+      const bundle = load(join(dir, 'index.js')) as { handler?: unknown };
+      expect(typeof bundle.handler).toBe('function');
+    }
+
+    const definitions = readdirSync(fromRepoRoot('sources')).filter((file) => file.endsWith('.json'));
+    expect(definitions.length).toBeGreaterThan(0);
+    for (const fn of [startRun, fetchPage]) {
+      const shipped = join(assetDir(fn), 'sources');
+      expect(readdirSync(shipped).sort()).toEqual(definitions.sort());
+      for (const file of definitions) {
+        expect(readFileSync(join(shipped, file), 'utf8')).toBe(
+          readFileSync(fromRepoRoot('sources', file), 'utf8'),
+        );
+      }
+    }
+    // finish-run never reads the registry.
+    expect(existsSync(join(assetDir(finishRun), 'sources'))).toBe(false);
+  });
+});

@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import {
+  aslFile,
+  definitionsDir,
+  httpDefinition,
+  iamStatements,
+  LOG_DELIVERY_ACTIONS,
+  minimalAsl,
+  type RoleStatement,
+  roles,
+  scratchDir,
+  synth,
+} from './support';
+
+const scratch = scratchDir();
+/** Definitions with fixed Task resources, so these tests do not move with statemachine/. */
+const plainAsl = aslFile(scratch, 'plain', minimalAsl());
+const continueAsNewAsl = aslFile(scratch, 'continue-as-new', minimalAsl({ continueAsNew: true }));
+
+const ALL_GLUE_JOBS = 'arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:job/*';
+const TABLE_KEY: Omit<RoleStatement, 'role'> = {
+  actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+  resources: ['Key.Arn'],
+  condition: { StringEquals: { 'kms:ViaService': 'dynamodb.<AWS::Region>.amazonaws.com' } },
+};
+const LAMBDA_XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+
+/** What each function role may do by default, given its own log group. */
+function functionStatements(): RoleStatement[] {
+  return [
+    {
+      role: 'FetchPageRole',
+      actions: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: ['Table.Arn'],
+    },
+    { role: 'FetchPageRole', actions: ['glue:GetJobRuns'], resources: [ALL_GLUE_JOBS] },
+    {
+      role: 'FetchPageRole',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: ['FetchPageLogs.Arn'],
+    },
+    {
+      role: 'FinishRunRole',
+      actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+      resources: ['Table.Arn'],
+    },
+    {
+      role: 'FinishRunRole',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: ['FinishRunLogs.Arn'],
+    },
+    {
+      role: 'StartRunRole',
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: ['Table.Arn'],
+    },
+    {
+      role: 'StartRunRole',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: ['StartRunLogs.Arn'],
+    },
+  ];
+}
+
+const INVOKE_THE_THREE_FUNCTIONS: RoleStatement = {
+  role: 'StateMachineRole',
+  actions: ['lambda:InvokeFunction'],
+  resources: ['FetchPage.Arn', 'FinishRun.Arn', 'StartRun.Arn'],
+};
+const LOG_DELIVERY: RoleStatement = {
+  role: 'StateMachineRole',
+  actions: LOG_DELIVERY_ACTIONS,
+  resources: ['*'],
+};
+
+describe('IAM: the whole set of statements', () => {
+  it('has four roles: one per function, trusted by Lambda, and the state machine, trusted by Step Functions', () => {
+    const { stack, template } = synth({ definitionPath: plainAsl });
+    expect(roles(stack, template)).toEqual({
+      StartRunRole: 'lambda.amazonaws.com',
+      FetchPageRole: 'lambda.amazonaws.com',
+      FinishRunRole: 'lambda.amazonaws.com',
+      StateMachineRole: 'states.amazonaws.com',
+    });
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.Policies).toBeUndefined();
+    }
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+  });
+
+  it('is exactly this by default', () => {
+    const { stack } = synth({ definitionPath: plainAsl });
+    expect(iamStatements(stack)).toEqual([...functionStatements(), INVOKE_THE_THREE_FUNCTIONS, LOG_DELIVERY]);
+  });
+
+  it('adds only states:StartExecution on the state machine itself when the definition continues as new', () => {
+    const { stack } = synth({ definitionPath: continueAsNewAsl });
+    expect(iamStatements(stack)).toEqual([
+      ...functionStatements(),
+      INVOKE_THE_THREE_FUNCTIONS,
+      LOG_DELIVERY,
+      { role: 'StateMachineRole', actions: ['states:StartExecution'], resources: ['StateMachine'] },
+    ]);
+  });
+
+  it('narrows Glue to the named jobs, adds the secrets the definitions name, the key and X-Ray when configured', () => {
+    const sourceDefinitionsDir = definitionsDir(scratch, 'with-auth', {
+      'a.json': httpDefinition('vendor.orders', {
+        auth: {
+          secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:vendor/api-AbCdEf',
+          header: 'X-Api-Key',
+        },
+      }),
+    });
+    const { stack } = synth({
+      definitionPath: continueAsNewAsl,
+      glueJobNames: ['nightly-etl', 'hourly-etl'],
+      sourceDefinitionsDir,
+      customerManagedKey: true,
+      tracing: true,
+      stateMachineLogLevel: 'OFF',
+    });
+    const [fetchTable, , fetchLogs, finishTable, finishLogs, startTable, startLogs] = functionStatements();
+    const glueJob = (name: string) => `arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:job/${name}`;
+    expect(iamStatements(stack)).toEqual([
+      fetchTable,
+      {
+        role: 'FetchPageRole',
+        actions: ['glue:GetJobRuns'],
+        resources: [glueJob('hourly-etl'), glueJob('nightly-etl')],
+      },
+      { role: 'FetchPageRole', ...TABLE_KEY },
+      fetchLogs,
+      {
+        role: 'FetchPageRole',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:vendor/api-AbCdEf'],
+      },
+      { role: 'FetchPageRole', actions: LAMBDA_XRAY, resources: ['*'] },
+      finishTable,
+      { role: 'FinishRunRole', ...TABLE_KEY },
+      finishLogs,
+      { role: 'FinishRunRole', actions: LAMBDA_XRAY, resources: ['*'] },
+      startTable,
+      { role: 'StartRunRole', ...TABLE_KEY },
+      startLogs,
+      { role: 'StartRunRole', actions: LAMBDA_XRAY, resources: ['*'] },
+      INVOKE_THE_THREE_FUNCTIONS,
+      { role: 'StateMachineRole', actions: ['states:StartExecution'], resources: ['StateMachine'] },
+      {
+        role: 'StateMachineRole',
+        actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', ...LAMBDA_XRAY],
+        resources: ['*'],
+      },
+    ]);
+  });
+});
+
+describe('IAM least privilege', () => {
+  it('never allows a wildcard action, in any configuration', () => {
+    for (const props of [
+      { definitionPath: continueAsNewAsl },
+      {
+        definitionPath: continueAsNewAsl,
+        customerManagedKey: true,
+        tracing: true,
+        alarmEmail: 'ops@example.com',
+      },
+    ]) {
+      const { stack } = synth(props);
+      const actions = iamStatements(stack).flatMap((statement) => statement.actions);
+      expect(actions.length).toBeGreaterThan(10);
+      expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+    }
+  });
+
+  it('gives "*" resources only to actions that have no resource-level permissions', () => {
+    const { stack } = synth({ definitionPath: continueAsNewAsl, tracing: true });
+    const unscoped = iamStatements(stack)
+      .filter((statement) => statement.resources.includes('*'))
+      .flatMap((statement) => statement.actions);
+    expect(
+      unscoped.every((action) => action.startsWith('xray:') || LOG_DELIVERY_ACTIONS.includes(action)),
+    ).toBe(true);
+  });
+
+  it('rejects an empty list of Glue jobs', () => {
+    expect(() => synth({ glueJobNames: [] })).toThrow('glueJobNames must name at least one Glue job');
+  });
+
+  it('scopes the DynamoDB actions of every function to this table', () => {
+    const { stack } = synth({ definitionPath: plainAsl });
+    const dynamo = iamStatements(stack).filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.map((s) => s.role).sort()).toEqual(['FetchPageRole', 'FinishRunRole', 'StartRunRole']);
+    for (const statement of dynamo) expect(statement.resources).toEqual(['Table.Arn']);
+  });
+
+  it('lets each function write only to its own log group', () => {
+    const { stack } = synth({ definitionPath: plainAsl });
+    const logs = iamStatements(stack).filter((s) => s.actions.includes('logs:PutLogEvents'));
+    expect(logs.map((s) => [s.role.replace(/Role$/, ''), s.resources])).toEqual([
+      ['FetchPage', ['FetchPageLogs.Arn']],
+      ['FinishRun', ['FinishRunLogs.Arn']],
+      ['StartRun', ['StartRunLogs.Arn']],
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
 import type { Cursor } from './lib/cursor';
-import { requireEnv } from './lib/env';
+import { optionalIntegerEnv, requireEnv } from './lib/env';
 import {
   logger,
   publishMetrics,
@@ -12,6 +12,8 @@ import { fetchAndStorePage, parseFetchPageEvent } from './lib/page-loop';
 import { documentClient } from './lib/store/dynamo';
 
 const tableName = requireEnv('TABLE_NAME');
+/** Set by the stack's `itemTtlDays`: item rows then expire through the table's TTL. */
+const itemTtlDays = optionalIntegerEnv('ITEM_TTL_DAYS', 1, 3650);
 
 /** Error names of a throttled call; the state machine retries them, the metric counts them. */
 const THROTTLES = new Set([
@@ -32,7 +34,7 @@ export const handler = async (raw: unknown): Promise<Cursor> => {
   const started = performance.now();
   try {
     if (event.call === 'restart') recordRestart(run.source);
-    const next = await fetchAndStorePage(event, { client: documentClient, tableName });
+    const next = await fetchAndStorePage(event, { client: documentClient, tableName, itemTtlDays });
     recordPage({
       source: run.source,
       items: next.written - cursor.written,

@@ -6,3 +6,16 @@ export function requireEnv(name: string): string {
   }
   return value;
 }
+
+/** An optional whole-number variable in [min, max]; undefined when unset, a loud failure when malformed. */
+export function optionalIntegerEnv(name: string, min: number, max: number): number | undefined {
+  const value = process.env[name];
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(
+      `Environment variable ${name} must be a whole number from ${min} to ${max}; got ${value}`,
+    );
+  }
+  return n;
+}

@@ -5,6 +5,7 @@ import type { RunConfig } from './run-config';
 import { getSource } from './sources/registry';
 import type { CallKind, Source, SourcePage } from './sources/source';
 import { isRecord } from './sources/validate';
+import { epochSeconds } from './store/conditions';
 import { CollectionLeases, leaseSeconds } from './store/lease';
 import { type PageWriterOptions, writePage } from './store/page-writer';
 import { RunRecords } from './store/run-record';
@@ -25,6 +26,8 @@ export interface PageLoopDeps {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly writerOptions?: PageWriterOptions;
+  /** Days item rows live before DynamoDB's TTL deletes them; undefined keeps them for good. */
+  readonly itemTtlDays?: number;
   readonly now?: () => Date;
 }
 
@@ -111,7 +114,16 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: PageLoopDep
     writePage(
       deps.client,
       deps.tableName,
-      { collection: run.collection, runId: run.runId, items: page.items, itemKey: (i) => source.itemKey(i) },
+      {
+        collection: run.collection,
+        runId: run.runId,
+        items: page.items,
+        itemKey: (i) => source.itemKey(i),
+        expiresAt:
+          deps.itemTtlDays === undefined
+            ? undefined
+            : epochSeconds(deps.now?.() ?? new Date()) + deps.itemTtlDays * 86_400,
+      },
       deps.writerOptions,
     ),
     continuing

@@ -2,14 +2,14 @@ import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { PARTITION_KEY, SORT_KEY } from '../../functions/lib/store/table-schema';
+import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../functions/lib/store/table-schema';
 
 /**
  * The table's TTL attribute (epoch seconds). Lease rows (functions/lib/store/lease.ts) and
  * token rows (token-guard.ts) always carry it; item rows carry it only when `itemTtlDays` is
  * set. DynamoDB allows one TTL attribute per table, so all rows share this name.
  */
-export const TTL_ATTRIBUTE = 'expiresAt';
+export { TTL_ATTRIBUTE };
 
 export interface ItemsTableProps {
   /**

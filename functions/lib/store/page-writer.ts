@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ItemTooLarge, PageWriteIncomplete } from '../errors';
 import { dynamoItemSize } from './item-size';
-import { BATCH_WRITE_LIMIT, MAX_ITEM_BYTES, PARTITION_KEY, SORT_KEY } from './table-schema';
+import { BATCH_WRITE_LIMIT, MAX_ITEM_BYTES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './table-schema';
 
 /** One page's items, ready to be written under their natural keys. */
 export interface PageToWrite {
@@ -13,6 +13,8 @@ export interface PageToWrite {
   readonly runId: string;
   readonly items: ReadonlyArray<Record<string, unknown>>;
   readonly itemKey: (item: Record<string, unknown>) => string;
+  /** When set (epoch seconds), rows carry it in the TTL attribute and DynamoDB deletes them after. */
+  readonly expiresAt?: number;
 }
 
 export interface PageWriterOptions {
@@ -45,7 +47,13 @@ export async function writePage(
   const rows = new Map<string, Record<string, unknown>>();
   for (const item of page.items) {
     const key = page.itemKey(item);
-    const row = { [PARTITION_KEY]: page.collection, [SORT_KEY]: key, runId: page.runId, item };
+    const row: Record<string, unknown> = {
+      [PARTITION_KEY]: page.collection,
+      [SORT_KEY]: key,
+      runId: page.runId,
+      item,
+    };
+    if (page.expiresAt !== undefined) row[TTL_ATTRIBUTE] = page.expiresAt;
     const size = dynamoItemSize(row);
     if (size > MAX_ITEM_BYTES) {
       throw new ItemTooLarge(

@@ -17,6 +17,12 @@ export const BATCH_WRITE_LIMIT = 25;
 
 export const RUN_RECORD_SORT_KEY = 'run';
 
+/**
+ * The table's TTL attribute (epoch seconds). Lease and token rows always carry it; item
+ * rows only when the stack sets an item TTL (`ITEM_TTL_DAYS`).
+ */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
 /** Partition key of the run record for `runId`. */
 export function runRecordKey(runId: string): { pk: string; sk: string } {
   return { [PARTITION_KEY]: `run#${runId}`, [SORT_KEY]: RUN_RECORD_SORT_KEY } as { pk: string; sk: string };

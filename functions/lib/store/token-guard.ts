@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { PaginationLoopDetected } from '../errors';
 import { epochSeconds, isConditionFailure } from './conditions';
-import { PARTITION_KEY, SORT_KEY } from './table-schema';
+import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './table-schema';
 
 /** Token rows are only needed while a run lasts; DynamoDB's TTL removes them after this. */
 const TOKEN_ROW_DAYS = 30;
@@ -37,7 +37,7 @@ export class TokenGuard {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...key, ...seen, expiresAt: epochSeconds(this.now()) + TOKEN_ROW_DAYS * 86_400 },
+          Item: { ...key, ...seen, [TTL_ATTRIBUTE]: epochSeconds(this.now()) + TOKEN_ROW_DAYS * 86_400 },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

@@ -27,6 +27,7 @@ export const CONTEXT_KEYS = [
   'alarmTopicArn',
   'lambdaErrorThreshold',
   'dashboard',
+  'api',
 ] as const;
 
 /**
@@ -38,7 +39,7 @@ export const CONTEXT_KEYS = [
  *
  * | key | prop |
  * | --- | --- |
- * | tableName, memorySize, logLevel, stateMachineLogLevel, includeExecutionData, tracing, customerManagedKey, encryptionKeyArn, itemTtlDays, glueJobNames, sourceDefinitionsDir, alarmEmail, alarmTopicArn, lambdaErrorThreshold, dashboard | same name |
+ * | tableName, memorySize, logLevel, stateMachineLogLevel, includeExecutionData, tracing, customerManagedKey, encryptionKeyArn, itemTtlDays, glueJobNames, sourceDefinitionsDir, alarmEmail, alarmTopicArn, lambdaErrorThreshold, dashboard, api | same name |
  * | removalPolicy | `retain` or `destroy` |
  * | fetchPageTimeoutSeconds | fetchPageTimeout |
  * | logRetentionDays | logRetention |
@@ -105,6 +106,7 @@ export function stackPropsFromContext(node: Node): PagewalkStackProps {
     alarmTopicArn: string('alarmTopicArn'),
     lambdaErrorThreshold: number('lambdaErrorThreshold'),
     dashboard: boolean('dashboard'),
+    api: boolean('api'),
   };
 }
 

@@ -7,6 +7,7 @@ import { createDataKey, KMS_KEY_ARN } from './constructs/data-key';
 import { ItemsTable } from './constructs/items-table';
 import { Monitoring } from './constructs/monitoring';
 import { type LogLevel, PageFunctions } from './constructs/page-functions';
+import { RunApi } from './constructs/run-api';
 import { PagewalkStateMachine, type StateMachineLogLevel } from './constructs/state-machine';
 import { checkSourceEndpoints, loadSourceDefinitions } from './source-definitions';
 import { requireMatch } from './validate';
@@ -137,14 +138,25 @@ export interface PagewalkStackProps extends StackProps {
    * @default true
    */
   readonly dashboard?: boolean;
+  /**
+   * Create the HTTP API (`POST /runs`, `GET /runs/{runId}`, IAM authorization only) that starts
+   * runs and reads run records; false leaves the API and its function out.
+   * @default true
+   */
+  readonly api?: boolean;
 }
 
-/** pagewalk on AWS: the items table, the three handlers, the state machine that loops them, and their alarms. */
+/**
+ * pagewalk on AWS: the items table, the three handlers, the state machine that loops them, their
+ * alarms, and the IAM-authorized HTTP API that starts runs.
+ */
 export class PagewalkStack extends Stack {
   readonly table: ItemsTable;
   readonly functions: PageFunctions;
   readonly stateMachine: PagewalkStateMachine;
   readonly monitoring: Monitoring;
+  /** The HTTP API that starts runs and reads run records; undefined when `api` is false. */
+  readonly api?: RunApi;
   /** The customer managed key of the table and the log groups, when one is used. */
   readonly encryptionKey?: IKey;
 
@@ -213,6 +225,18 @@ export class PagewalkStack extends Stack {
       dashboard: props.dashboard,
     });
 
+    if (props.api ?? true) {
+      this.api = new RunApi(this, 'Api', {
+        ...logs,
+        stateMachine: this.stateMachine.stateMachine,
+        table: this.table.table,
+        sources,
+        memorySize: props.memorySize,
+        logLevel: props.logLevel,
+        tracing: props.tracing,
+      });
+    }
+
     const stateMachineArn = this.stateMachine.stateMachine.stateMachineArn;
     new CfnOutput(this, 'StateMachineArn', {
       description: 'Start a run: aws stepfunctions start-execution --state-machine-arn <this> --input ...',
@@ -226,6 +250,13 @@ export class PagewalkStack extends Stack {
       description: 'Watch executions in the Step Functions console',
       value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${stateMachineArn}`,
     });
+    if (this.api) {
+      new CfnOutput(this, 'ApiUrl', {
+        description:
+          'Start a run: POST <this>runs with a SigV4-signed request (execute-api:Invoke); GET <this>runs/<runId> reads it',
+        value: this.api.url,
+      });
+    }
     if (this.monitoring.dashboard) {
       new CfnOutput(this, 'DashboardUrl', {
         description: 'The CloudWatch dashboard: executions, fetch-page health, pages and items by source',

@@ -107,9 +107,8 @@ export function useSourceEndpoints(fn: NodejsFunction, endpoints: Readonly<Recor
   for (const [variable, url] of Object.entries(endpoints)) fn.addEnvironment(variable, url);
 }
 
-export interface PageFunctionsProps {
-  /** The table the handlers write items and run records to. */
-  readonly table: ITable;
+/** What every pagewalk function shares, whichever handler it runs. */
+export interface FunctionSettings {
   /**
    * Memory of each function, in MB (128 to 10240). One page is small and constant, so the
    * default is ample; more memory also buys more CPU for large pages.
@@ -117,38 +116,12 @@ export interface PageFunctionsProps {
    */
   readonly memorySize?: number;
   /**
-   * How long fetch-page may take for one page: the source call plus the page's writes
-   * (1 to 900 seconds).
-   * @default Duration.seconds(60)
-   */
-  readonly fetchPageTimeout?: Duration;
-  /**
    * Lowest application log level Lambda and Powertools keep (JSON log format).
    * @default 'INFO'
    */
   readonly logLevel?: LogLevel;
   /**
-   * Glue jobs whose runs fetch-page may read.
-   * @default - every Glue job in the stack's account and Region
-   */
-  readonly glueJobNames?: readonly string[];
-  /**
-   * The HTTP source definitions shipped in the start-run and fetch-page bundles.
-   * @default - the definitions in the repository's sources/ folder
-   */
-  readonly sources?: SourceDefinitions;
-  /**
-   * Endpoint overrides, variable to URL, set on fetch-page (validated by the stack).
-   * @default - none: every definition uses its baseUrl
-   */
-  readonly sourceEndpoints?: Readonly<Record<string, string>>;
-  /**
-   * Days after which item rows expire (1 to 3650), passed to fetch-page as ITEM_TTL_DAYS.
-   * @default - items never expire
-   */
-  readonly itemTtlDays?: number;
-  /**
-   * Active X-Ray tracing of the three functions.
+   * Active X-Ray tracing of the functions.
    * @default false
    */
   readonly tracing?: boolean;
@@ -169,15 +142,50 @@ export interface PageFunctionsProps {
   readonly logEncryptionKey?: IKey;
 }
 
+export interface PageFunctionsProps extends FunctionSettings {
+  /** The table the handlers write items and run records to. */
+  readonly table: ITable;
+  /**
+   * How long fetch-page may take for one page: the source call plus the page's writes
+   * (1 to 900 seconds).
+   * @default Duration.seconds(60)
+   */
+  readonly fetchPageTimeout?: Duration;
+  /**
+   * Glue jobs whose runs fetch-page may read.
+   * @default - every Glue job in the stack's account and Region
+   */
+  readonly glueJobNames?: readonly string[];
+  /**
+   * The HTTP source definitions shipped in the start-run and fetch-page bundles.
+   * @default - the definitions in the repository's sources/ folder
+   */
+  readonly sources?: SourceDefinitions;
+  /**
+   * Endpoint overrides, variable to URL, set on fetch-page (validated by the stack).
+   * @default - none: every definition uses its baseUrl
+   */
+  readonly sourceEndpoints?: Readonly<Record<string, string>>;
+  /**
+   * Days after which item rows expire (1 to 3650), passed to fetch-page as ITEM_TTL_DAYS.
+   * @default - items never expire
+   */
+  readonly itemTtlDays?: number;
+}
+
 /** Timeout of the two bookkeeping handlers: a few DynamoDB item calls. */
 const BOOKKEEPING_TIMEOUT = Duration.seconds(10);
 
-interface HandlerOptions {
+/** The handler a function runs, and what only that handler needs. */
+export interface HandlerOptions {
+  /** The handler file, from the repository root, e.g. `functions/start-run.ts`. */
+  readonly entry: string;
   readonly description: string;
   readonly timeout: Duration;
-  readonly memorySize: number;
-  readonly logLevel: LogLevel;
-  /** Copy the HTTP source definitions into the bundle: the handler reads the registry. */
+  /**
+   * Copy the HTTP source definitions into the bundle: the handler reads the registry.
+   * @default - no definitions in the bundle
+   */
   readonly sources?: SourceDefinitions;
 }
 
@@ -190,13 +198,8 @@ export class PageFunctions extends Construct {
   readonly fetchPage: NodejsFunction;
   readonly finishRun: NodejsFunction;
 
-  constructor(
-    scope: Construct,
-    id: string,
-    private readonly props: PageFunctionsProps,
-  ) {
+  constructor(scope: Construct, id: string, props: PageFunctionsProps) {
     super(scope, id);
-    const memorySize = requireIntegerInRange('memorySize', props.memorySize ?? 256, 128, 10240, 'MB');
     const fetchPageTimeout = props.fetchPageTimeout ?? Duration.seconds(60);
     requireIntegerInRange(
       'fetchPageTimeout',
@@ -205,7 +208,6 @@ export class PageFunctions extends Construct {
       900,
       'seconds',
     );
-    const logLevel = requireOneOf('logLevel', props.logLevel ?? 'INFO', LOG_LEVELS);
     if (props.glueJobNames?.length === 0) {
       throw new Error('glueJobNames must name at least one Glue job when given; got an empty list');
     }
@@ -214,21 +216,20 @@ export class PageFunctions extends Construct {
     }
     const sources = props.sources ?? loadSourceDefinitions();
 
-    const common = { memorySize, logLevel };
-    this.startRun = this.handler('StartRun', 'functions/start-run.ts', {
-      ...common,
+    this.startRun = pagewalkFunction(this, 'StartRun', props, {
+      entry: 'functions/start-run.ts',
       description: 'pagewalk: validates the execution input and creates the run record',
       timeout: BOOKKEEPING_TIMEOUT,
       sources,
     });
-    this.fetchPage = this.handler('FetchPage', 'functions/fetch-page.ts', {
-      ...common,
+    this.fetchPage = pagewalkFunction(this, 'FetchPage', props, {
+      entry: 'functions/fetch-page.ts',
       description: 'pagewalk: fetches one page, writes its items and returns the cursor',
       timeout: fetchPageTimeout,
       sources,
     });
-    this.finishRun = this.handler('FinishRun', 'functions/finish-run.ts', {
-      ...common,
+    this.finishRun = pagewalkFunction(this, 'FinishRun', props, {
+      entry: 'functions/finish-run.ts',
       description: 'pagewalk: marks the run succeeded or failed',
       timeout: BOOKKEEPING_TIMEOUT,
     });
@@ -243,87 +244,100 @@ export class PageFunctions extends Construct {
       this.fetchPage.addEnvironment('ITEM_TTL_DAYS', String(props.itemTtlDays));
     }
   }
+}
 
-  private handler(id: string, entry: string, options: HandlerOptions): NodejsFunction {
-    // An explicit log group with a retention replaces the deprecated `logRetention` custom resource.
-    const logGroup = new LogGroup(this, `${id}Logs`, {
-      retention: this.props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: this.props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
-      encryptionKey: this.props.logEncryptionKey,
-    });
-    // Our own role instead of AWSLambdaBasicExecutionRole, which may create log groups and
-    // write to any of them: this one may only write to the function's own log group.
-    const role = new Role(this, `${id}Role`, {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `Execution role of the pagewalk ${entry} handler`,
-    });
-    logGroup.grantWrite(role);
-    const { sources } = options;
+/**
+ * One pagewalk function: `handler.entry` bundled with the local esbuild (CommonJS, minified,
+ * source maps, the SDK pinned in package-lock.json), on Node.js 22 arm64, with JSON logs to
+ * its own log group and its own role, allowed only to write there. Grant it what its handler
+ * does with the `use...` helpers, which set the matching environment variable in the same call.
+ */
+export function pagewalkFunction(
+  scope: Construct,
+  id: string,
+  settings: FunctionSettings,
+  handler: HandlerOptions,
+): NodejsFunction {
+  const memorySize = requireIntegerInRange('memorySize', settings.memorySize ?? 256, 128, 10240, 'MB');
+  const logLevel = requireOneOf('logLevel', settings.logLevel ?? 'INFO', LOG_LEVELS);
+  const { entry, sources } = handler;
+  // An explicit log group with a retention replaces the deprecated `logRetention` custom resource.
+  const logGroup = new LogGroup(scope, `${id}Logs`, {
+    retention: settings.logRetention ?? RetentionDays.ONE_MONTH,
+    removalPolicy: settings.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    encryptionKey: settings.logEncryptionKey,
+  });
+  // Our own role instead of AWSLambdaBasicExecutionRole, which may create log groups and
+  // write to any of them: this one may only write to the function's own log group.
+  const role = new Role(scope, `${id}Role`, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: `Execution role of the pagewalk ${entry} handler`,
+  });
+  logGroup.grantWrite(role);
 
-    const fn = new NodejsFunction(this, id, {
-      entry: fromRepoRoot(entry),
-      handler: 'handler',
-      projectRoot: fromRepoRoot(),
-      depsLockFilePath: fromRepoRoot('package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      description: options.description,
-      memorySize: options.memorySize,
-      timeout: options.timeout,
-      role,
-      logGroup,
-      loggingFormat: LoggingFormat.JSON,
-      applicationLogLevelV2: ApplicationLogLevel[options.logLevel],
-      tracing: this.props.tracing ? Tracing.ACTIVE : undefined,
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        // Powertools calls Lambda's FATAL "CRITICAL"; the two levels must agree or it warns.
-        POWERTOOLS_LOG_LEVEL: options.logLevel === 'FATAL' ? 'CRITICAL' : options.logLevel,
-      },
-      bundling: {
-        // CommonJS output needs no `require` shim for the CommonJS-only corners of the
-        // SDK's dependency tree. `module` first still picks the SDK's ES builds, which
-        // esbuild tree-shakes to the commands a handler sends (fetch-page: ~390 KB, not ~835 KB).
-        format: OutputFormat.CJS,
-        mainFields: ['module', 'main'],
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Ship the SDK versions pinned in package-lock.json and tested here, not whatever
-        // the Lambda runtime happens to carry.
-        bundleAwsSDK: true,
-        // The HTTP source definitions are deployed configuration: they travel in the bundle
-        // (the registry reads ${LAMBDA_TASK_ROOT}/sources), so a deployment runs the
-        // definitions it was synthesized and validated with.
-        commandHooks: sources
-          ? {
-              beforeBundling: () => [],
-              beforeInstall: () => [],
-              afterBundling: (_inputDir: string, outputDir: string) =>
-                copyDefinitionsCommands(sources, outputDir),
-            }
-          : undefined,
-      },
-    });
+  const fn = new NodejsFunction(scope, id, {
+    entry: fromRepoRoot(entry),
+    handler: 'handler',
+    projectRoot: fromRepoRoot(),
+    depsLockFilePath: fromRepoRoot('package-lock.json'),
+    runtime: Runtime.NODEJS_22_X,
+    architecture: Architecture.ARM_64,
+    description: handler.description,
+    memorySize,
+    timeout: handler.timeout,
+    role,
+    logGroup,
+    loggingFormat: LoggingFormat.JSON,
+    applicationLogLevelV2: ApplicationLogLevel[logLevel],
+    tracing: settings.tracing ? Tracing.ACTIVE : undefined,
+    environment: {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      // Powertools calls Lambda's FATAL "CRITICAL"; the two levels must agree or it warns.
+      POWERTOOLS_LOG_LEVEL: logLevel === 'FATAL' ? 'CRITICAL' : logLevel,
+    },
+    bundling: {
+      // CommonJS output needs no `require` shim for the CommonJS-only corners of the
+      // SDK's dependency tree. `module` first still picks the SDK's ES builds, which
+      // esbuild tree-shakes to the commands a handler sends (fetch-page: ~390 KB, not ~835 KB).
+      format: OutputFormat.CJS,
+      mainFields: ['module', 'main'],
+      target: 'node22',
+      minify: true,
+      sourceMap: true,
+      sourcesContent: false,
+      // Ship the SDK versions pinned in package-lock.json and tested here, not whatever
+      // the Lambda runtime happens to carry.
+      bundleAwsSDK: true,
+      // The HTTP source definitions are deployed configuration: they travel in the bundle
+      // (the registry reads ${LAMBDA_TASK_ROOT}/sources), so a deployment runs the
+      // definitions it was synthesized and validated with.
+      commandHooks: sources
+        ? {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (_inputDir: string, outputDir: string) =>
+              copyDefinitionsCommands(sources, outputDir),
+          }
+        : undefined,
+    },
+  });
 
+  acknowledge(
+    fn,
+    'AwsSolutions-L1',
+    'Node.js 22 is the runtime the handlers are bundled for (esbuild target node22) and tested on; ' +
+      'Lambda supports it until April 2027. Moving to a newer runtime is a deliberate change, not an ' +
+      'automatic one whenever aws-cdk-lib learns a new runtime.',
+  );
+  if (settings.tracing) {
     acknowledge(
-      fn,
-      'AwsSolutions-L1',
-      'Node.js 22 is the runtime the handlers are bundled for (esbuild target node22) and tested on; ' +
-        'Lambda supports it until April 2027. Moving to a newer runtime is a deliberate change, not an ' +
-        'automatic one whenever aws-cdk-lib learns a new runtime.',
+      role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level ' +
+        'permissions (Service Authorization Reference), so their resource must be "*".',
     );
-    if (this.props.tracing) {
-      acknowledge(
-        role,
-        'AwsSolutions-IAM5[Resource::*]',
-        'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level ' +
-          'permissions (Service Authorization Reference), so their resource must be "*".',
-      );
-    }
-    return fn;
   }
+  return fn;
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PagewalkStack } from '../../infra/pagewalk-stack';
 import { fromRepoRoot } from '../../infra/paths';
@@ -15,14 +16,14 @@ describe('bundling', () => {
   });
 
   // Slow on purpose (a few seconds): the only test that runs esbuild for real.
-  it('bundles each handler with the local esbuild into a loadable CommonJS file with a source map, and ships the source definitions to the two handlers that read them', () => {
+  it('bundles each handler with the local esbuild into a loadable CommonJS file with a source map, and ships the source definitions to the three handlers that read them', () => {
     // Any attempt to fall back to Docker fails at once instead of hanging.
     vi.stubEnv('CDK_DOCKER', join(scratch, 'no-docker-here'));
     const outdir = join(scratch, 'cdk.out');
     mkdirSync(outdir);
     const stack = new PagewalkStack(newApp({ bundle: true, outdir }), 'Pagewalk');
     const template = Template.fromStack(stack);
-    const assetDir = (fn: PagewalkStack['functions']['fetchPage']) => {
+    const assetDir = (fn: IConstruct) => {
       const assetHash = (functionResource(template, stack, fn).Properties.Code.S3Key as string).replace(
         /\.zip$/,
         '',
@@ -32,13 +33,15 @@ describe('bundling', () => {
 
     const load = createRequire(import.meta.url);
     const { startRun, fetchPage, finishRun } = stack.functions;
-    for (const fn of [startRun, fetchPage, finishRun]) {
+    const api = stack.api!.handler;
+    for (const fn of [startRun, fetchPage, finishRun, api]) {
       const dir = assetDir(fn);
       expect(existsSync(join(dir, 'index.js'))).toBe(true);
       expect(existsSync(join(dir, 'index.js.map'))).toBe(true);
       expect(existsSync(join(dir, 'index.mjs'))).toBe(false);
 
       vi.stubEnv('TABLE_NAME', 'pagewalk-test');
+      vi.stubEnv('STATE_MACHINE_ARN', 'arn:aws:states:us-east-1:123456789012:stateMachine:pagewalk');
       vi.stubEnv('AWS_REGION', 'us-east-1');
       const bundle = load(join(dir, 'index.js')) as { handler?: unknown };
       expect(typeof bundle.handler).toBe('function');
@@ -46,7 +49,8 @@ describe('bundling', () => {
 
     const definitions = readdirSync(fromRepoRoot('sources')).filter((file) => file.endsWith('.json'));
     expect(definitions.length).toBeGreaterThan(0);
-    for (const fn of [startRun, fetchPage]) {
+    // start-run and the API validate input against the registry; fetch-page runs the definitions.
+    for (const fn of [startRun, fetchPage, api]) {
       const shipped = join(assetDir(fn), 'sources');
       expect(readdirSync(shipped).sort()).toEqual(definitions.sort());
       for (const file of definitions) {

@@ -78,8 +78,9 @@ describe('cdk-nag AwsSolutions checks', () => {
     ['the defaults', {}],
     ['every option on (CMK, tracing, alarm e-mail, ALL logs, secrets, endpoints, named jobs)', EVERYTHING_ON],
     [
-      'logging off, a given key and topic',
+      'logging off, a given key and topic, no API',
       {
+        api: false,
         stateMachineLogLevel: 'OFF',
         encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
         alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
@@ -136,6 +137,7 @@ describe('cdk-nag AwsSolutions checks', () => {
         .map(({ path, id }) => `${path}: ${id}`)
         .sort();
     expect(ids(defaults)).toEqual([
+      'Pagewalk/Api/Handler: AwsSolutions-L1',
       'Pagewalk/Functions/FetchPage: AwsSolutions-L1',
       'Pagewalk/Functions/FetchPageRole: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:job/*]',
       'Pagewalk/Functions/FinishRun: AwsSolutions-L1',
@@ -145,6 +147,8 @@ describe('cdk-nag AwsSolutions checks', () => {
       'Pagewalk/StateMachine/StateMachine: AwsSolutions-SF2',
     ]);
     expect(ids(stack)).toEqual([
+      'Pagewalk/Api/Handler: AwsSolutions-L1',
+      'Pagewalk/Api/HandlerRole: AwsSolutions-IAM5[Resource::*]',
       'Pagewalk/Functions/FetchPage: AwsSolutions-L1',
       'Pagewalk/Functions/FetchPageRole: AwsSolutions-IAM5[Resource::*]',
       'Pagewalk/Functions/FinishRun: AwsSolutions-L1',

@@ -25,6 +25,7 @@ const EVERY_KEY: Record<string, string> = {
   alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
   lambdaErrorThreshold: '20',
   dashboard: 'false',
+  api: 'false',
 };
 
 const fromContext = (context: Record<string, unknown>) => stackPropsFromContext(newApp({ context }).node);
@@ -56,6 +57,7 @@ describe('the context the CDK app reads', () => {
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
       lambdaErrorThreshold: 20,
       dashboard: false,
+      api: false,
     });
   });
 

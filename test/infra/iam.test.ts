@@ -62,6 +62,22 @@ function functionStatements(): RoleStatement[] {
   ];
 }
 
+/**
+ * What the API's function may do: start executions of this state machine (a Ref to it, not
+ * `*`, not its executions), read run records, and write its own logs.
+ */
+function apiStatements(): RoleStatement[] {
+  return [
+    { role: 'ApiHandlerRole', actions: ['dynamodb:GetItem'], resources: ['Table.Arn'] },
+    {
+      role: 'ApiHandlerRole',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: ['ApiHandlerLogs.Arn'],
+    },
+    { role: 'ApiHandlerRole', actions: ['states:StartExecution'], resources: ['StateMachine'] },
+  ];
+}
+
 const INVOKE_THE_THREE_FUNCTIONS: RoleStatement = {
   role: 'StateMachineRole',
   actions: ['lambda:InvokeFunction'],
@@ -74,9 +90,10 @@ const LOG_DELIVERY: RoleStatement = {
 };
 
 describe('IAM: the whole set of statements', () => {
-  it('has four roles: one per function, trusted by Lambda, and the state machine, trusted by Step Functions', () => {
+  it("has five roles: one per function (the three the state machine calls and the API's), trusted by Lambda, and the state machine, trusted by Step Functions", () => {
     const { stack, template } = synth({ definitionPath: plainAsl });
     expect(roles(stack, template)).toEqual({
+      ApiHandlerRole: 'lambda.amazonaws.com',
       StartRunRole: 'lambda.amazonaws.com',
       FetchPageRole: 'lambda.amazonaws.com',
       FinishRunRole: 'lambda.amazonaws.com',
@@ -91,12 +108,23 @@ describe('IAM: the whole set of statements', () => {
 
   it('is exactly this by default', () => {
     const { stack } = synth({ definitionPath: plainAsl });
+    expect(iamStatements(stack)).toEqual([
+      ...apiStatements(),
+      ...functionStatements(),
+      INVOKE_THE_THREE_FUNCTIONS,
+      LOG_DELIVERY,
+    ]);
+  });
+
+  it("loses exactly the API function's statements without the API", () => {
+    const { stack } = synth({ definitionPath: plainAsl, api: false });
     expect(iamStatements(stack)).toEqual([...functionStatements(), INVOKE_THE_THREE_FUNCTIONS, LOG_DELIVERY]);
   });
 
   it('adds only states:StartExecution on the state machine itself when the definition continues as new', () => {
     const { stack } = synth({ definitionPath: continueAsNewAsl });
     expect(iamStatements(stack)).toEqual([
+      ...apiStatements(),
       ...functionStatements(),
       INVOKE_THE_THREE_FUNCTIONS,
       LOG_DELIVERY,
@@ -122,8 +150,14 @@ describe('IAM: the whole set of statements', () => {
       stateMachineLogLevel: 'OFF',
     });
     const [fetchTable, , fetchLogs, finishTable, finishLogs, startTable, startLogs] = functionStatements();
+    const [apiTable, apiLogs, apiStart] = apiStatements();
     const glueJob = (name: string) => `arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:job/${name}`;
     expect(iamStatements(stack)).toEqual([
+      apiTable,
+      { role: 'ApiHandlerRole', ...TABLE_KEY },
+      apiLogs,
+      apiStart,
+      { role: 'ApiHandlerRole', actions: LAMBDA_XRAY, resources: ['*'] },
       fetchTable,
       {
         role: 'FetchPageRole',
@@ -192,14 +226,29 @@ describe('IAM least privilege', () => {
   it('scopes the DynamoDB actions of every function to this table', () => {
     const { stack } = synth({ definitionPath: plainAsl });
     const dynamo = iamStatements(stack).filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo.map((s) => s.role).sort()).toEqual(['FetchPageRole', 'FinishRunRole', 'StartRunRole']);
+    expect(dynamo.map((s) => s.role).sort()).toEqual([
+      'ApiHandlerRole',
+      'FetchPageRole',
+      'FinishRunRole',
+      'StartRunRole',
+    ]);
     for (const statement of dynamo) expect(statement.resources).toEqual(['Table.Arn']);
+  });
+
+  it('starts executions of this state machine only, never of "*" and never by execution ARN', () => {
+    const { stack } = synth({ definitionPath: continueAsNewAsl, tracing: true, customerManagedKey: true });
+    const states = iamStatements(stack).filter((s) => s.actions.some((a) => a.startsWith('states:')));
+    expect(states).toEqual([
+      { role: 'ApiHandlerRole', actions: ['states:StartExecution'], resources: ['StateMachine'] },
+      { role: 'StateMachineRole', actions: ['states:StartExecution'], resources: ['StateMachine'] },
+    ]);
   });
 
   it('lets each function write only to its own log group', () => {
     const { stack } = synth({ definitionPath: plainAsl });
     const logs = iamStatements(stack).filter((s) => s.actions.includes('logs:PutLogEvents'));
     expect(logs.map((s) => [s.role.replace(/Role$/, ''), s.resources])).toEqual([
+      ['ApiHandler', ['ApiHandlerLogs.Arn']],
       ['FetchPage', ['FetchPageLogs.Arn']],
       ['FinishRun', ['FinishRunLogs.Arn']],
       ['StartRun', ['StartRunLogs.Arn']],

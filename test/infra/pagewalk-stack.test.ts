@@ -98,7 +98,8 @@ describe('encryption with a customer managed key', () => {
       },
     });
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    expect(logGroups).toHaveLength(4);
+    // Four functions, the state machine and the API's access logs.
+    expect(logGroups).toHaveLength(6);
     for (const logGroup of logGroups) {
       expect(logGroup.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     }
@@ -158,9 +159,9 @@ describe('encryption with a customer managed key', () => {
 });
 
 describe('the page functions', () => {
-  it('are three Node.js 22 arm64 functions that know the table and the Powertools settings', () => {
+  it("are four Node.js 22 arm64 functions (the three the state machine calls and the API's) that know the table and the Powertools settings", () => {
     const { stack, template } = synth();
-    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.resourceCountIs('AWS::Lambda::Function', 4);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -177,21 +178,19 @@ describe('the page functions', () => {
     });
   });
 
-  it('get 256 MB, 60 s for fetching a page and 10 s for the bookkeeping handlers by default', () => {
+  it('get 256 MB, 60 s for fetching a page and 10 s for the bookkeeping handlers and the API by default', () => {
     const { stack, template } = synth();
     const { startRun, fetchPage, finishRun } = stack.functions;
     expect(functionResource(template, stack, fetchPage).Properties).toMatchObject({
       MemorySize: 256,
       Timeout: 60,
     });
-    expect(functionResource(template, stack, startRun).Properties).toMatchObject({
-      MemorySize: 256,
-      Timeout: 10,
-    });
-    expect(functionResource(template, stack, finishRun).Properties).toMatchObject({
-      MemorySize: 256,
-      Timeout: 10,
-    });
+    for (const fn of [startRun, finishRun, stack.api!.handler]) {
+      expect(functionResource(template, stack, fn).Properties).toMatchObject({
+        MemorySize: 256,
+        Timeout: 10,
+      });
+    }
   });
 
   it('take the memory size, fetch-page timeout and log level they are given, for Lambda and Powertools alike', () => {
@@ -237,7 +236,8 @@ describe('the page functions', () => {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    expect(logGroups).toHaveLength(4);
+    // Four functions, the state machine and the API's access logs.
+    expect(logGroups).toHaveLength(6);
     for (const logGroup of logGroups) {
       expect(logGroup).toMatchObject({ DeletionPolicy: 'Delete', Properties: { RetentionInDays: 90 } });
     }
@@ -372,7 +372,8 @@ describe('the state machine', () => {
   it('has no log group and no logging permissions when logging is OFF', () => {
     const { stack, template } = synth({ stateMachineLogLevel: 'OFF' });
     expect(stack.stateMachine.logGroup).toBeUndefined();
-    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    // The four functions' and the API's access logs remain.
+    template.resourceCountIs('AWS::Logs::LogGroup', 5);
     const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     expect(stateMachine?.Properties.LoggingConfiguration).toBeUndefined();
     expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain(

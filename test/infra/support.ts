@@ -130,7 +130,7 @@ export function functionArn(stack: PagewalkStack, fn: IConstruct): unknown {
 
 /**
  * Readable names for the stack's resources: `Table`, `Key`, `FetchPage`, `FetchPageRole`,
- * `FetchPageLogs`, `StateMachine`, `StateMachineRole`, `StateMachineLogs`, ...
+ * `FetchPageLogs`, `StateMachine`, `StateMachineRole`, `StateMachineLogs`, `ApiHandler`, ...
  */
 export function resourceNames(stack: PagewalkStack): Map<string, string> {
   const names = new Map<string, string>();
@@ -149,6 +149,14 @@ export function resourceNames(stack: PagewalkStack): Map<string, string> {
     add(fn, name);
     add(fn.role, `${name}Role`);
     add(fn.logGroup, `${name}Logs`);
+  }
+  if (stack.api) {
+    const { handler } = stack.api;
+    add(handler, 'ApiHandler');
+    add(handler.role, 'ApiHandlerRole');
+    add(handler.logGroup, 'ApiHandlerLogs');
+    add(stack.api.api, 'Api');
+    add(stack.api.accessLogs, 'ApiAccessLogs');
   }
   add(stack.stateMachine.stateMachine, 'StateMachine');
   add(stack.stateMachine.stateMachine.role, 'StateMachineRole');

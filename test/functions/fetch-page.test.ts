@@ -18,6 +18,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { initialCursor } from '../../functions/lib/cursor';
 import type { RunConfig } from '../../functions/lib/run-config';
+import { glueRun } from '../support/fixtures';
 
 vi.hoisted(() => {
   process.env.TABLE_NAME = 'pagewalk-unit';
@@ -28,25 +29,7 @@ const { handler } = await import('../../functions/fetch-page');
 const glue = mockClient(GlueClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
 
-const run: RunConfig = {
-  runId: 'run-1',
-  source: 'glue.getJobRuns',
-  params: { JobName: 'nightly-etl' },
-  collection: 'glue.getJobRuns#nightly-etl',
-  options: {
-    pageSize: 200,
-    pollIntervalSeconds: 60,
-    maxPolls: 10,
-    maxRestarts: 3,
-    iterationsPerExecution: 1000,
-    maxPages: null,
-    maxItems: null,
-    deadline: null,
-  },
-  segment: 1,
-  nextExecutionName: 'run-1-s2',
-  since: { fetches: 0, written: 0 },
-};
+const run = glueRun();
 const jobRun = (i: number, extra: Partial<JobRun> = {}): JobRun => ({
   Id: `jr_${String(i).padStart(4, '0')}`,
   JobName: 'nightly-etl',

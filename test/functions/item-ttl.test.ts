@@ -3,29 +3,12 @@ import { BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { initialCursor } from '../../functions/lib/cursor';
+import { glueRun } from '../support/fixtures';
 
 const glue = mockClient(GlueClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
 
-const run = {
-  runId: 'run-1',
-  source: 'glue.getJobRuns',
-  params: { JobName: 'nightly-etl' },
-  collection: 'glue.getJobRuns#nightly-etl',
-  options: {
-    pageSize: 200,
-    pollIntervalSeconds: 60,
-    maxPolls: 10,
-    maxRestarts: 3,
-    iterationsPerExecution: 1000,
-    maxPages: null,
-    maxItems: null,
-    deadline: null,
-  },
-  segment: 1,
-  nextExecutionName: 'run-1-s2',
-  since: { fetches: 0, written: 0 },
-};
+const run = glueRun();
 
 /** The handler as a fresh container with `env` would load it: configuration is read once, at cold start. */
 async function coldStart(env: Record<string, string>) {

@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { initialCursor } from '../../functions/lib/cursor';
 import * as errors from '../../functions/lib/errors';
+import { DEFAULT_OPTIONS, glueRun } from '../support/fixtures';
 
 vi.hoisted(() => {
   process.env.TABLE_NAME = 'pagewalk-unit';
@@ -31,16 +32,6 @@ beforeEach(() => {
 });
 
 const newRun = { source: 'glue.getJobRuns', params: { JobName: 'nightly-etl' } };
-const DEFAULT_OPTIONS = {
-  pageSize: 200,
-  pollIntervalSeconds: 60,
-  maxPolls: 10,
-  maxRestarts: 3,
-  iterationsPerExecution: 1000,
-  maxPages: null,
-  maxItems: null,
-  deadline: null,
-};
 const storedRun = (changes: Record<string, unknown> = {}) => ({
   runId: 'run-1',
   status: 'failed',
@@ -80,16 +71,7 @@ describe('starting a new run', () => {
 
     expect(out).toEqual({
       startedAs: 'new',
-      run: {
-        runId: 'run-1',
-        source: 'glue.getJobRuns',
-        params: { JobName: 'nightly-etl' },
-        collection: 'glue.getJobRuns#nightly-etl',
-        options: DEFAULT_OPTIONS,
-        segment: 1,
-        nextExecutionName: 'run-1-s2',
-        since: { fetches: 0, written: 0 },
-      },
+      run: glueRun(),
       cursor: initialCursor('tokenPresence'),
     });
   });
@@ -346,16 +328,12 @@ describe('resuming a run', () => {
 });
 
 describe('finishing a run', () => {
-  const run = {
-    runId: 'run-1',
-    source: 'glue.getJobRuns',
+  const run = glueRun({
     params: { JobName: 'x' },
     collection: 'glue.getJobRuns#x',
-    options: DEFAULT_OPTIONS,
     segment: 2,
     nextExecutionName: 'run-1-s3',
-    since: { fetches: 0, written: 0 },
-  };
+  });
   const cursor = { ...initialCursor('tokenPresence'), page: 22, items: 4321, fetches: 22, iterations: 22 };
 
   it('marks the run succeeded with the final counters and returns the summary', async () => {

@@ -204,6 +204,24 @@ export interface LocalExecution {
  */
 const EVENTS_PER_TASK_ATTEMPT = 3;
 
+/**
+ * aws-local-stepfunctions validates the whole definition with asl-validator each time a
+ * StateMachine is built, which costs a few hundred milliseconds; AWS does that once, at
+ * deploy. One validated machine per definition serves every execution: `run` keeps its
+ * state per call.
+ */
+const machines = new Map<string, StateMachine>();
+
+function validatedMachine(definition: StateMachineDefinition): StateMachine {
+  const key = JSON.stringify(definition);
+  let machine = machines.get(key);
+  if (!machine) {
+    machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+    machines.set(key, machine);
+  }
+  return machine;
+}
+
 /** Starts the ASL file on aws-local-stepfunctions with every Task state served by a local handler. */
 export function startLocalExecution(options: StartLocalExecutionOptions): LocalExecution {
   const definition = loadDefinition(Object.keys(options.handlers));
@@ -241,7 +259,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
 
   const executionArn = localExecutionArn(options.name);
   const startedAt = new Date();
-  const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+  const machine = validatedMachine(definition);
   const execution = machine.run(options.input as never, {
     overrides: { taskResourceLocalHandlers: taskOverrides as never, retryIntervalOverrides: retryOverrides },
     noThrowOnAbort: true,

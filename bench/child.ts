@@ -1,0 +1,116 @@
+/**
+ * One measured drain in a process of its own, so no variant shares a heap, an RSS
+ * high-water mark or a JIT state with another. Started by run.ts with
+ * `node --expose-gc --import tsx bench/child.ts '<ChildJob JSON>'` and the endpoint
+ * variables of the parent's dynalite and Glue sandbox; sends one RunResult over IPC.
+ */
+import { performance } from 'node:perf_hooks';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoItemSize } from '../functions/lib/store/item-size';
+import { PARTITION_KEY } from '../functions/lib/store/table-schema';
+import { readRunRecord } from '../local/inspect';
+import { type LocalStack, startLocalStack } from '../local/stack';
+import {
+  forceGc,
+  HeapPeak,
+  installCallProbes,
+  RssPeak,
+  readCallProbes,
+  resetCallProbes,
+  sampleEvery,
+  usedHeap,
+  WorkSampler,
+} from './probes';
+import type { ChildJob, RunResult } from './types';
+import { createVariant, expectedUnits } from './variants';
+
+/** The DynamoDB size of the first page of rows the drain stored, averaged. */
+async function averageRowBytes(stack: LocalStack, collection: string): Promise<number> {
+  const out = await stack.documentClient.send(
+    new QueryCommand({
+      TableName: stack.tableName,
+      KeyConditionExpression: '#pk = :c',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+      ExpressionAttributeValues: { ':c': collection },
+      Limit: 200,
+    }),
+  );
+  const rows = out.Items ?? [];
+  return rows.reduce((total, row) => total + dynamoItemSize(row), 0) / Math.max(1, rows.length);
+}
+
+async function measure(job: ChildJob): Promise<Omit<RunResult, 'itemsInTable'>> {
+  // Adopts the parent's endpoints (AWS_ENDPOINT_URL_*), creates this child's table and sets
+  // TABLE_NAME, all before the handlers are imported and read them.
+  const stack = await startLocalStack({ tableName: job.tableName });
+  try {
+    installCallProbes();
+    const variant = await createVariant(job.variant, {
+      client: (await import('../functions/lib/store/dynamo')).documentClient,
+      tableName: job.tableName,
+      pageSize: job.pageSize,
+    });
+    const heap = new HeapPeak();
+    const rss = new RssPeak();
+
+    // Untimed, and sampled at every unit so the sampling path is warm as well.
+    await variant.drain(job.warmupJobName, new WorkSampler(heap, 1, usedHeap()));
+    resetCallProbes();
+    forceGc();
+    const heapBeforeBytes = usedHeap();
+    const rssBeforeBytes = process.memoryUsage.rss();
+    const every = sampleEvery(expectedUnits(job.variant, job.size, job.pageSize));
+    const work = new WorkSampler(heap, every, heapBeforeBytes);
+
+    rss.start();
+    heap.start();
+    const started = performance.now();
+    const outcome = await variant.drain(job.jobName, work);
+    const elapsedMs = performance.now() - started;
+    const heapPeakBytes = heap.stop();
+    const rssPeakBytes = rss.stop();
+    const calls = readCallProbes();
+    const memory = { heapBeforeBytes, heapPeakBytes, rssBeforeBytes, rssPeakBytes, work: work.result() };
+
+    // The forced GCs are the measurement's, not the drain's.
+    const wallMs = elapsedMs - memory.work.forcedGcMs;
+    const record = outcome.engine
+      ? await readRunRecord(stack.documentClient, stack.tableName, outcome.runId)
+      : undefined;
+    return {
+      variant: job.variant,
+      size: job.size,
+      run: job.run,
+      items: outcome.items,
+      pages: outcome.pages,
+      wallMs,
+      itemsPerSecond: outcome.items / (wallMs / 1000),
+      calls,
+      memory,
+      avgItemBytes: await averageRowBytes(stack, `glue.getJobRuns#${job.jobName}`),
+      runRecordBytes: record ? dynamoItemSize(record as unknown as Record<string, unknown>) : 0,
+      ...(outcome.handler ? { handler: outcome.handler } : {}),
+      ...(outcome.engine ? { engine: outcome.engine } : {}),
+    };
+  } finally {
+    await stack.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const spec = process.argv[2];
+  if (!spec || !process.send) throw new Error('bench/child.ts is started by bench/run.ts, not by hand');
+  const result = await measure(JSON.parse(spec) as ChildJob);
+  // Wait for the message to leave before exiting, or the parent may never see it.
+  await new Promise<void>((resolve, reject) =>
+    process.send?.({ result }, undefined, {}, (error) => (error ? reject(error) : resolve())),
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

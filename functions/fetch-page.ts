@@ -1,5 +1,6 @@
 import type { Cursor } from './lib/cursor';
 import { optionalIntegerEnv, requireEnv } from './lib/env';
+import { THROTTLE_ERROR_NAMES } from './lib/errors';
 import {
   logger,
   publishMetrics,
@@ -8,20 +9,14 @@ import {
   recordThrottle,
   withRunContext,
 } from './lib/observability';
-import { fetchAndStorePage, parseFetchPageEvent } from './lib/page-loop';
+import { fetchAndStorePage, pageNumber, pageStores, parseFetchPageEvent } from './lib/page-loop';
 import { documentClient } from './lib/store/dynamo';
 
-const tableName = requireEnv('TABLE_NAME');
-/** Set by the stack's `itemTtlDays`: item rows then expire through the table's TTL. */
-const itemTtlDays = optionalIntegerEnv('ITEM_TTL_DAYS', 1, 3650);
-
-/** Error names of a throttled call; the state machine retries them, the metric counts them. */
-const THROTTLES = new Set([
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'RequestThrottled',
-  'QuotaExceeded',
-]);
+const deps = {
+  ...pageStores(documentClient, requireEnv('TABLE_NAME')),
+  /** Set by the stack's `itemTtlDays`: item rows then expire through the table's TTL. */
+  itemTtlDays: optionalIntegerEnv('ITEM_TTL_DAYS', 1, 3650),
+};
 
 /**
  * Fetches one page (origin, continuation or restart call), writes its items to DynamoDB
@@ -30,19 +25,16 @@ const THROTTLES = new Set([
 export const handler = async (raw: unknown): Promise<Cursor> => {
   const event = parseFetchPageEvent(raw);
   const { run, cursor } = event;
-  withRunContext(run.runId, run.source, event.call === 'continuation' ? cursor.page + 1 : 1);
+  withRunContext(run.runId, run.source, pageNumber(event));
   const started = performance.now();
   try {
     if (event.call === 'restart') recordRestart(run.source);
-    const next = await fetchAndStorePage(event, { client: documentClient, tableName, itemTtlDays });
-    recordPage({
-      source: run.source,
-      items: next.written - cursor.written,
-      latencyMs: performance.now() - started,
-    });
+    const next = await fetchAndStorePage(event, deps);
+    const items = next.written - cursor.written;
+    recordPage({ source: run.source, items, latencyMs: performance.now() - started });
     logger.info('page written', {
       call: event.call,
-      items: next.written - cursor.written,
+      items,
       itemsInPass: next.items,
       more: next.nextToken !== null,
       limit: next.limit,
@@ -50,7 +42,7 @@ export const handler = async (raw: unknown): Promise<Cursor> => {
     return next;
   } catch (error) {
     const name = (error as Error).name;
-    if (THROTTLES.has(name)) recordThrottle(run.source);
+    if (THROTTLE_ERROR_NAMES.has(name)) recordThrottle(run.source);
     logger.warn('page failed', { call: event.call, error: name, message: (error as Error).message });
     throw error;
   } finally {

@@ -114,6 +114,17 @@ export function causeMessage(cause: unknown): string {
 }
 
 /**
+ * Names sources give a throttled call. The state machine retries them (the ASL lists them);
+ * an HTTP source keeps an API's own code when it is one of them; the metrics count them.
+ */
+export const THROTTLE_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'QuotaExceeded',
+]);
+
+/**
  * How the state machine treats each of pagewalk's own errors: `retried` with backoff,
  * `restarts` from the origin call (caught on the continuation call only), or `fails` the
  * run through "Record failure". A test holds the ASL to this table.

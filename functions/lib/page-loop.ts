@@ -22,13 +22,33 @@ export interface FetchPageEvent {
   readonly cursor: Cursor & { readonly tokenError?: { readonly Error?: string; readonly Cause?: unknown } };
 }
 
+/** What a page needs besides the event: built once per container by the handler. */
 export interface PageLoopDeps {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  readonly runs: RunRecords;
+  readonly leases: CollectionLeases;
+  readonly tokens: TokenGuard;
   readonly writerOptions?: PageWriterOptions;
   /** Days item rows live before DynamoDB's TTL deletes them; undefined keeps them for good. */
   readonly itemTtlDays?: number;
   readonly now?: () => Date;
+}
+
+/** The stores of `tableName`, for PageLoopDeps. */
+export function pageStores(client: DynamoDBDocumentClient, tableName: string) {
+  return {
+    client,
+    tableName,
+    runs: new RunRecords(client, tableName),
+    leases: new CollectionLeases(client, tableName),
+    tokens: new TokenGuard(client, tableName),
+  };
+}
+
+/** The number, within its pass, of the page this call reads: an origin or restart call begins a pass. */
+export function pageNumber(event: Pick<FetchPageEvent, 'call' | 'cursor'>): number {
+  return event.call === 'continuation' ? event.cursor.page + 1 : 1;
 }
 
 /** The first limit of `run` that the counters reach, counted since the run was started or resumed. */
@@ -90,6 +110,8 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: PageLoopDep
   const source = getSource(run.source);
   const params = source.parseParams(run.params);
   const pageSize = run.options.pageSize;
+  const number = pageNumber(event);
+  const now = deps.now?.() ?? new Date();
 
   if (call === 'continuation' && cursor.nextToken === null) {
     throw new InvalidInput('a continuation call needs cursor.nextToken; the state machine sent none');
@@ -109,7 +131,6 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: PageLoopDep
   // Only a page that says "more now" hands on a token that must be new: after
   // MoreResultsAvailable=false the same token is asked again by design.
   const continuing = page.nextToken !== null && page.hasNext !== false && page.moreResultsAvailable !== false;
-  const pass = cursor.restarts;
   const [written] = await Promise.all([
     writePage(
       deps.client,
@@ -119,17 +140,14 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: PageLoopDep
         runId: run.runId,
         items: page.items,
         itemKey: (i) => source.itemKey(i),
-        expiresAt:
-          deps.itemTtlDays === undefined
-            ? undefined
-            : epochSeconds(deps.now?.() ?? new Date()) + deps.itemTtlDays * 86_400,
+        expiresAt: deps.itemTtlDays === undefined ? undefined : epochSeconds(now) + deps.itemTtlDays * 86_400,
       },
       deps.writerOptions,
     ),
     continuing
-      ? new TokenGuard(deps.client, deps.tableName).remember(run.runId, page.nextToken as string, {
-          pass,
-          page: (call === 'origin' ? 0 : cursor.page) + 1,
+      ? deps.tokens.remember(run.runId, page.nextToken as string, {
+          pass: cursor.restarts,
+          page: number,
           fetch: cursor.fetches + 1,
         })
       : undefined,
@@ -137,7 +155,6 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: PageLoopDep
 
   // The origin call starts a new pass: page and item counts begin again, so after a
   // restart they count the distinct items of the final pass, which is what the table holds.
-  const startsPass = call === 'origin';
   const isPoll = call === 'continuation' && cursor.moreResultsAvailable === false;
   const counted = {
     fetches: cursor.fetches + 1,
@@ -149,21 +166,17 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: PageLoopDep
     nextToken: page.nextToken,
     hasNext: page.hasNext,
     moreResultsAvailable: page.moreResultsAvailable,
-    page: (startsPass ? 0 : cursor.page) + 1,
-    items: (startsPass ? 0 : cursor.items) + written,
+    page: number,
+    items: (call === 'origin' ? 0 : cursor.items) + written,
     restarts: cursor.restarts,
     polls: cursor.polls + (isPoll ? 1 : 0),
     iterations: cursor.iterations + 1,
     ...counted,
-    limit: reachedLimit(run, counted, deps.now?.() ?? new Date()),
+    limit: reachedLimit(run, counted, now),
   };
   await Promise.all([
-    new RunRecords(deps.client, deps.tableName).recordPage(run.runId, next),
-    new CollectionLeases(deps.client, deps.tableName).renew(
-      run.collection,
-      run.runId,
-      leaseSeconds(run.options.pollIntervalSeconds),
-    ),
+    deps.runs.recordPage(run.runId, next),
+    deps.leases.renew(run.collection, run.runId, leaseSeconds(run.options.pollIntervalSeconds)),
   ]);
   return next;
 }

@@ -1,16 +1,14 @@
-import { InconsistentPage, InvalidInput, NextTokenCorrupted, SourceUnavailable } from '../errors';
+import {
+  InconsistentPage,
+  InvalidInput,
+  NextTokenCorrupted,
+  SourceUnavailable,
+  THROTTLE_ERROR_NAMES,
+} from '../errors';
 import type { ErrorMeaning, HttpRequestTemplate, HttpSourceDefinition, ParamSpec } from './http-definition';
 import { readSecret } from './secrets';
 import type { CallKind, Source, SourcePage } from './source';
 import { describe, integerInRange, isRecord, rejectUnknownKeys } from './validate';
-
-/** Throttling names the state machine retries; an API's own code is kept when it is one of them. */
-const THROTTLE_NAMES = new Set([
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'RequestThrottled',
-  'QuotaExceeded',
-]);
 
 /** An error answer from an HTTP source, named after the API's own code so the execution shows it. */
 export class HttpSourceError extends Error {
@@ -126,7 +124,7 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Recor
         );
       case 'throttled':
         return new HttpSourceError(
-          code && THROTTLE_NAMES.has(code) ? code : 'TooManyRequestsException',
+          code && THROTTLE_ERROR_NAMES.has(code) ? code : 'TooManyRequestsException',
           message,
           status,
         );

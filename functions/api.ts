@@ -5,9 +5,9 @@ import { requireEnv } from './lib/env';
 import { InvalidInput } from './lib/errors';
 import { logger } from './lib/observability';
 import { parseStartInput } from './lib/run-config';
-import { isRecord } from './lib/sources/validate';
 import { documentClient } from './lib/store/dynamo';
 import { RunRecords } from './lib/store/run-record';
+import { isRecord } from './lib/validate';
 
 const stateMachineArn = requireEnv('STATE_MACHINE_ARN');
 const runs = new RunRecords(documentClient, requireEnv('TABLE_NAME'));

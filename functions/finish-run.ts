@@ -3,10 +3,10 @@ import { requireEnv } from './lib/env';
 import { causeMessage, InvalidInput } from './lib/errors';
 import { logger, withRunContext } from './lib/observability';
 import type { RunConfig } from './lib/run-config';
-import { isRecord } from './lib/sources/validate';
 import { documentClient } from './lib/store/dynamo';
 import { CollectionLeases } from './lib/store/lease';
 import { RunRecords } from './lib/store/run-record';
+import { isRecord } from './lib/validate';
 
 const tableName = requireEnv('TABLE_NAME');
 const runs = new RunRecords(documentClient, tableName);

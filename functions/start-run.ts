@@ -3,8 +3,8 @@ import { InvalidInput } from './lib/errors';
 import { logger, withRunContext } from './lib/observability';
 import { parseStartInput } from './lib/run-config';
 import { type StartedRun, startRun } from './lib/run-start';
-import { isRecord } from './lib/sources/validate';
 import { documentClient } from './lib/store/dynamo';
+import { isRecord } from './lib/validate';
 
 const tableName = requireEnv('TABLE_NAME');
 

@@ -4,12 +4,12 @@ import { causeMessage, InconsistentPage, InvalidInput, RestartLimitExceeded } fr
 import type { RunConfig } from './run-config';
 import { getSource } from './sources/registry';
 import type { CallKind, Source, SourcePage } from './sources/source';
-import { isRecord } from './sources/validate';
 import { epochSeconds } from './store/conditions';
 import { CollectionLeases, leaseSeconds } from './store/lease';
 import { type PageWriterOptions, writePage } from './store/page-writer';
 import { RunRecords } from './store/run-record';
 import { TokenGuard } from './store/token-guard';
+import { isRecord } from './validate';
 
 /**
  * What the state machine passes to the page-fetch function. `restart` is the origin call

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { InvalidInput } from './errors';
 import { getSource } from './sources/registry';
 import type { Source } from './sources/source';
-import { describe, integerInRange, isRecord, rejectUnknownKeys } from './sources/validate';
+import { describe, integerInRange, isRecord, rejectUnknownKeys } from './validate';
 
 /** Options an execution may set; each has a default, and every one is always present in the state. */
 export interface RunOptions {

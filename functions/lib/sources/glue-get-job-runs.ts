@@ -1,8 +1,8 @@
 import { GetJobRunsCommand, GlueClient, type JobRun } from '@aws-sdk/client-glue';
 import { InvalidInput } from '../errors';
+import { describe, isRecord, rejectUnknownKeys } from '../validate';
 import { mapAwsSdkError } from './aws-errors';
 import type { Source, SourcePage } from './source';
-import { describe, isRecord, rejectUnknownKeys } from './validate';
 
 /** The execution's `params` for Glue GetJobRuns. */
 export interface GlueGetJobRunsParams {

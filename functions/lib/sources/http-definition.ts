@@ -1,5 +1,5 @@
 import type { PaginationSignal } from '../cursor';
-import { describe, isRecord, rejectUnknownKeys } from './validate';
+import { describe, isRecord, rejectUnknownKeys } from '../validate';
 
 /**
  * A declarative HTTP JSON source: deployed configuration (a JSON file in `sources/`), not

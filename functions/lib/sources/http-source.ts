@@ -5,10 +5,10 @@ import {
   SourceUnavailable,
   THROTTLE_ERROR_NAMES,
 } from '../errors';
+import { describe, integerInRange, isRecord, rejectUnknownKeys } from '../validate';
 import type { ErrorMeaning, HttpRequestTemplate, HttpSourceDefinition, ParamSpec } from './http-definition';
 import { readSecret } from './secrets';
 import type { CallKind, Source, SourcePage } from './source';
-import { describe, integerInRange, isRecord, rejectUnknownKeys } from './validate';
 
 /** An error answer from an HTTP source, named after the API's own code so the execution shows it. */
 export class HttpSourceError extends Error {

@@ -1,4 +1,4 @@
-import { InvalidInput } from '../errors';
+import { InvalidInput } from './errors';
 
 /** True for a plain JSON object (not null, not an array). */
 export function isRecord(value: unknown): value is Record<string, unknown> {

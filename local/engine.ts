@@ -207,24 +207,25 @@ const EVENTS_PER_TASK_ATTEMPT = 3;
 /**
  * aws-local-stepfunctions validates the whole definition with asl-validator each time a
  * StateMachine is built, which costs a few hundred milliseconds; AWS does that once, at
- * deploy. One validated machine per definition serves every execution: `run` keeps its
- * state per call.
+ * deploy. So the file is read, filled in and validated once per set of placeholders, and that
+ * machine serves every execution: `run` keeps its state per call.
  */
-const machines = new Map<string, StateMachine>();
+const loaded = new Map<string, { definition: StateMachineDefinition; machine: StateMachine }>();
 
-function validatedMachine(definition: StateMachineDefinition): StateMachine {
-  const key = JSON.stringify(definition);
-  let machine = machines.get(key);
-  if (!machine) {
-    machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
-    machines.set(key, machine);
+function loadedMachine(placeholders: readonly string[]) {
+  const key = [...placeholders].sort().join(',');
+  let entry = loaded.get(key);
+  if (!entry) {
+    const definition = loadDefinition(placeholders);
+    entry = { definition, machine: new StateMachine(definition, { validationOptions: { checkArn: false } }) };
+    loaded.set(key, entry);
   }
-  return machine;
+  return entry;
 }
 
 /** Starts the ASL file on aws-local-stepfunctions with every Task state served by a local handler. */
 export function startLocalExecution(options: StartLocalExecutionOptions): LocalExecution {
-  const definition = loadDefinition(Object.keys(options.handlers));
+  const { definition, machine } = loadedMachine(Object.keys(options.handlers));
   const arnToHandler = new Map(Object.entries(options.handlers).map(([p, h]) => [localFunctionArn(p), h]));
 
   const taskOverrides: Record<string, (input: unknown) => Promise<never>> = {};
@@ -259,7 +260,6 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
 
   const executionArn = localExecutionArn(options.name);
   const startedAt = new Date();
-  const machine = validatedMachine(definition);
   const execution = machine.run(options.input as never, {
     overrides: { taskResourceLocalHandlers: taskOverrides as never, retryIntervalOverrides: retryOverrides },
     noThrowOnAbort: true,

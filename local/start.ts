@@ -9,6 +9,7 @@ import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { causeMessage } from '../functions/lib/errors';
+import { keyValues, runCommand, SERVICE_FLAGS, sandboxOptions, serviceUsage } from './cli-support';
 import {
   followRun,
   type LocalEvent,
@@ -17,8 +18,7 @@ import {
   loadPagewalkHandlers,
 } from './engine';
 import { collectionKeys, readRunRecord } from './inspect';
-import { DEFAULT_GLUE_JOBS } from './sandbox/glue';
-import { DEFAULT_TABLE_NAME, type LocalStack, MARKETPLACE_ENDPOINT_VARIABLE, startLocalStack } from './stack';
+import { type LocalStack, MARKETPLACE_ENDPOINT_VARIABLE, startLocalStack } from './stack';
 
 /** Parameters used when the command line gives none, so every shipped source runs as a demo. */
 const DEMO_PARAMS: Record<string, Record<string, string>> = {
@@ -58,12 +58,7 @@ Run options (defaults in brackets)
   --max-pages N, --max-items N, --deadline ISO   stop (resumable) when reached
 
 Local services
-  --table NAME          DynamoDB table (default: ${DEFAULT_TABLE_NAME})
-  --data-dir DIR        dynalite data folder (default: .pagewalk/dynamodb)
-  --in-memory           keep dynalite's data in memory instead
-  --latency-ms N        sandbox latency per call (default: 25)
-  --throttle-rate R     share of sandbox Glue calls throttled, 0..1 (default: 0)
-  --sandbox-job N=RUNS  serve one more Glue job with RUNS runs (repeatable), e.g. soak=20000
+${serviceUsage('dynalite data folder (default: .pagewalk/dynamodb)')}
   --name NAME           execution name, which is also the run id (default: a UUID)
   -h, --help            show this help
 
@@ -78,12 +73,7 @@ function parseOptions() {
       param: { type: 'string', multiple: true },
       resume: { type: 'string' },
       ...Object.fromEntries(Object.keys(OPTION_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
-      table: { type: 'string' },
-      'data-dir': { type: 'string' },
-      'in-memory': { type: 'boolean' },
-      'latency-ms': { type: 'string' },
-      'throttle-rate': { type: 'string' },
-      'sandbox-job': { type: 'string', multiple: true },
+      ...SERVICE_FLAGS,
       name: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -94,27 +84,6 @@ function parseOptions() {
 
 type Values = ReturnType<typeof parseOptions>['values'] &
   Record<string, string | boolean | string[] | undefined>;
-
-function fail(message: string): never {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-
-function numberArg(value: unknown, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max)
-    fail(`--${name} must be a number from ${min} to ${max}; got ${value}`);
-  return n;
-}
-
-function keyValues(pairs: string[] | undefined, flag: string): Array<[string, string]> {
-  return (pairs ?? []).map((pair) => {
-    const at = pair.indexOf('=');
-    if (at < 1) fail(`--${flag} must look like KEY=VALUE; got ${pair}`);
-    return [pair.slice(0, at), pair.slice(at + 1)];
-  });
-}
 
 /** The execution input the flags describe: a new run, or a resume. */
 function buildInput(values: Values): Record<string, unknown> {
@@ -244,30 +213,16 @@ async function report(stack: LocalStack, runId: string, segments: LocalExecution
 }
 
 async function main(): Promise<number> {
-  let values: Values;
-  try {
-    values = parseOptions().values as Values;
-  } catch (error) {
-    fail((error as Error).message);
-  }
+  const values = parseOptions().values as Values;
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   const input = buildInput(values);
-  const jobs = { ...DEFAULT_GLUE_JOBS };
-  for (const [job, runs] of keyValues(values['sandbox-job'], 'sandbox-job')) {
-    jobs[job] = numberArg(runs, 'sandbox-job', 0, 0, 10_000_000);
-  }
   const stack = await startLocalStack({
     tableName: values.table,
     dataDir: values['in-memory'] ? undefined : (values['data-dir'] ?? '.pagewalk/dynamodb'),
-    glue: {
-      jobs,
-      latencyMs: numberArg(values['latency-ms'], 'latency-ms', 25, 0, 60_000),
-      throttleRate: numberArg(values['throttle-rate'], 'throttle-rate', 0, 0, 1),
-    },
-    marketplace: { latencyMs: numberArg(values['latency-ms'], 'latency-ms', 25, 0, 60_000) },
+    ...sandboxOptions(values),
   });
   try {
     const name = values.name ?? randomUUID();
@@ -288,10 +243,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`pagewalk: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
-  },
-);
+runCommand(USAGE, main);

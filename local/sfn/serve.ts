@@ -13,9 +13,9 @@
 import '../polyfills';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { numberArg, runCommand, SERVICE_FLAGS, sandboxOptions, serviceUsage } from '../cli-support';
 import { LOCAL_STATE_MACHINE_ARN, loadPagewalkHandlers } from '../engine';
-import { DEFAULT_GLUE_JOBS } from '../sandbox/glue';
-import { DEFAULT_TABLE_NAME, MARKETPLACE_ENDPOINT_VARIABLE, startLocalStack } from '../stack';
+import { MARKETPLACE_ENDPOINT_VARIABLE, startLocalStack } from '../stack';
 import { DEFAULT_SFN_PORT, startSfnServer } from './server';
 import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from './tags';
 
@@ -23,74 +23,39 @@ const USAGE = `Usage: npm run serve -- [options]
 
   --port N              port of the Step Functions endpoint (default: ${DEFAULT_SFN_PORT}; 0 picks one)
   --host ADDRESS        interface to bind (default: 127.0.0.1)
-  --data-dir DIR        where dynalite's data and the executions live (default: .pagewalk)
-  --in-memory           keep DynamoDB data and executions in memory instead
-  --table NAME          DynamoDB table (default: ${DEFAULT_TABLE_NAME})
-  --latency-ms N        sandbox latency per call (default: 25)
-  --throttle-rate R     share of sandbox Glue calls throttled, 0..1 (default: 0)
-  --sandbox-job N=RUNS  serve one more Glue job with RUNS runs (repeatable), e.g. soak=20000
+${serviceUsage("where dynalite's data and the executions live (default: .pagewalk)")}
   --use-endpoint-variables  adopt AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_GLUE and
                         ${MARKETPLACE_ENDPOINT_VARIABLE} instead of starting embedded services
   -h, --help            show this help`;
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-
-function numberArg(value: string | undefined, name: string, fallback: number, min: number, max: number) {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max)
-    fail(`--${name} must be a number from ${min} to ${max}; got ${value}`);
-  return n;
-}
-
 function parse() {
-  try {
-    return parseArgs({
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'in-memory': { type: 'boolean' },
-        table: { type: 'string' },
-        'latency-ms': { type: 'string' },
-        'throttle-rate': { type: 'string' },
-        'sandbox-job': { type: 'string', multiple: true },
-        'use-endpoint-variables': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    fail((error as Error).message);
-  }
+  return parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      ...SERVICE_FLAGS,
+      'use-endpoint-variables': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  }).values;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<undefined> {
   const values = parse();
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
-    return;
+    process.exit(0);
   }
   const dataDir = values['in-memory'] ? undefined : (values['data-dir'] ?? '.pagewalk');
-  const jobs: Record<string, number> = { ...DEFAULT_GLUE_JOBS };
-  for (const pair of values['sandbox-job'] ?? []) {
-    const at = pair.indexOf('=');
-    if (at < 1) fail(`--sandbox-job must look like NAME=RUNS; got ${pair}`);
-    jobs[pair.slice(0, at)] = numberArg(pair.slice(at + 1), 'sandbox-job', 0, 0, 10_000_000);
-  }
-  const latencyMs = numberArg(values['latency-ms'], 'latency-ms', 25, 0, 60_000);
   const port = numberArg(values.port, 'port', DEFAULT_SFN_PORT, 0, 65_535);
 
   // A shell that exported a previous server's endpoints must not make this one adopt dead ones.
   const stack = await startLocalStack({
     tableName: values.table,
     dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined,
-    glue: { jobs, latencyMs, throttleRate: numberArg(values['throttle-rate'], 'throttle-rate', 0, 0, 1) },
-    marketplace: { latencyMs },
+    ...sandboxOptions(values),
     honourEndpointVariables: values['use-endpoint-variables'] ?? false,
   });
   const server = await startSfnServer({
@@ -144,12 +109,9 @@ Ctrl-C stops the server; running executions are recorded as ABORTED.
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-main().catch((error: unknown) => {
-  const code = (error as NodeJS.ErrnoException).code;
-  console.error(
-    code === 'EADDRINUSE'
-      ? `pagewalk: the port is in use (another npm run serve?); choose one with --port`
-      : `pagewalk: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-  );
-  process.exit(1);
-});
+// The server keeps running after main returns; it exits on SIGINT or SIGTERM.
+runCommand(USAGE, main, (error) =>
+  (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+    ? 'the port is in use (another npm run serve?); choose one with --port'
+    : undefined,
+);

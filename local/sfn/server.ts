@@ -107,6 +107,16 @@ const isValidName = (name: string) =>
 
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
+/** The fields DescribeExecution and ListExecutions both answer with. */
+const executionSummary = (d: ExecutionDescription) => ({
+  executionArn: d.executionArn,
+  stateMachineArn: d.stateMachineArn,
+  name: d.name,
+  status: d.status,
+  startDate: seconds(d.startDate),
+  stopDate: seconds(d.stopDate),
+});
+
 /** Starts the local Step Functions endpoint with its own LocalStateMachine. */
 export async function startSfnServer(options: SfnServerOptions): Promise<SfnServer> {
   const definition = JSON.stringify(loadDefinition(Object.keys(options.handlers)), null, 2);
@@ -308,12 +318,7 @@ export async function startSfnServer(options: SfnServerOptions): Promise<SfnServ
     DescribeExecution: (request) => {
       const d = lookupExecution(request.executionArn).description;
       return {
-        executionArn: d.executionArn,
-        stateMachineArn: d.stateMachineArn,
-        name: d.name,
-        status: d.status,
-        startDate: seconds(d.startDate),
-        stopDate: seconds(d.stopDate),
+        ...executionSummary(d),
         input: d.input,
         inputDetails: { included: true },
         ...(d.output === undefined ? {} : { output: d.output, outputDetails: { included: true } }),
@@ -348,14 +353,7 @@ export async function startSfnServer(options: SfnServerOptions): Promise<SfnServ
       const last = page[page.length - 1];
       const more = start >= 0 && start + limit < newestFirst.length;
       return {
-        executions: page.map((d) => ({
-          executionArn: d.executionArn,
-          stateMachineArn: d.stateMachineArn,
-          name: d.name,
-          status: d.status,
-          startDate: seconds(d.startDate),
-          stopDate: seconds(d.stopDate),
-        })),
+        executions: page.map(executionSummary),
         ...(more && last ? { nextToken: token('list', { s: last.startDate, n: last.name }) } : {}),
       };
     },

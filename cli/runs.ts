@@ -4,9 +4,7 @@
  * segment; without a table, it is taken as an execution name.
  */
 import { DescribeExecutionCommand, type DescribeExecutionOutput } from '@aws-sdk/client-sfn';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { RunRecord } from '../functions/lib/store/run-record';
-import { runRecordKey } from '../functions/lib/store/table-schema';
+import { type RunRecord, RunRecords } from '../functions/lib/store/run-record';
 import { type CliContext, CliError } from './context';
 
 const EXECUTION_ARN = /^arn:aws[\w-]*:states:[^:]+:\d+:execution:[^:]+:[^:]+$/;
@@ -24,11 +22,7 @@ export function executionArnFor(stateMachineArn: string, name: string): string {
 /** The run record of `runId`, or undefined when there is no table or no such run. */
 export async function readRunRecord(ctx: CliContext, runId: string): Promise<RunRecord | undefined> {
   const table = await ctx.table();
-  if (!table) return undefined;
-  const out = await table.client.send(
-    new GetCommand({ TableName: table.tableName, Key: runRecordKey(runId), ConsistentRead: true }),
-  );
-  return out.Item as RunRecord | undefined;
+  return table ? new RunRecords(table.client, table.tableName).get(runId) : undefined;
 }
 
 /** The run record, or a clear error saying why it cannot be read. */

@@ -1,6 +1,6 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { RunRecord } from '../functions/lib/store/run-record';
-import { PARTITION_KEY, runRecordKey, SORT_KEY } from '../functions/lib/store/table-schema';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type RunRecord, RunRecords } from '../functions/lib/store/run-record';
+import { PARTITION_KEY, SORT_KEY } from '../functions/lib/store/table-schema';
 
 /** Every item key stored for a collection, in table order (paginated Query, keys only). */
 export async function collectionKeys(
@@ -28,13 +28,10 @@ export async function collectionKeys(
 }
 
 /** The run record of `runId`, read consistently; undefined when there is none. */
-export async function readRunRecord(
+export function readRunRecord(
   client: DynamoDBDocumentClient,
   tableName: string,
   runId: string,
 ): Promise<RunRecord | undefined> {
-  const out = await client.send(
-    new GetCommand({ TableName: tableName, Key: runRecordKey(runId), ConsistentRead: true }),
-  );
-  return out.Item as RunRecord | undefined;
+  return new RunRecords(client, tableName).get(runId);
 }

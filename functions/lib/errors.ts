@@ -1,7 +1,9 @@
 /**
  * Errors the state machine branches on. Each class sets `name` to the exact string the
  * ASL lists in `ErrorEquals`: Lambda reports `error.name` as the error type, so a
- * subclass that forgot to set it would surface as plain `Error` and miss its Catch.
+ * subclass that forgot to set it would surface as plain `Error` and miss its Catch. The name
+ * is spelled out in each class rather than taken from the class: the deployed bundles are
+ * minified, which renames classes.
  */
 
 /** The execution input is invalid. Thrown before anything is written. */

@@ -1,6 +1,7 @@
 import type { Cursor } from './lib/cursor';
 import { optionalIntegerEnv, requireEnv } from './lib/env';
 import { THROTTLE_ERROR_NAMES } from './lib/errors';
+import { fetchAndStorePage, pageNumber, pageStores, parseFetchPageEvent } from './lib/fetch-page';
 import {
   logger,
   publishMetrics,
@@ -9,7 +10,6 @@ import {
   recordThrottle,
   withRunContext,
 } from './lib/observability';
-import { fetchAndStorePage, pageNumber, pageStores, parseFetchPageEvent } from './lib/page-loop';
 import { documentClient } from './lib/store/dynamo';
 
 const deps = {

@@ -2,7 +2,7 @@ import { requireEnv } from './lib/env';
 import { InvalidInput } from './lib/errors';
 import { logger, withRunContext } from './lib/observability';
 import { parseStartInput } from './lib/run-config';
-import { type StartedRun, startRun } from './lib/run-start';
+import { type StartedRun, startRun } from './lib/start-run';
 import { documentClient } from './lib/store/dynamo';
 import { isRecord } from './lib/validate';
 

@@ -23,7 +23,7 @@ export interface FetchPageEvent {
 }
 
 /** What a page needs besides the event: built once per container by the handler. */
-export interface PageLoopDeps {
+export interface FetchPageDeps {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly runs: RunRecords;
@@ -35,7 +35,7 @@ export interface PageLoopDeps {
   readonly now?: () => Date;
 }
 
-/** The stores of `tableName`, for PageLoopDeps. */
+/** The stores of `tableName`, for FetchPageDeps. */
 export function pageStores(client: DynamoDBDocumentClient, tableName: string) {
   return {
     client,
@@ -93,7 +93,7 @@ function checkConsistent(page: SourcePage, source: Source): void {
  * The order matters: items are durable before the checkpoint moves past them, so a
  * failure anywhere leaves a checkpoint from which nothing is lost.
  */
-export async function fetchAndStorePage(event: FetchPageEvent, deps: PageLoopDeps): Promise<Cursor> {
+export async function fetchAndStorePage(event: FetchPageEvent, deps: FetchPageDeps): Promise<Cursor> {
   const { run } = event;
   const call: CallKind = event.call === 'restart' ? 'origin' : event.call;
   let cursor: Cursor = event.cursor;

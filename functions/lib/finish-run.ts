@@ -1,0 +1,105 @@
+import type { Cursor } from './cursor';
+import { causeMessage, InvalidInput } from './errors';
+import type { RunConfig } from './run-config';
+import type { CollectionLeases } from './store/lease';
+import type { RunRecords } from './store/run-record';
+import { isRecord } from './validate';
+
+/** How a run that ended without an error ended. */
+export type EndStatus = 'succeeded' | 'caughtUp' | 'stoppedAtLimit';
+
+/** The run's summary: the execution output of a run that ended without an error. */
+export interface RunSummary {
+  readonly runId: string;
+  /**
+   * `succeeded`: the source said there is no more. `caughtUp`: MoreResultsAvailable=false
+   * and polling reached maxPolls. `stoppedAtLimit`: a limit was reached. The last two can be resumed.
+   */
+  readonly status: EndStatus;
+  readonly source: string;
+  readonly collection: string;
+  readonly pages: number;
+  readonly items: number;
+  readonly restarts: number;
+  readonly polls: number;
+  readonly segment: number;
+  readonly limit?: string;
+  /** Where a caught-up or stopped run continues from. */
+  readonly nextToken?: string | null;
+}
+
+/** A failure as the "Run failed" state reports it. */
+export interface RunFailure {
+  readonly error: string;
+  readonly cause: string;
+}
+
+/** What "Record completion" and "Record failure" pass to the finish-run function. */
+export type FinishRunEvent =
+  | { readonly outcome: 'succeeded'; readonly run: RunConfig; readonly cursor: Cursor }
+  | {
+      readonly outcome: 'failed';
+      readonly run: RunConfig;
+      readonly cursor: Cursor;
+      readonly error: { readonly Error?: unknown; readonly Cause?: unknown };
+    };
+
+export interface FinishRunDeps {
+  readonly runs: RunRecords;
+  readonly leases: CollectionLeases;
+}
+
+/** Reads how the run ended from the last cursor, in the Choice's order of precedence. */
+export function endStatus(cursor: Cursor): EndStatus {
+  const noMore =
+    cursor.hasNext === false || (cursor.nextToken === null && cursor.moreResultsAvailable !== false);
+  if (noMore) return 'succeeded';
+  if (cursor.limit !== null) return 'stoppedAtLimit';
+  return cursor.moreResultsAvailable === false ? 'caughtUp' : 'succeeded';
+}
+
+/** Validates the event the state machine built; a malformed one is a bug in the ASL, so say where. */
+export function parseFinishRunEvent(event: unknown): FinishRunEvent {
+  if (!isRecord(event) || !isRecord(event.run) || !isRecord(event.cursor)) {
+    throw new InvalidInput('the finish-run event must carry run and cursor objects');
+  }
+  if (event.outcome === 'succeeded') return event as unknown as FinishRunEvent;
+  if (event.outcome === 'failed' && isRecord(event.error)) return event as unknown as FinishRunEvent;
+  throw new InvalidInput(
+    `outcome must be one of: succeeded, failed (with error); got ${JSON.stringify(event.outcome)}`,
+  );
+}
+
+/**
+ * Records the end of a run: its final counters and status, or the failure with its error
+ * (keeping the checkpoint), and gives the collection's lease back either way.
+ */
+export async function finishRun(
+  event: FinishRunEvent,
+  deps: FinishRunDeps,
+): Promise<RunSummary | RunFailure> {
+  const { run, cursor } = event;
+  if (event.outcome === 'succeeded') {
+    const status = endStatus(cursor);
+    await deps.runs.complete(run.runId, status, cursor);
+    await deps.leases.release(run.collection, run.runId);
+    return {
+      runId: run.runId,
+      status,
+      source: run.source,
+      collection: run.collection,
+      pages: cursor.page,
+      items: cursor.items,
+      restarts: cursor.restarts,
+      polls: cursor.polls,
+      segment: run.segment,
+      ...(status === 'succeeded' ? {} : { nextToken: cursor.nextToken }),
+      ...(status === 'stoppedAtLimit' ? { limit: cursor.limit ?? undefined } : {}),
+    };
+  }
+  const error = typeof event.error.Error === 'string' ? event.error.Error : 'States.TaskFailed';
+  const cause = causeMessage(event.error.Cause);
+  await deps.runs.fail(run.runId, { error, message: cause });
+  await deps.leases.release(run.collection, run.runId);
+  return { error, cause };
+}

@@ -197,3 +197,23 @@ export function parseStartInput(input: unknown, executionName: string): StartReq
     },
   };
 }
+
+/**
+ * The run an execution worked on, from its input as Step Functions reports it (a JSON
+ * string, or already parsed): `continue.runId`, `resume`, or, for a new run, the
+ * execution's own name. Undefined when the input names no run.
+ */
+export function runIdOfExecution(input: unknown, executionName: string): string | undefined {
+  let parsed: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      parsed = JSON.parse(input);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!isRecord(parsed)) return undefined;
+  if (isRecord(parsed.continue) && typeof parsed.continue.runId === 'string') return parsed.continue.runId;
+  if (typeof parsed.resume === 'string' && parsed.resume !== '') return parsed.resume;
+  return parsed.source !== undefined ? executionName : undefined;
+}

@@ -11,7 +11,7 @@ import {
 } from './run-config';
 import { getSource } from './sources/registry';
 import { CollectionLeases, leaseSeconds } from './store/lease';
-import { type RunRecord, RunRecords } from './store/run-record';
+import { RESUMABLE_STATUSES, type RunRecord, RunRecords } from './store/run-record';
 
 /** How this execution begins: the "New run or resumed?" Choice branches on it. */
 export type StartedAs = 'new' | 'continued' | 'resumed' | 'alreadyComplete';
@@ -28,9 +28,6 @@ export interface StartDeps {
   readonly tableName: string;
   readonly now?: () => Date;
 }
-
-/** Statuses a run can be resumed from. */
-const RESUMABLE = ['failed', 'caughtUp', 'stoppedAtLimit'] as const;
 
 function configFrom(
   record: RunRecord,
@@ -150,7 +147,7 @@ async function resumeRun(
     segment,
     { executionArn, startedAt: now().toISOString(), startedAs: 'resumed' },
     // A running record whose lease expired was left by an execution that died.
-    { fetches: record.fetches, status: [...RESUMABLE, 'running'] },
+    { fetches: record.fetches, status: [...RESUMABLE_STATUSES, 'running'] },
     { options, since },
   );
   // A resumed run gets a fresh poll budget and iteration count; limits count from here.

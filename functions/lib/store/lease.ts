@@ -85,19 +85,25 @@ export class CollectionLeases {
     }
   }
 
-  /** Gives the lease up; a lease another run holds is left alone. */
-  async release(collection: string, runId: string): Promise<void> {
+  /**
+   * Gives the lease up; a lease another run holds is left alone. With `executionArn`, only
+   * while that execution holds it (a reconcile of an old segment never frees a newer one's).
+   * Returns whether a lease was released.
+   */
+  async release(collection: string, runId: string, executionArn?: string): Promise<boolean> {
     try {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: leaseKey(collection),
-          ConditionExpression: 'runId = :runId',
-          ExpressionAttributeValues: { ':runId': runId },
+          ConditionExpression: executionArn ? 'runId = :runId AND executionArn = :arn' : 'runId = :runId',
+          ExpressionAttributeValues: { ':runId': runId, ...(executionArn ? { ':arn': executionArn } : {}) },
         }),
       );
+      return true;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
+      return false;
     }
   }
 

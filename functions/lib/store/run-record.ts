@@ -6,11 +6,29 @@ import { isConditionFailure } from './conditions';
 import { runRecordKey } from './table-schema';
 
 /**
+ * - `running`: an execution of the run is running (and only then).
  * - `caughtUp`: MoreResultsAvailable=false and polling reached its bound.
  * - `stoppedAtLimit`: maxPages, maxItems or the deadline was reached.
- * Both keep the checkpoint, like `failed`; all three can be resumed.
+ * - `stopped`: the execution was stopped (StopExecution, the console, Ctrl-C, a crash of the
+ *   local process) before it could record an ending itself.
+ * - `timedOut`: the execution hit the state machine's own timeout.
+ * - `failed`: an error ended the run.
+ * Every status but `running` and `succeeded` keeps the checkpoint and can be resumed.
  */
-export type RunStatus = 'running' | 'succeeded' | 'caughtUp' | 'stoppedAtLimit' | 'failed';
+export type RunStatus =
+  | 'running'
+  | 'succeeded'
+  | 'caughtUp'
+  | 'stoppedAtLimit'
+  | 'stopped'
+  | 'timedOut'
+  | 'failed';
+
+/** Statuses a run can be resumed from: every ending but success. */
+export const RESUMABLE_STATUSES = ['failed', 'caughtUp', 'stoppedAtLimit', 'stopped', 'timedOut'] as const;
+
+/** How an execution that could not record its own ending ended, as the run record says it. */
+export type ExternalEnding = 'stopped' | 'timedOut' | 'failed';
 
 /** One execution of a run. */
 export interface Segment {
@@ -209,10 +227,48 @@ export class RunRecords {
     }
   }
 
+  /**
+   * Records an ending the execution could not record itself (it was stopped, timed out, or
+   * failed while the table was out of reach), keeping the checkpoint. Only a record that is
+   * still `running` in `executionArn` changes: an ending already recorded, or a run another
+   * execution has taken over since, is left alone. Returns whether the record changed.
+   */
+  async recordExternalEnding(
+    runId: string,
+    executionArn: string,
+    status: ExternalEnding,
+    lastError: { error: string; message: string },
+  ): Promise<boolean> {
+    const now = this.now().toISOString();
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: runRecordKey(runId),
+          UpdateExpression:
+            'SET #status = :status, updatedAt = :now, completedAt = :now, lastError = :lastError',
+          ConditionExpression: '#status = :running AND executionArn = :arn',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ':now': now,
+            ':lastError': lastError,
+            ':running': 'running',
+            ':arn': executionArn,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  }
+
   /** Marks the run finished (succeeded, caught up or stopped at a limit) with the final cursor. */
   async complete(
     runId: string,
-    status: Exclude<RunStatus, 'running' | 'failed'>,
+    status: 'succeeded' | 'caughtUp' | 'stoppedAtLimit',
     cursor: Cursor,
   ): Promise<void> {
     await this.finish(runId, status, cursor, undefined);

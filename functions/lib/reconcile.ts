@@ -1,0 +1,81 @@
+import { runIdOfExecution } from './run-config';
+import type { CollectionLeases } from './store/lease';
+import type { ExternalEnding, RunRecords, RunStatus } from './store/run-record';
+
+/** The statuses Step Functions reports for an execution that is no longer running. */
+export type EndedExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+
+/**
+ * An execution that ended, as "Step Functions Execution Status Change" (EventBridge) and
+ * DescribeExecution both describe it.
+ */
+export interface ExecutionEnding {
+  readonly executionArn: string;
+  readonly status: EndedExecutionStatus;
+  /** The execution input, a JSON string (or already parsed); it names the run. */
+  readonly input?: unknown;
+  readonly error?: string | null;
+  readonly cause?: string | null;
+}
+
+export interface ReconcileDeps {
+  readonly runs: RunRecords;
+  readonly leases: CollectionLeases;
+}
+
+/** What a reconcile found and did. */
+export interface Reconciled {
+  readonly runId: string | null;
+  /** The status written to the run record, or null when the record needed no change. */
+  readonly recorded: ExternalEnding | null;
+  readonly leaseReleased: boolean;
+  /** The record's status after the reconcile (null when there is no record). */
+  readonly status: RunStatus | null;
+}
+
+const ENDING: Record<Exclude<EndedExecutionStatus, 'SUCCEEDED'>, ExternalEnding> = {
+  ABORTED: 'stopped',
+  TIMED_OUT: 'timedOut',
+  FAILED: 'failed',
+};
+
+const DEFAULT_ERROR: Record<ExternalEnding, { error: string; message: string }> = {
+  stopped: { error: 'States.Aborted', message: 'The execution was stopped before it recorded an ending.' },
+  timedOut: { error: 'States.Timeout', message: 'The execution timed out before it recorded an ending.' },
+  failed: { error: 'States.Runtime', message: 'The execution failed before it recorded an ending.' },
+};
+
+/** The execution name: the last part of an execution ARN. */
+export const executionNameOf = (executionArn: string): string =>
+  executionArn.slice(executionArn.lastIndexOf(':') + 1);
+
+/**
+ * Records the ending of an execution that could not record it itself: a stop, a timeout,
+ * or a failure the state machine could not write (the table was down). The run record
+ * changes only while it is still `running` in that very execution, and the collection's
+ * lease is released only while that execution holds it, so a late or repeated event (EventBridge
+ * delivers at least once, possibly late) never touches a run that has moved on. A SUCCEEDED
+ * execution needs nothing: it either recorded its ending or handed the run to its next segment.
+ */
+export async function reconcileExecution(ending: ExecutionEnding, deps: ReconcileDeps): Promise<Reconciled> {
+  const runId = runIdOfExecution(ending.input, executionNameOf(ending.executionArn)) ?? null;
+  if (runId === null) return { runId, recorded: null, leaseReleased: false, status: null };
+  const record = await deps.runs.get(runId);
+  if (!record) return { runId, recorded: null, leaseReleased: false, status: null };
+  if (ending.status === 'SUCCEEDED') {
+    return { runId, recorded: null, leaseReleased: false, status: record.status };
+  }
+  const status = ENDING[ending.status];
+  const fallback = DEFAULT_ERROR[status];
+  const recorded = await deps.runs.recordExternalEnding(runId, ending.executionArn, status, {
+    error: ending.error || fallback.error,
+    message: ending.cause || fallback.message,
+  });
+  const leaseReleased = await deps.leases.release(record.collection, runId, ending.executionArn);
+  return {
+    runId,
+    recorded: recorded ? status : null,
+    leaseReleased,
+    status: recorded ? status : record.status,
+  };
+}

@@ -176,20 +176,20 @@ function meterHandlers(handlers: LocalHandlers, meter: HandlerMeter, work: WorkS
   for (const [placeholder, handler] of Object.entries(handlers)) {
     metered[placeholder] =
       placeholder === 'FetchPageFunctionArn'
-        ? async (event) => {
+        ? async (event, context) => {
             work.next();
             try {
               return await meter.time(
-                () => handler(event),
+                () => handler(event, context),
                 (ms) => meter.fetchDurations.push(ms),
               );
             } finally {
               work.finish();
             }
           }
-        : (event) =>
+        : (event, context) =>
             meter.time(
-              () => handler(event),
+              () => handler(event, context),
               (ms) => {
                 meter.otherInvocations += 1;
                 meter.otherTotalMs += ms;

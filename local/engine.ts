@@ -2,6 +2,7 @@ import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { activeLatency, type LatencyModel, SimulatedLatency } from './latency';
 
 /** The state machine file the CDK deploys and the local engine runs. */
 export const DEFINITION_PATH = new URL('../statemachine/pagewalk.asl.json', import.meta.url);
@@ -18,8 +19,26 @@ export function localExecutionArn(name: string): string {
   return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${LOCAL_STATE_MACHINE_NAME}:${name}`;
 }
 
+/** The Lambda context a local handler receives, as the Lambda runtime passes it (the fields pagewalk reads). */
+export interface LocalLambdaContext {
+  readonly functionName: string;
+  readonly awsRequestId: string;
+  getRemainingTimeInMillis(): number;
+}
+
 /** A Lambda handler as the local engine calls it. */
-export type LocalHandler = (event: unknown) => Promise<unknown>;
+export type LocalHandler = (event: unknown, context: LocalLambdaContext) => Promise<unknown>;
+
+/**
+ * Function timeouts as the stack deploys them by default (infra/constructs/page-functions.ts):
+ * fetch-page 60 s, the bookkeeping handlers 10 s. The local context counts down from these.
+ */
+export const LOCAL_FUNCTION_TIMEOUT_SECONDS: Readonly<Record<string, number>> = {
+  FetchPageFunctionArn: 60,
+  StartRunFunctionArn: 10,
+  FinishRunFunctionArn: 10,
+};
+const DEFAULT_FUNCTION_TIMEOUT_SECONDS = 60;
 
 /** Placeholder name in the ASL (without `${}`) → the handler that stands behind it. */
 export type LocalHandlers = Record<string, LocalHandler>;
@@ -52,11 +71,21 @@ export function loadDefinition(placeholders: readonly string[]): StateMachineDef
  * `error.name` and whose cause is AWS's `{"errorType","errorMessage","trace"}` JSON, so the
  * Catch and Fail states see locally what they see on AWS.
  */
-export function asLambdaTask(handler: LocalHandler): (input: unknown) => Promise<never> {
+export function asLambdaTask(
+  handler: LocalHandler,
+  functionName = 'pagewalk-local',
+  timeoutSeconds = DEFAULT_FUNCTION_TIMEOUT_SECONDS,
+): (input: unknown) => Promise<never> {
   return (async (input: unknown) => {
     const event: unknown = JSON.parse(JSON.stringify(input ?? null));
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    const context: LocalLambdaContext = {
+      functionName,
+      awsRequestId: randomUUID(),
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    };
     try {
-      const result = await handler(event);
+      const result = await handler(event, context);
       return result === undefined ? null : JSON.parse(JSON.stringify(result));
     } catch (thrown) {
       const error = thrown instanceof Error ? thrown : new Error(String(thrown));
@@ -190,6 +219,8 @@ export interface StartLocalExecutionOptions {
    * without one such a Task fails, as it would without permission.
    */
   readonly machine?: LocalStateMachine;
+  /** Simulated AWS latency per transition and per Lambda invocation (see local/latency.ts); none by default. */
+  readonly latency?: LatencyModel;
 }
 
 export interface LocalExecution {
@@ -226,7 +257,9 @@ function loadedMachine(placeholders: readonly string[]) {
 /** Starts the ASL file on aws-local-stepfunctions with every Task state served by a local handler. */
 export function startLocalExecution(options: StartLocalExecutionOptions): LocalExecution {
   const { definition, machine } = loadedMachine(Object.keys(options.handlers));
-  const arnToHandler = new Map(Object.entries(options.handlers).map(([p, h]) => [localFunctionArn(p), h]));
+  const arnToPlaceholder = new Map(Object.keys(options.handlers).map((p) => [localFunctionArn(p), p]));
+  const latencyModel = activeLatency(options.latency);
+  const latency = latencyModel ? new SimulatedLatency(latencyModel) : undefined;
 
   const taskOverrides: Record<string, (input: unknown) => Promise<never>> = {};
   const retryOverrides: Record<string, number> = {};
@@ -234,13 +267,20 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
     if (state.Type !== 'Task') continue;
     if (state.Resource === START_EXECUTION_RESOURCE) {
       taskOverrides[stateName] = startExecutionTask(options.machine) as (input: unknown) => Promise<never>;
+      if (latency) taskOverrides[stateName] = latency.around(taskOverrides[stateName], false);
       if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
       continue;
     }
-    const handler = arnToHandler.get(state.Resource);
+    const placeholder = arnToPlaceholder.get(state.Resource);
+    const handler = placeholder === undefined ? undefined : options.handlers[placeholder];
     // An un-overridden Task would call real AWS Lambda: refuse rather than leave this machine.
-    if (!handler) throw new Error(`no local handler for Task state "${stateName}" (${state.Resource})`);
-    taskOverrides[stateName] = asLambdaTask(handler);
+    if (!placeholder || !handler) {
+      throw new Error(`no local handler for Task state "${stateName}" (${state.Resource})`);
+    }
+    const functionName = state.Resource.slice(state.Resource.lastIndexOf(':') + 1);
+    const timeout = LOCAL_FUNCTION_TIMEOUT_SECONDS[placeholder] ?? DEFAULT_FUNCTION_TIMEOUT_SECONDS;
+    taskOverrides[stateName] = asLambdaTask(handler, functionName, timeout);
+    if (latency) taskOverrides[stateName] = latency.around(taskOverrides[stateName], true);
     if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
   }
   if (options.onTaskCall) {
@@ -297,12 +337,14 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
             const name = event.state?.name ?? '?';
             stateEntries[name] = (stateEntries[name] ?? 0) + 1;
             transitions += 1;
+            latency?.transition();
             historyEvents += 1 + (event.state?.type === 'Task' ? EVENTS_PER_TASK_ATTEMPT : 0);
             break;
           }
           case 'StateRetried':
             retries += 1;
             transitions += 1;
+            latency?.transition();
             historyEvents += EVENTS_PER_TASK_ATTEMPT;
             break;
           case 'StateExited':
@@ -333,6 +375,8 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
       // The failure is read from the ExecutionFailed event, which carries Error and Cause.
     }
     await reading;
+    // The states after the last Task (a Fail, the end) still cost their transitions.
+    await latency?.chargeTransitions();
     return {
       executionArn,
       name: options.name,
@@ -393,6 +437,7 @@ export interface TrackedExecution extends LocalExecution {
 export interface LocalStateMachineOptions {
   readonly handlers: LocalHandlers;
   readonly retryDelayMs?: number;
+  readonly latency?: LatencyModel;
   readonly onEvent?: (event: LocalEvent, executionName: string) => void;
   readonly onTaskCall?: (event: LocalTaskCallEvent, executionName: string) => void;
 }

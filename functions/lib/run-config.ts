@@ -14,8 +14,15 @@ export interface RunOptions {
   readonly maxPolls: number;
   /** Restarts from the origin call after a corrupted token before the run fails. */
   readonly maxRestarts: number;
-  /** Loop iterations before the run continues as a new execution (history stays far below 25,000 events). */
+  /**
+   * Page-fetch invocations (loop iterations) before the run continues as a new execution, so
+   * the history stays far below 25,000 events.
+   */
   readonly iterationsPerExecution: number;
+  /** Most pages one page-fetch invocation reads before it hands the cursor back; 1 shows every page as a state. */
+  readonly pagesPerInvocation: number;
+  /** Seconds one page-fetch invocation may spend reading pages (it also stops a few pages before its timeout). */
+  readonly invocationBudgetSeconds: number;
   /** Stop (resumable) after this many pages since the run was started or resumed; null for no limit. */
   readonly maxPages: number | null;
   /** Stop (resumable) after writing this many items since the run was started or resumed; null for no limit. */
@@ -51,6 +58,11 @@ export const OPTION_LIMITS = {
   // About 7 history events per iteration (more with retries and waits): 2,000 keeps a
   // segment well under Step Functions' 25,000-event limit.
   iterationsPerExecution: { min: 1, max: 2_000, default: 1_000 },
+  // 25 pages of 200 items cost two state transitions: 400 per million items instead of 10,000.
+  pagesPerInvocation: { min: 1, max: 1_000, default: 25 },
+  // A few seconds: a Task stays short (fast retries, a live console) and far inside the
+  // deployed 60 s function timeout; the invocation also stops a few pages before its timeout.
+  invocationBudgetSeconds: { min: 1, max: 900, default: 5 },
 } as const;
 
 const LIMIT_BOUNDS = { maxPages: 1_000_000_000, maxItems: 1_000_000_000_000 } as const;
@@ -96,6 +108,8 @@ export function parseOptions(raw: unknown, source: Source, base?: RunOptions, no
     maxPolls: numeric('maxPolls'),
     maxRestarts: numeric('maxRestarts'),
     iterationsPerExecution: numeric('iterationsPerExecution'),
+    pagesPerInvocation: numeric('pagesPerInvocation'),
+    invocationBudgetSeconds: numeric('invocationBudgetSeconds'),
     maxPages: limit('maxPages'),
     maxItems: limit('maxItems'),
     deadline,

@@ -24,7 +24,8 @@ beforeEach(() => glue.resetStats());
 const drain = (JobName: string, options: Record<string, unknown> = {}) => ({
   source: 'glue.getJobRuns',
   params: { JobName },
-  options: { pageSize: 10, ...options },
+  // One page per invocation: these tests act between pages and count pages per segment.
+  options: { pageSize: 10, pagesPerInvocation: 1, ...options },
 });
 
 const expectExactly = async (job: string) => {

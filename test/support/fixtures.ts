@@ -7,6 +7,8 @@ export const DEFAULT_OPTIONS: RunOptions = {
   maxPolls: 10,
   maxRestarts: 3,
   iterationsPerExecution: 1000,
+  pagesPerInvocation: 25,
+  invocationBudgetSeconds: 5,
   maxPages: null,
   maxItems: null,
   deadline: null,

@@ -191,7 +191,9 @@ export class RunRecords {
 
   /**
    * Checkpoints the cursor after a page was written. The condition refuses to move the
-   * record backwards (a late retry of an older page) or to touch a finished run.
+   * record backwards or to touch a run that is not running. A page the record is already
+   * past, while the run is still running, is a retried invocation re-reading from the cursor
+   * it was given: its checkpoint is left as it is, and that is no error.
    */
   async recordPage(runId: string, cursor: Cursor): Promise<void> {
     try {
@@ -219,6 +221,7 @@ export class RunRecords {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const existing = await this.get(runId);
+      if (existing?.status === 'running' && existing.fetches >= cursor.fetches) return;
       throw new RunStateConflict(
         existing
           ? `run ${runId} did not accept page ${cursor.page}: it is ${existing.status} at fetch ${existing.fetches}, this page is fetch ${cursor.fetches}`

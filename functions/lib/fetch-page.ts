@@ -265,7 +265,7 @@ type Fetched = { readonly page: SourcePage; readonly startedAt: number } | { rea
  *
  * Pipelined, with at most two pages in memory: while page N's rows are written (and its
  * token remembered), page N+1 is fetched with N's token; N is checkpointed once it is
- * durable, overlapping that fetch. The checkpoint never moves past a page that is not
+ * durable, overlapping that fetch and N+1's write, and before N+1 is checkpointed. The checkpoint never moves past a page that is not
  * durable, so a failure anywhere leaves a checkpoint from which nothing is lost, and a
  * retried invocation re-reads from the cursor it was given and rewrites the same rows.
  *
@@ -295,10 +295,12 @@ export async function fetchAndStorePages(
 
   let startedAt = performance.now();
   let page = await step.fetch(call, cursor);
+  /** The checkpoint of the page before, still in flight while this page is written. */
+  let checkpointed: Promise<void> = Promise.resolve();
   for (let read = 1; ; read++) {
     const { rows, next } = step.prepare(call, cursor, page);
     const another = moreNow(next) && next.limit === null && read < cap && budget.allowsAnother();
-    const durable = step.store(rows, cursor, next).then(() => step.checkpoint(next));
+    const stored = step.store(rows, cursor, next);
     const prefetch: Promise<Fetched> | undefined = another
       ? ((fetchStart) =>
           step.fetch('continuation', next).then(
@@ -307,18 +309,34 @@ export async function fetchAndStorePages(
           ))(performance.now())
       : undefined;
     try {
-      await durable;
+      await stored;
+      // In order: the page before must be checkpointed before this one is.
+      await checkpointed;
     } catch (error) {
-      // Settle the fetch in flight so nothing outlives the invocation; its page is dropped.
-      await prefetch;
+      // Settle what is in flight so nothing outlives the invocation; the fetched page is dropped.
+      await Promise.allSettled([prefetch, checkpointed]);
       throw error;
     }
-    invocation.onPage?.({ page: next.page, items: rows.size, latencyMs: performance.now() - startedAt });
+    // Page N is durable: checkpoint it while page N+1 is fetched and written.
+    const pageStartedAt = startedAt;
+    checkpointed = step.checkpoint(next).then(() =>
+      invocation.onPage?.({
+        page: next.page,
+        items: rows.size,
+        latencyMs: performance.now() - pageStartedAt,
+      }),
+    );
+    // Handled here so a failure waits for the next await instead of counting as unhandled.
+    checkpointed.catch(() => undefined);
     budget.pageDone();
-    if (!prefetch) return next;
+    if (!prefetch) {
+      await checkpointed;
+      return next;
+    }
 
     const fetched = await prefetch;
     if ('error' in fetched) {
+      await checkpointed;
       if ((fetched.error as Error)?.name === 'NextTokenCorrupted') throw fetched.error;
       invocation.onDeferredError?.(fetched.error);
       return next;

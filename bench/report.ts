@@ -202,16 +202,18 @@ function ratiosAt(cells: readonly Cell[], size: number): Ratios | undefined {
   const [a, b, p, aws] = (['baselineA', 'baselineB', 'pagewalk', 'pagewalkAws'] as const).map((v) =>
     findCell(cells, v, size),
   );
-  if (!a || !b || !p) return undefined;
+  if (!b || !p) return undefined;
+  // Without A in the run its ratios are NaN (printed n/a); B is what the targets compare with.
+  const ofA = (x: number, y: number | undefined) => (y === undefined ? Number.NaN : x / y);
   return {
     size,
     throughputVsB: p.itemsPerSecond / b.itemsPerSecond,
-    throughputVsA: p.itemsPerSecond / a.itemsPerSecond,
+    throughputVsA: ofA(p.itemsPerSecond, a?.itemsPerSecond),
     throughputAwsVsB: aws ? aws.itemsPerSecond / b.itemsPerSecond : undefined,
     heapVsB: p.heapNeededBytes / b.heapNeededBytes,
-    heapVsA: p.heapNeededBytes / a.heapNeededBytes,
+    heapVsA: ofA(p.heapNeededBytes, a?.heapNeededBytes),
     rssVsB: p.rssPeakBytes / b.rssPeakBytes,
-    rssVsA: p.rssPeakBytes / a.rssPeakBytes,
+    rssVsA: ofA(p.rssPeakBytes, a?.rssPeakBytes),
   };
 }
 
@@ -225,7 +227,7 @@ function steadyStateTransitions(cells: readonly Cell[]): number | undefined {
 }
 
 export const fmtK = (size: number) => (size >= 1_000_000 ? `${size / 1_000_000}M` : `${size / 1000}k`);
-export const times = (x: number) => `${x.toFixed(2)}×`;
+export const times = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a');
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 /** The throughput targets compare the sizes a drain is long at: 10k items and more. */

@@ -114,7 +114,7 @@ async function countRows(stack: LocalStack, tableName: string, collection: strin
 
 /** The progress line after one child, so a person sees the bench working. */
 function progressLine(job: ChildJob, outcome: RunResult | string): string {
-  const head = `${clock(performance.now()).padStart(6)}  ${job.variant.padEnd(9)} ${job.size.toLocaleString('en-US').padStart(9)} items  run ${job.run}`;
+  const head = `${clock(performance.now()).padStart(6)}  ${job.variant.padEnd(11)} ${job.size.toLocaleString('en-US').padStart(9)} items  run ${job.run}`;
   if (typeof outcome === 'string') return `${head}  FAILED ${outcome}`;
   const { work } = outcome.memory;
   const unit = outcome.handler ? 'invocation' : 'page';

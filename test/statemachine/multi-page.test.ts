@@ -14,7 +14,7 @@ let glue: GlueSandbox;
 let sandbox: MarketplaceSandbox;
 
 beforeAll(async () => {
-  scenario = await startScenario({ jobs: { 'nightly-etl': 4321, 'segmented-job': 300 } }, { orders: 1234 });
+  scenario = await startScenario({ jobs: { 'multi-job': 990, 'segmented-job': 300 } }, { orders: 1234 });
   glue = scenario.stack.glue as GlueSandbox;
   sandbox = scenario.stack.marketplace as MarketplaceSandbox;
 });
@@ -30,22 +30,22 @@ const sortedEqual = (stored: string[], expected: string[]) => {
 };
 
 describe('when one invocation reads up to pagesPerInvocation pages (the default)', () => {
-  it('drains 44 pages in three invocations (the first page, then 25 and 18), two transitions each, with every run stored once', async () => {
+  it('drains 50 pages in three invocations (the first page, then 25 and 24), two transitions each, with every run stored once', async () => {
     const result = await scenario.execute({
       source: 'glue.getJobRuns',
-      params: { JobName: 'nightly-etl' },
-      options: { pageSize: 100 },
+      params: { JobName: 'multi-job' },
+      options: { pageSize: 20 },
     });
 
-    expect(result.output).toMatchObject({ status: 'succeeded', pages: 44, items: 4321 });
+    expect(result.output).toMatchObject({ status: 'succeeded', pages: 50, items: 990 });
     const entries = result.stats.stateEntries;
     expect(entries['Fetch first page']).toBe(1);
     expect(entries['Fetch next page']).toBe(2);
     expect(entries['More pages?']).toBe(3);
     expect(result.stats.transitions).toBe(2 * 3 + 3);
-    expect(glue.stats.byOperation.GetJobRuns).toBe(44);
-    sortedEqual(await scenario.storedKeys('glue.getJobRuns#nightly-etl'), glue.jobRunIds('nightly-etl'));
-    expect(await scenario.runRecord(result.name)).toMatchObject({ pages: 44, items: 4321, fetches: 44 });
+    expect(glue.stats.byOperation.GetJobRuns).toBe(50);
+    sortedEqual(await scenario.storedKeys('glue.getJobRuns#multi-job'), glue.jobRunIds('multi-job'));
+    expect(await scenario.runRecord(result.name)).toMatchObject({ pages: 50, items: 990, fetches: 50 });
   });
 
   it('returns to the Choice when HasNext=false', async () => {
@@ -77,11 +77,11 @@ describe('when one invocation reads up to pagesPerInvocation pages (the default)
   it('stops at a limit inside an invocation and says so', async () => {
     const result = await scenario.execute({
       source: 'glue.getJobRuns',
-      params: { JobName: 'nightly-etl' },
-      options: { pageSize: 100, maxPages: 7 },
+      params: { JobName: 'multi-job' },
+      options: { pageSize: 20, maxPages: 7 },
     });
 
-    expect(result.output).toMatchObject({ status: 'stoppedAtLimit', pages: 7, items: 700 });
+    expect(result.output).toMatchObject({ status: 'stoppedAtLimit', pages: 7, items: 140 });
     expect(result.stats.stateEntries['Fetch next page']).toBe(1);
   });
 

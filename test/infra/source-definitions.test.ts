@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadHttpDefinitions } from '../../functions/lib/sources/registry';
+import { loadHttpDefinitions } from '../../functions/lib/sources/catalog';
 import { fromRepoRoot } from '../../infra/paths';
 import { copyDefinitionsCommands, loadSourceDefinitions } from '../../infra/source-definitions';
 import {

@@ -33,9 +33,11 @@ export interface PagewalkStackProps extends StackProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Encrypt the table and the log groups with this customer managed key. Its policy must let
-   * the account's IAM policies grant its use, and let CloudWatch Logs use it for log groups.
-   * @default - the AWS owned key (table) and CloudWatch Logs' own encryption (logs)
+   * Encrypt the table, the log groups and the state machine (definition and execution history)
+   * with this customer managed key. Its policy must let the account's IAM policies grant its
+   * use, let CloudWatch Logs use it for log groups, and (with state machine logging) let
+   * delivery.logs.amazonaws.com decrypt with it.
+   * @default - AWS owned keys (table, execution history) and CloudWatch Logs' own encryption (logs)
    */
   readonly encryptionKey?: IKey;
   /**
@@ -44,7 +46,8 @@ export interface PagewalkStackProps extends StackProps {
    */
   readonly encryptionKeyArn?: string;
   /**
-   * Create a customer managed key (with yearly rotation, $1/month) for the table and the log groups.
+   * Create a customer managed key (with yearly rotation, $1/month) for the table, the log groups
+   * and the state machine's definition and execution history.
    * @default false
    */
   readonly customerManagedKey?: boolean;
@@ -94,6 +97,12 @@ export interface PagewalkStackProps extends StackProps {
    * @default false
    */
   readonly tracing?: boolean;
+  /**
+   * Ship source maps with the functions and run them with `--enable-source-maps` (stack traces
+   * name the TypeScript files; bigger bundles, slower cold starts).
+   * @default false
+   */
+  readonly sourceMaps?: boolean;
   /**
    * The ASL file to deploy.
    * @default statemachine/pagewalk.asl.json
@@ -188,6 +197,7 @@ export class PagewalkStack extends Stack {
       logRemovalPolicy: removalPolicy,
       logEncryptionKey: this.encryptionKey,
     };
+    const sourceMaps = props.sourceMaps ?? false;
     this.functions = new PageFunctions(this, 'Functions', {
       ...logs,
       table: this.table.table,
@@ -199,6 +209,7 @@ export class PagewalkStack extends Stack {
       sourceEndpoints,
       itemTtlDays: props.itemTtlDays,
       tracing: props.tracing,
+      sourceMaps,
     });
     this.stateMachine = new PagewalkStateMachine(this, 'StateMachine', {
       ...logs,
@@ -208,6 +219,7 @@ export class PagewalkStack extends Stack {
         FinishRunFunctionArn: this.functions.finishRun,
       },
       definitionPath: props.definitionPath,
+      encryptionKey: this.encryptionKey,
       tracing: props.tracing,
       logLevel: props.stateMachineLogLevel,
       includeExecutionData: props.includeExecutionData,
@@ -234,6 +246,7 @@ export class PagewalkStack extends Stack {
         memorySize: props.memorySize,
         logLevel: props.logLevel,
         tracing: props.tracing,
+        sourceMaps,
       });
     }
 

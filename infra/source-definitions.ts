@@ -2,8 +2,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Token } from 'aws-cdk-lib';
 import { loadHttpDefinitions } from '../functions/lib/sources/catalog';
-import { endpointProblem } from '../functions/lib/sources/http-definition';
 import type { HttpSourceDefinition } from '../functions/lib/sources/http-definition';
+import { endpointProblem } from '../functions/lib/sources/http-definition';
 import { fromRepoRoot, REPO_ROOT } from './paths';
 
 /** Where the definitions live in a function's bundle: the registry reads `${LAMBDA_TASK_ROOT}/sources`. */

@@ -271,7 +271,7 @@ function inspectDefinition(
       throw new Error(
         `${displayPath} has a Task resource this stack grants no permission for: ${resource}; ` +
           `supported: a \${...FunctionArn} placeholder, arn:\${Partition}:states:::lambda:invoke, ` +
-          'arn:${Partition}:states:::states:startExecution',
+          `arn:\${Partition}:states:::states:startExecution`,
       );
     }
     checkTaskOutlivesFunction(name, task, displayPath, functions);

@@ -1,4 +1,12 @@
-import { CfnOutput, type Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  Aws,
+  CfnMapping,
+  CfnOutput,
+  type Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
@@ -261,7 +269,7 @@ export class PagewalkStack extends Stack {
     });
     new CfnOutput(this, 'StateMachineConsoleUrl', {
       description: 'Watch executions in the Step Functions console',
-      value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${stateMachineArn}`,
+      value: `https://${this.consoleDomain()}/states/home?region=${this.region}#/statemachines/view/${stateMachineArn}`,
     });
     if (this.api) {
       new CfnOutput(this, 'ApiUrl', {
@@ -273,9 +281,24 @@ export class PagewalkStack extends Stack {
     if (this.monitoring.dashboard) {
       new CfnOutput(this, 'DashboardUrl', {
         description: 'The CloudWatch dashboard: executions, fetch-page health, pages and items by source',
-        value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,
+        value: `https://${this.consoleDomain()}/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,
       });
     }
+  }
+
+  /** The AWS console's domain in the stack's partition (the console links differ in aws-cn and aws-us-gov). */
+  private consoleDomain(): string {
+    const id = 'ConsoleDomain';
+    const mapping =
+      (this.node.tryFindChild(id) as CfnMapping | undefined) ??
+      new CfnMapping(this, id, {
+        mapping: {
+          aws: { domain: 'console.aws.amazon.com' },
+          'aws-cn': { domain: 'console.amazonaws.cn' },
+          'aws-us-gov': { domain: 'console.amazonaws-us-gov.com' },
+        },
+      });
+    return mapping.findInMap(Aws.PARTITION, 'domain');
   }
 
   /** The customer managed key, if any: given, given by ARN, or created. At most one way. */

@@ -201,6 +201,28 @@ describe('when an error answer is not JSON', () => {
   });
 });
 
+describe('when the API quotes the credential back in its error', () => {
+  it('keeps the credential out of the error the run records', async () => {
+    const api = await loopbackApi((req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          errors: [{ code: 'Unauthorized', message: `invalid key ${req.headers['x-api-key']}` }],
+        }),
+      );
+    });
+    const source = createHttpSource(
+      definition(api.url, { errors: { codePath: 'errors.0.code', messagePath: 'errors.0.message' } }),
+    );
+
+    const error = (await source.fetchOrigin({}, 10).catch((caught: unknown) => caught)) as Error;
+
+    expect(api.received[0]?.headers['x-api-key']).toBe(CREDENTIAL);
+    expect(error).toMatchObject({ name: 'Unauthorized', message: 'invalid key [credential]' });
+    expect(`${error.message} ${error.stack}`).not.toContain(CREDENTIAL);
+  });
+});
+
 describe('the endpoint rule', () => {
   it.each(['http://api.example.com', 'http://10.0.0.5:8080', 'http://127.0.0.1.nip.io'])(
     'rejects plain http:// to a host that is not loopback (%s), naming the field',

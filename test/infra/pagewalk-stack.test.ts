@@ -453,13 +453,21 @@ describe('the state machine', () => {
 });
 
 describe('the stack outputs', () => {
-  it('give the state machine ARN, the table name, a console link and the dashboard link', () => {
+  it('give the state machine ARN, the table name, a console link (for the partition) and the dashboard link', () => {
     const { stack, template } = synth();
     const stateMachineId = logicalId(stack, stack.stateMachine.stateMachine);
     template.hasOutput('StateMachineArn', { Value: { Ref: stateMachineId } });
     template.hasOutput('TableName', { Value: { Ref: logicalId(stack, stack.table.table) } });
     const url = JSON.stringify(template.findOutputs('StateMachineConsoleUrl').StateMachineConsoleUrl?.Value);
-    expect(url).toContain('.console.aws.amazon.com/states/home?region=');
+    expect(url).toContain(
+      JSON.stringify({ 'Fn::FindInMap': ['ConsoleDomain', { Ref: 'AWS::Partition' }, 'domain'] }),
+    );
+    expect(url).toContain('/states/home?region=');
+    expect(template.toJSON().Mappings.ConsoleDomain).toEqual({
+      aws: { domain: 'console.aws.amazon.com' },
+      'aws-cn': { domain: 'console.amazonaws.cn' },
+      'aws-us-gov': { domain: 'console.amazonaws-us-gov.com' },
+    });
     expect(url).toContain(JSON.stringify({ Ref: stateMachineId }));
     const dashboard = JSON.stringify(template.findOutputs('DashboardUrl').DashboardUrl?.Value);
     expect(dashboard).toContain('#dashboards/dashboard/');

@@ -42,6 +42,14 @@ const MAX_MESSAGE_LENGTH = 500;
 const clip = (text: string) =>
   text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : text;
 
+/**
+ * `text` with every occurrence of the credential replaced: some APIs quote the key they refused
+ * ("invalid API key sk_live_..."), and the message goes to the history and the run record.
+ */
+function scrub(text: string, credential: string | undefined): string {
+  return credential ? text.split(credential).join('[credential]') : text;
+}
+
 /** Where a redirect points, as an origin only: its path and query may carry tokens. */
 function redirectTarget(location: string | null, requestUrl: URL): string {
   if (location === null) return 'no Location';
@@ -164,16 +172,22 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Recor
     return status >= 500 ? 'transient' : 'permanent';
   };
 
-  const toError = (status: number, body: unknown, call: CallKind): Error => {
+  const toError = (status: number, body: unknown, call: CallKind, credential?: string): Error => {
     const codeValue = definition.errors?.codePath ? readPath(body, definition.errors.codePath) : undefined;
     const messageValue = definition.errors?.messagePath
       ? readPath(body, definition.errors.messagePath)
       : undefined;
-    const code = typeof codeValue === 'string' ? codeValue : undefined;
+    const code =
+      typeof codeValue === 'string' && !(credential && codeValue.includes(credential))
+        ? codeValue
+        : undefined;
     const message = clip(
-      typeof messageValue === 'string'
-        ? messageValue
-        : `${definition.name} answered HTTP ${status}${body === NOT_JSON ? ' with a body that is not JSON' : ''}`,
+      scrub(
+        typeof messageValue === 'string'
+          ? messageValue
+          : `${definition.name} answered HTTP ${status}${body === NOT_JSON ? ' with a body that is not JSON' : ''}`,
+        credential,
+      ),
     );
     switch (classify(status, code, call)) {
       case 'corruptedToken':
@@ -207,8 +221,10 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Recor
       if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
     }
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (definition.auth)
-      headers[definition.auth.header] = await readSecret(definition.auth.secretArn, definition.auth.field);
+    const credential = definition.auth
+      ? await readSecret(definition.auth.secretArn, definition.auth.field)
+      : undefined;
+    if (definition.auth && credential) headers[definition.auth.header] = credential;
     let body: string | undefined;
     if (template.method === 'POST') {
       headers['content-type'] = 'application/json';
@@ -246,12 +262,12 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Recor
       parsed = text === '' ? {} : JSON.parse(text);
     } catch {
       // A load balancer's HTML 502 is still a 5xx (retried) and a proxy's 403 still a 4xx (permanent).
-      if (!response.ok) throw toError(response.status, NOT_JSON, kind);
+      if (!response.ok) throw toError(response.status, NOT_JSON, kind, credential);
       throw new InconsistentPage(
         `${definition.name} answered HTTP ${response.status} with a body that is not JSON`,
       );
     }
-    if (!response.ok) throw toError(response.status, parsed, kind);
+    if (!response.ok) throw toError(response.status, parsed, kind, credential);
     return toPage(parsed);
   };
 

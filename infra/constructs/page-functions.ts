@@ -294,8 +294,8 @@ export class PageFunctions extends Construct {
 
 /**
  * One pagewalk function: `handler.entry` bundled with the local esbuild (CommonJS, minified,
- * source maps only with `sourceMaps`, the SDK pinned in package-lock.json), on Node.js 22 arm64, with JSON logs to
- * its own log group and its own role, allowed only to write there. Grant it what its handler
+ * source maps only with `sourceMaps`, the SDK pinned in package-lock.json), on Node.js 22
+ * arm64, with JSON logs to its own log group and its own role, allowed only to write there. Grant it what its handler
  * does with the `use...` helpers, which set the matching environment variable in the same call.
  */
 export function pagewalkFunction(
@@ -347,7 +347,7 @@ export function pagewalkFunction(
     bundling: {
       // CommonJS output needs no `require` shim for the CommonJS-only corners of the
       // SDK's dependency tree. `module` first still picks the SDK's ES builds, which
-      // esbuild tree-shakes to the commands a handler sends (fetch-page: ~390 KB, not ~835 KB).
+      // esbuild tree-shakes to the commands a handler sends (fetch-page: ~460 KB, not ~835 KB).
       format: OutputFormat.CJS,
       mainFields: ['module', 'main'],
       target: 'node22',

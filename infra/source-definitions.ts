@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Token } from 'aws-cdk-lib';
 import { loadHttpDefinitions } from '../functions/lib/sources/catalog';
 import type { HttpSourceDefinition } from '../functions/lib/sources/http-definition';
-import { endpointProblem } from '../functions/lib/sources/http-definition';
+import { describeEndpoint, endpointProblem } from '../functions/lib/sources/http-definition';
 import { fromRepoRoot, REPO_ROOT } from './paths';
 
 /** Where the definitions live in a function's bundle: the registry reads `${LAMBDA_TASK_ROOT}/sources`. */
@@ -85,7 +85,7 @@ export function checkSourceEndpoints(
       );
     }
     const problem = typeof url === 'string' && Token.isUnresolved(url) ? undefined : endpointProblem(url);
-    if (problem) throw new Error(`sourceEndpoints.${variable} ${problem}; got ${JSON.stringify(url)}`);
+    if (problem) throw new Error(`sourceEndpoints.${variable} ${problem}; got ${describeEndpoint(url)}`);
   }
   return { ...endpoints };
 }

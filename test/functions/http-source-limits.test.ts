@@ -233,6 +233,12 @@ describe('the endpoint rule', () => {
     },
   );
 
+  it('rejects a user and password in the URL without repeating them: credentials come from Secrets Manager only', () => {
+    expect(() => definition('https://svc:hunter2@api.example.com')).toThrow(
+      'endpoint.baseUrl must be an https:// origin like "https://api.example.com" (http:// only for localhost, 127.0.0.1 or [::1]), without user or password: credentials come from auth.secretArn; got "https://***@api.example.com"',
+    );
+  });
+
   it.each(['https://api.example.com', 'http://127.0.0.1:8080', 'http://localhost:3000', 'http://[::1]:3000'])(
     'accepts %s',
     (baseUrl) => {

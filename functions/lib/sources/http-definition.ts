@@ -68,6 +68,11 @@ export function isLoopbackHost(hostname: string): boolean {
   );
 }
 
+/** Describes an endpoint for an error message, with any user and password in it masked. */
+export function describeEndpoint(url: unknown): string {
+  return typeof url === 'string' ? describe(url.replace(/\/\/[^/?#@]*@/, '//***@')) : describe(url);
+}
+
 /**
  * Why `url` may not be an HTTP source's endpoint, or undefined when it may: an origin
  * (no path, query or fragment), `https://`, or `http://` to a loopback host only (tests,
@@ -82,6 +87,9 @@ export function endpointProblem(url: unknown): string | undefined {
     parsed = new URL(url);
   } catch {
     return `must be ${shape}`;
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    return `must be ${shape}, without user or password: credentials come from auth.secretArn`;
   }
   if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
     return `must be ${shape}: plain http:// would send params and credentials in the clear`;
@@ -193,7 +201,10 @@ export function parseHttpSourceDefinition(raw: unknown, where: string): HttpSour
   const ep = endpoint as Record<string, unknown>;
   guard(() => rejectUnknownKeys(ep, ['baseUrl', 'variable'], 'endpoint.'));
   const endpointError = endpointProblem(ep.baseUrl);
-  check(endpointError === undefined, `endpoint.baseUrl ${endpointError}; got ${describe(ep.baseUrl)}`);
+  check(
+    endpointError === undefined,
+    `endpoint.baseUrl ${endpointError}; got ${describeEndpoint(ep.baseUrl)}`,
+  );
   check(
     ep.variable === undefined ||
       (typeof ep.variable === 'string' && ENDPOINT_VARIABLE_PATTERN.test(ep.variable)),

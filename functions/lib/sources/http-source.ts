@@ -2,6 +2,7 @@ import { InconsistentPage, NextTokenCorrupted, SourceUnavailable, THROTTLE_ERROR
 import { describe, isRecord } from '../validate';
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
+  describeEndpoint,
   type ErrorMeaning,
   endpointProblem,
   type HttpRequestTemplate,
@@ -152,10 +153,11 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Recor
     if (variable && fromEnv) {
       // The same rule as baseUrl: a deploy-time override cannot downgrade to plain http.
       const problem = endpointProblem(fromEnv);
-      if (problem)
+      if (problem) {
         throw new Error(
-          `${variable} (the endpoint of ${definition.name}) ${problem}; got ${describe(fromEnv)}`,
+          `${variable} (the endpoint of ${definition.name}) ${problem}; got ${describeEndpoint(fromEnv)}`,
         );
+      }
     }
     return (fromEnv || definition.endpoint.baseUrl).replace(/\/$/, '');
   };

@@ -143,7 +143,8 @@ export class PagewalkStateMachine extends Construct {
       definitionBody: DefinitionBody.fromString(definition),
       // Named, so its ARN is known without a reference to itself: the role's key grant names
       // the ARN in its encryption context (CDK would put an empty name there otherwise).
-      stateMachineName: `${Stack.of(this).stackName}-${id}`,
+      // Step Functions allows 80 characters; stack names may have 128.
+      stateMachineName: `${Stack.of(this).stackName.slice(0, 79 - id.length)}-${id}`,
       definitionSubstitutions: {
         ...CONTEXT_PLACEHOLDERS,
         ...Object.fromEntries(functions.map(([name, fn]) => [name, fn.functionArn])),

@@ -61,6 +61,15 @@ describe('the state machine with a customer managed key', () => {
     });
   });
 
+  it('keeps its name within the 80 characters Step Functions allows, whatever the stack name', () => {
+    const stack = new PagewalkStack(newApp(), 'S'.repeat(128));
+    const [stateMachine] = Object.values(
+      Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'),
+    );
+    expect(stateMachine?.Properties.StateMachineName).toBe(`${'S'.repeat(67)}-StateMachine`);
+    expect(stateMachine?.Properties.StateMachineName).toHaveLength(80);
+  });
+
   it('lets CloudWatch Logs delivery read the created key, so the encrypted state machine can still log', () => {
     synth({ customerManagedKey: true }).template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {

@@ -99,7 +99,7 @@ const ABOVE_INFO = ['WARN', 'ERROR', 'FATAL'];
  * set by Lambda from the application log level), never less than INFO, and passes whatever
  * the log level: metrics do not depend on how chatty the logs are.
  */
-export function metricLineLevel(): string {
+function metricLineLevel(): string {
   const level = process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase();
   return level !== undefined && ABOVE_INFO.includes(level) ? level : 'INFO';
 }

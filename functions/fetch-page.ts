@@ -1,19 +1,15 @@
+import type { Context } from 'aws-lambda';
 import type { Cursor } from './lib/cursor';
 import { optionalIntegerEnv, requireEnv } from './lib/env';
 import { THROTTLE_ERROR_NAMES } from './lib/errors';
-import {
-  fetchAndStorePages,
-  type InvocationContext,
-  pageNumber,
-  pageStores,
-  parseFetchPageEvent,
-} from './lib/fetch-page';
+import { fetchAndStorePages, pageNumber, pageStores, parseFetchPageEvent } from './lib/fetch-page';
 import {
   logger,
   publishMetrics,
   recordPage,
   recordRestart,
   recordThrottle,
+  withLambdaContext,
   withRunContext,
 } from './lib/observability';
 import { documentClient } from './lib/store/dynamo';
@@ -32,7 +28,8 @@ const errorMessage = (error: unknown) => (error instanceof Error ? error.message
  * limit or a signal for the state machine, writes their items to DynamoDB and returns the
  * cursor only: the items never travel through the state machine.
  */
-export const handler = async (raw: unknown, context?: InvocationContext): Promise<Cursor> => {
+export const handler = async (raw: unknown, context?: Context): Promise<Cursor> => {
+  withLambdaContext(context);
   const event = parseFetchPageEvent(raw);
   const { run, cursor } = event;
   withRunContext(run.runId, run.source, pageNumber(event));

@@ -1,6 +1,7 @@
 import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Context } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { activeLatency, type LatencyModel, SimulatedLatency } from './latency';
 
@@ -19,12 +20,12 @@ export function localExecutionArn(name: string): string {
   return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${LOCAL_STATE_MACHINE_NAME}:${name}`;
 }
 
-/** The Lambda context a local handler receives, as the Lambda runtime passes it (the fields pagewalk reads). */
-export interface LocalLambdaContext {
-  readonly functionName: string;
-  readonly awsRequestId: string;
-  getRemainingTimeInMillis(): number;
-}
+/**
+ * The Lambda context a local handler receives: every field the Lambda runtime passes, so the
+ * handlers take the same `Context` locally as on AWS; pagewalk reads `functionName`,
+ * `awsRequestId` and `getRemainingTimeInMillis()`, which counts down from the function timeout.
+ */
+export type LocalLambdaContext = Context;
 
 /** A Lambda handler as the local engine calls it. */
 export type LocalHandler = (event: unknown, context: LocalLambdaContext) => Promise<unknown>;
@@ -52,9 +53,13 @@ export function localFunctionArn(placeholder: string): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:pagewalk-${base}`;
 }
 
+/** The partition local ARNs live in: what CDK substitutes for `${Partition}` in the commercial one. */
+export const LOCAL_PARTITION = 'aws';
+
 /** Loads the ASL file and fills in `${Placeholder}` exactly as CDK's definitionSubstitutions does. */
 export function loadDefinition(placeholders: readonly string[]): StateMachineDefinition {
   const text = readFileSync(DEFINITION_PATH, 'utf8').replace(/\$\{(\w+)\}/g, (match, name: string) => {
+    if (name === 'Partition') return LOCAL_PARTITION;
     if (!placeholders.includes(name)) {
       throw new Error(
         `statemachine/pagewalk.asl.json uses ${match}, which the local runtime does not provide`,
@@ -81,8 +86,18 @@ export function asLambdaTask(
     const deadline = Date.now() + timeoutSeconds * 1000;
     const context: LocalLambdaContext = {
       functionName,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName}`,
+      memoryLimitInMB: '256',
       awsRequestId: randomUUID(),
+      logGroupName: `/aws/lambda/${functionName}`,
+      logStreamName: 'local',
+      callbackWaitsForEmptyEventLoop: true,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      // The callback-era methods of the context; no pagewalk handler calls them.
+      done: () => undefined,
+      fail: () => undefined,
+      succeed: () => undefined,
     };
     try {
       const result = await handler(event, context);

@@ -298,7 +298,15 @@ export async function fetchAndStorePages(
   /** The checkpoint of the page before, still in flight while this page is written. */
   let checkpointed: Promise<void> = Promise.resolve();
   for (let read = 1; ; read++) {
-    const { rows, next } = step.prepare(call, cursor, page);
+    let prepared: ReturnType<PageStep['prepare']>;
+    try {
+      prepared = step.prepare(call, cursor, page);
+    } catch (error) {
+      // An item too large: the page before is still checkpointed first.
+      await Promise.allSettled([checkpointed]);
+      throw error;
+    }
+    const { rows, next } = prepared;
     const another = moreNow(next) && next.limit === null && read < cap && budget.allowsAnother();
     const stored = step.store(rows, cursor, next);
     const prefetch: Promise<Fetched> | undefined = another

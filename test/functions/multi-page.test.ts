@@ -226,6 +226,20 @@ describe('when a later source call fails', () => {
   });
 });
 
+describe('when a later page cannot be written', () => {
+  it('fails with ItemTooLarge after checkpointing the pages before it, writing nothing of that page', async () => {
+    glue.on(GetJobRunsCommand).callsFake((input: GetJobRunsCommandInput) => {
+      const served = serve(10)(input);
+      if (pageOf(input) !== 3) return served;
+      return { ...served, JobRuns: [{ ...served.JobRuns[0], ErrorMessage: 'x'.repeat(410 * 1024) }] };
+    });
+
+    await expect(fetchAndStorePages(event(), deps)).rejects.toMatchObject({ name: 'ItemTooLarge' });
+    expect(checkpoints()).toEqual([1, 2]);
+    expect(dynamo.commandCalls(BatchWriteCommand)).toHaveLength(2);
+  });
+});
+
 describe('restarting after NextTokenCorrupted', () => {
   const restart = (cursor: Partial<Cursor>): FetchPageEvent => ({
     ...event({ pagesPerInvocation: 1 }, cursor),

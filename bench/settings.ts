@@ -25,7 +25,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --full                also 1,000,000 items (same as adding 1000000 to --sizes)
   --runs N              repetitions per variant and size (default: 3)
   --runs-large N        repetitions at 100,000 items and more (default: 2, or --runs when given)
-  --variants LIST       which to run (default: baselineA,baselineB,pagewalk)
+  --variants LIST       which to run (default: baselineA,baselineB,pagewalk,pagewalkAws)
   --latency-ms N        sandbox Glue latency per call (default: 25)
   --page-size N         MaxResults per GetJobRuns call, 1..200 (default: 200)
   --pages-per-invocation N   pagewalk's pagesPerInvocation (default: the run option's default)

@@ -2,6 +2,17 @@ import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { FUNCTION_TIMEOUT_SECONDS } from '../functions/lib/timeouts';
+import {
+  asLambdaTask,
+  type LocalHandler,
+  type LocalLambdaContext,
+  type Retrier,
+  RetryCounter,
+  type TaskOverride,
+} from './lambda-task';
+
+export { asLambdaTask, type LocalHandler, type LocalLambdaContext };
 
 /** The state machine file the CDK deploys and the local engine runs. */
 export const DEFINITION_PATH = new URL('../statemachine/pagewalk.asl.json', import.meta.url);
@@ -17,9 +28,6 @@ export const LOCAL_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:role/pagewalk-local
 export function localExecutionArn(name: string): string {
   return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${LOCAL_STATE_MACHINE_NAME}:${name}`;
 }
-
-/** A Lambda handler as the local engine calls it. */
-export type LocalHandler = (event: unknown) => Promise<unknown>;
 
 /** Placeholder name in the ASL (without `${}`) → the handler that stands behind it. */
 export type LocalHandlers = Record<string, LocalHandler>;
@@ -44,34 +52,6 @@ export function loadDefinition(placeholders: readonly string[]): StateMachineDef
     return localFunctionArn(name);
   });
   return JSON.parse(text) as StateMachineDefinition;
-}
-
-/**
- * Wraps a handler the way the Lambda service and Step Functions treat it: the payload and
- * the result cross a JSON boundary, and a thrown error becomes a task failure whose name is
- * `error.name` and whose cause is AWS's `{"errorType","errorMessage","trace"}` JSON, so the
- * Catch and Fail states see locally what they see on AWS.
- */
-export function asLambdaTask(handler: LocalHandler): (input: unknown) => Promise<never> {
-  return (async (input: unknown) => {
-    const event: unknown = JSON.parse(JSON.stringify(input ?? null));
-    try {
-      const result = await handler(event);
-      return result === undefined ? null : JSON.parse(JSON.stringify(result));
-    } catch (thrown) {
-      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-      const errorType = error.name || 'Error';
-      const failure = new Error(
-        JSON.stringify({
-          errorType,
-          errorMessage: error.message,
-          trace: (error.stack ?? '').split('\n'),
-        }),
-      );
-      failure.name = errorType;
-      throw failure;
-    }
-  }) as (input: unknown) => Promise<never>;
 }
 
 /** One entry of the local event log, as the engine reports it. */
@@ -115,8 +95,6 @@ export interface LocalTaskCallEvent {
   readonly error?: string;
   readonly cause?: string;
 }
-
-type TaskOverride = (input: unknown) => Promise<never>;
 
 /** Wraps a Task override so every call is reported through `report`, without changing what it does. */
 function reportingTaskCalls(
@@ -190,6 +168,11 @@ export interface StartLocalExecutionOptions {
    * without one such a Task fails, as it would without permission.
    */
   readonly machine?: LocalStateMachine;
+  /**
+   * Function timeouts by placeholder, in milliseconds, overriding the deployed ones
+   * (`FUNCTION_TIMEOUT_SECONDS`); tests shorten them to produce Sandbox.Timedout quickly.
+   */
+  readonly functionTimeoutsMs?: Readonly<Record<string, number>>;
 }
 
 export interface LocalExecution {
@@ -227,6 +210,10 @@ function loadedMachine(placeholders: readonly string[]) {
 export function startLocalExecution(options: StartLocalExecutionOptions): LocalExecution {
   const { definition, machine } = loadedMachine(Object.keys(options.handlers));
   const arnToHandler = new Map(Object.entries(options.handlers).map(([p, h]) => [localFunctionArn(p), h]));
+  const placeholderOf = new Map(Object.keys(options.handlers).map((p) => [localFunctionArn(p), p]));
+  const retryCounter = new RetryCounter(
+    (stateName) => ((definition.States[stateName] as { Retry?: Retrier[] }).Retry ?? []) as Retrier[],
+  );
 
   const taskOverrides: Record<string, (input: unknown) => Promise<never>> = {};
   const retryOverrides: Record<string, number> = {};
@@ -240,8 +227,16 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
     const handler = arnToHandler.get(state.Resource);
     // An un-overridden Task would call real AWS Lambda: refuse rather than leave this machine.
     if (!handler) throw new Error(`no local handler for Task state "${stateName}" (${state.Resource})`);
-    taskOverrides[stateName] = asLambdaTask(handler);
+    const placeholder = placeholderOf.get(state.Resource) ?? '';
+    const deployedSeconds = (FUNCTION_TIMEOUT_SECONDS as Record<string, number>)[placeholder] ?? 60;
+    taskOverrides[stateName] = asLambdaTask(handler, {
+      functionName: state.Resource.slice(state.Resource.lastIndexOf(':') + 1),
+      timeoutMs: options.functionTimeoutsMs?.[placeholder] ?? deployedSeconds * 1000,
+    });
     if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
+  }
+  for (const [stateName, run] of Object.entries(taskOverrides)) {
+    taskOverrides[stateName] = retryCounter.wrap(stateName, run);
   }
   if (options.onTaskCall) {
     const onTaskCall = options.onTaskCall;
@@ -272,6 +267,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
         RoleArn: LOCAL_ROLE_ARN,
       },
       StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: LOCAL_STATE_MACHINE_NAME },
+      State: retryCounter.contextState,
     },
   });
 
@@ -393,6 +389,8 @@ export interface TrackedExecution extends LocalExecution {
 export interface LocalStateMachineOptions {
   readonly handlers: LocalHandlers;
   readonly retryDelayMs?: number;
+  /** See {@link StartLocalExecutionOptions.functionTimeoutsMs}. */
+  readonly functionTimeoutsMs?: Readonly<Record<string, number>>;
   readonly onEvent?: (event: LocalEvent, executionName: string) => void;
   readonly onTaskCall?: (event: LocalTaskCallEvent, executionName: string) => void;
 }

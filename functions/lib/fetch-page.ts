@@ -1,7 +1,15 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Cursor, RunLimit } from './cursor';
-import { causeMessage, InconsistentPage, InvalidInput, RestartLimitExceeded } from './errors';
+import { type Cursor, normaliseToken, type RunLimit } from './cursor';
+import { causeMessage, InconsistentPage, InvalidInput, RestartLimitExceeded, SourceTimeout } from './errors';
+import {
+  DEFAULT_HISTORY_BUDGET,
+  type HistoryBudget,
+  historyAfterInvocation,
+  retryCountOf,
+  shouldContinueAsNew,
+} from './history-budget';
 import type { RunConfig } from './run-config';
+import { isRequestTimeout } from './sources/aws-errors';
 import { getSource } from './sources/registry';
 import type { CallKind, Source, SourcePage } from './sources/source';
 import { epochSeconds } from './store/conditions';
@@ -9,6 +17,7 @@ import { CollectionLeases, leaseSeconds } from './store/lease';
 import { type PageWriterOptions, writePage } from './store/page-writer';
 import { RunRecords } from './store/run-record';
 import { TokenGuard } from './store/token-guard';
+import { SOURCE_REQUEST_TIMEOUT_MS } from './timeouts';
 import { isRecord } from './validate';
 
 /**
@@ -20,6 +29,10 @@ export interface FetchPageEvent {
   readonly call: CallKind | 'restart';
   readonly run: RunConfig;
   readonly cursor: Cursor & { readonly tokenError?: { readonly Error?: string; readonly Cause?: unknown } };
+  /** `$$.State.RetryCount`: how often Step Functions retried this Task before this attempt. */
+  readonly retryCount?: number;
+  /** `$$.Execution.StartTime`: when this segment started (its age is bounded by a year). */
+  readonly executionStartTime?: string;
 }
 
 /** What a page needs besides the event: built once per container by the handler. */
@@ -33,6 +46,8 @@ export interface FetchPageDeps {
   /** Days item rows live before DynamoDB's TTL deletes them; undefined keeps them for good. */
   readonly itemTtlDays?: number;
   readonly now?: () => Date;
+  /** @default DEFAULT_HISTORY_BUDGET */
+  readonly historyBudget?: HistoryBudget;
 }
 
 /** The stores of `tableName`, for FetchPageDeps. */
@@ -96,13 +111,16 @@ function checkConsistent(page: SourcePage, source: Source): void {
 export async function fetchAndStorePage(event: FetchPageEvent, deps: FetchPageDeps): Promise<Cursor> {
   const { run } = event;
   const call: CallKind = event.call === 'restart' ? 'origin' : event.call;
-  let cursor: Cursor = event.cursor;
+  // A "" token (as some APIs and older checkpoints have it) means none.
+  let cursor: Cursor = { ...event.cursor, nextToken: normaliseToken(event.cursor.nextToken) };
   if (event.call === 'restart') {
     // Never send the rejected token again: count the restart and begin a new pass from the origin call.
     const reason = causeMessage(event.cursor.tokenError?.Cause) || 'the continuation token was rejected';
-    if (cursor.restarts >= run.options.maxRestarts) {
+    // Restarts count from the start or the last resume, like the limits.
+    const restartsSince = cursor.restarts - (run.since.restarts ?? 0);
+    if (restartsSince >= run.options.maxRestarts) {
       throw new RestartLimitExceeded(
-        `gave up after ${cursor.restarts} restart(s) from the origin call (options.maxRestarts is ${run.options.maxRestarts}): ${reason}`,
+        `gave up after ${restartsSince} restart(s) from the origin call since the run was started or resumed (options.maxRestarts is ${run.options.maxRestarts}): ${reason}`,
       );
     }
     cursor = { ...cursor, restarts: cursor.restarts + 1, nextToken: null };
@@ -124,8 +142,16 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: FetchPageDe
         ? await source.fetchOrigin(params, pageSize)
         : await source.fetchContinuation(params, pageSize, cursor.nextToken as string);
   } catch (error) {
+    if (isRequestTimeout(error)) {
+      throw new SourceTimeout(
+        `${source.name} gave no answer to page ${number} (the ${call} call) within ${SOURCE_REQUEST_TIMEOUT_MS} ms, the request timeout`,
+        { cause: error },
+      );
+    }
     throw source.mapError(error, call);
   }
+  // An empty token means "no more" wherever it comes from; it is never sent back.
+  page = { ...page, nextToken: normaliseToken(page.nextToken) };
   checkConsistent(page, source);
 
   // Only a page that says "more now" hands on a token that must be new: after
@@ -160,6 +186,13 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: FetchPageDe
     fetches: cursor.fetches + 1,
     written: cursor.written + written,
   };
+  const iterations = cursor.iterations + 1;
+  const historyEvents = historyAfterInvocation(cursor.historyEvents ?? 0, {
+    retryCount: retryCountOf(event.retryCount),
+    waited: isPoll,
+    caughtFailure: event.call === 'restart',
+  });
+  const startedAt = event.executionStartTime ? new Date(event.executionStartTime) : null;
   // Built field by field so nothing else (such as a caught tokenError) is carried on.
   const next: Cursor = {
     signal: source.signal,
@@ -170,7 +203,18 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: FetchPageDe
     items: (call === 'origin' ? 0 : cursor.items) + written,
     restarts: cursor.restarts,
     polls: cursor.polls + (isPoll ? 1 : 0),
-    iterations: cursor.iterations + 1,
+    iterations,
+    historyEvents,
+    continueAsNew: shouldContinueAsNew(
+      {
+        iterations,
+        historyEvents,
+        startedAt: startedAt && !Number.isNaN(startedAt.getTime()) ? startedAt : null,
+        now,
+      },
+      run.options.iterationsPerExecution,
+      deps.historyBudget ?? DEFAULT_HISTORY_BUDGET,
+    ),
     ...counted,
     limit: reachedLimit(run, counted, now),
   };

@@ -1,5 +1,6 @@
 import { GetJobRunsCommand, GlueClient, type JobRun } from '@aws-sdk/client-glue';
 import { InvalidInput } from '../errors';
+import { clientTimeouts, SOURCE_REQUEST_TIMEOUT_MS } from '../timeouts';
 import { describe, isRecord, rejectUnknownKeys } from '../validate';
 import { mapAwsSdkError } from './aws-errors';
 import type { Source, SourcePage } from './source';
@@ -12,9 +13,10 @@ export interface GlueGetJobRunsParams {
 /**
  * Created once per container. `maxAttempts: 1` hands every retry to the state machine,
  * which backs off with full jitter while no Lambda is billed, and shows each retry in
- * the execution history instead of hiding it inside one long invocation.
+ * the execution history instead of hiding it inside one long invocation. The hard request
+ * timeout turns a stalled call into a retried `SourceTimeout` well before the function's own.
  */
-const glue = new GlueClient({ maxAttempts: 1 });
+const glue = new GlueClient({ maxAttempts: 1, ...clientTimeouts(SOURCE_REQUEST_TIMEOUT_MS) });
 
 /** Glue job names: 1 to 255 characters, single line (Glue's NameString pattern). */
 const JOB_NAME_PATTERN = /^[\u0020-\uD7FF\uE000-\uFFFD\uD800-\uDBFF\uDC00-\uDFFF\t]{1,255}$/;

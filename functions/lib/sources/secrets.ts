@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { clientTimeouts } from '../timeouts';
 
-const client = new SecretsManagerClient({});
+const client = new SecretsManagerClient(clientTimeouts());
 const cache = new Map<string, Promise<string>>();
 
 /**

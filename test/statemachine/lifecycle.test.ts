@@ -30,7 +30,7 @@ import { type SfnServer, startSfnServer } from '../../local/sfn/server';
 import { type Scenario, startScenario } from '../support/scenario';
 
 /** A job of its own per test, so each can check the table holds exactly its source's items. */
-const JOBS = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`job-${i}`, 300]));
+const JOBS = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`job-${i}`, 120]));
 let jobs = 0;
 let job = 'job-0';
 const drain = (options: Record<string, unknown> = {}) => ({
@@ -122,7 +122,7 @@ function inProcess(
 async function expectExactlyTheSourceItems(runId: string) {
   const keys = await scenario.storedKeys(collection());
   expect(keys).toEqual([...glue.jobRunIds(job)].sort());
-  expect(await scenario.runRecord(runId)).toMatchObject({ status: 'succeeded', items: 300 });
+  expect(await scenario.runRecord(runId)).toMatchObject({ status: 'succeeded', items: 120 });
 }
 
 describe('when the process running an execution crashes mid-run', () => {
@@ -146,7 +146,7 @@ describe('when the process running an execution crashes mid-run', () => {
     const resumed = await runOnEndpoint({ resume: name });
 
     expect(resumed.last.status).toBe('SUCCEEDED');
-    expect(resumed.last.output).toMatchObject({ status: 'succeeded', items: 300 });
+    expect(resumed.last.output).toMatchObject({ status: 'succeeded', items: 120 });
     await expectExactlyTheSourceItems(name);
     // The resume found the crashed execution unknown to Step Functions and recorded it stopped.
     expect((await scenario.runRecord(name))?.lastError).toMatchObject({ error: 'ExecutionDoesNotExist' });
@@ -279,7 +279,9 @@ describe('when a function runs past its timeout', () => {
     const result = await machine.start(name, drain()).result;
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(failures.map((f) => f.error)).toEqual(['Sandbox.Timedout']);
+    // At least the hung attempt; on a loaded machine a slow page may time out (and be retried) too.
+    expect(failures.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(failures.map((f) => f.error))).toEqual(new Set(['Sandbox.Timedout']));
     expect(JSON.parse(failures[0]?.cause ?? '{}')).toMatchObject({
       errorType: 'Sandbox.Timedout',
       errorMessage: expect.stringMatching(/Task timed out after 0\.25 seconds$/),
@@ -367,7 +369,7 @@ describe('when a run failed with RestartLimitExceeded', () => {
 
 describe("when retries would pass a segment's history budget", () => {
   it('continues as new before it, well before iterationsPerExecution', async () => {
-    const budget = 150;
+    const budget = 60;
     const stores = pageStores(documentClient, scenario.stack.tableName);
     const machine = inProcess({
       handlers: {
@@ -386,8 +388,8 @@ describe("when retries would pass a segment's history budget", () => {
 
     const { segments, last } = await followRun(machine, machine.start(name, drain({ pageSize: 10 })));
 
-    expect(last.output).toMatchObject({ status: 'succeeded', items: 300 });
-    // 30 pages of 13 events each would be ~400 events in one execution.
+    expect(last.output).toMatchObject({ status: 'succeeded', items: 120 });
+    // 12 pages of 13 events each would be ~160 events in one execution.
     expect(segments.length).toBeGreaterThanOrEqual(3);
     for (const segment of segments) {
       // The engine's own count of what AWS would record stays under the budget plus the hand-over.

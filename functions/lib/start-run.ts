@@ -143,6 +143,15 @@ export async function startRun(
 }
 
 /**
+ * Where a cursor stands, for comparing a handed-over cursor with the checkpoint: every field
+ * but the history estimate, which depends on the attempt (a retried invocation whose first
+ * attempt also finished may have checkpointed the other attempt's estimate), and which the
+ * new segment starts afresh anyway.
+ */
+const position = (cursor: Cursor): string =>
+  JSON.stringify({ ...cursor, historyEvents: 0, continueAsNew: false });
+
+/**
  * A `continue` is the state machine's own hand-over, but anyone allowed StartExecution can
  * type one. It is accepted only from the run's current execution, for the next segment, while
  * the run is running, with the cursor that execution checkpointed; anything else is refused
@@ -167,7 +176,7 @@ function checkContinue(request: ContinueRequest, record: RunRecord, executionArn
   }
   if (record.status !== 'running') throw rule(`run ${record.runId} is ${record.status}, not running`);
   const checkpoint = parseCursor(record.checkpoint, 'the run checkpoint');
-  if (JSON.stringify(handed) !== JSON.stringify(checkpoint)) {
+  if (position(handed) !== position(checkpoint)) {
     throw rule(`continue.cursor must be the run's checkpoint (fetch ${checkpoint.fetches}); it differs`);
   }
   return handed;

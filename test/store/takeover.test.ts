@@ -48,6 +48,13 @@ const newRunInput = (options?: Record<string, unknown>) => ({
 /** Starts run `name` in the execution of the same name, as "Start run" does. */
 const start = (input: unknown, name: string, executionName = name) =>
   startRun(parseStartInput(input, executionName), { executionArn: arn(executionName) }, deps());
+/** Starts run `run-<n>` and checkpoints it at a cursor with `changes`, as its pages would. */
+async function runningAt(changes: Partial<Cursor>): Promise<Cursor> {
+  await start(newRunInput(), `run-${n}`);
+  const checkpoint: Cursor = { ...initialCursor('tokenPresence'), ...changes };
+  await runs.recordPage(`run-${n}`, checkpoint);
+  return checkpoint;
+}
 const describes = (status: string, extra: Record<string, string> = {}) =>
   sfn.on(DescribeExecutionCommand).resolves({ status: status as 'RUNNING', ...extra });
 
@@ -134,16 +141,8 @@ describe('a new run on a collection whose lease an ended execution still holds',
 
 describe('resuming a run whose record still says running', () => {
   it('resumes at once when that execution has ended, recording how, with restarts counted from the resume', async () => {
-    await start(newRunInput(), `run-${n}`);
     // The run restarted twice before its execution timed out.
-    const checkpoint: Cursor = {
-      ...initialCursor('tokenPresence'),
-      nextToken: 't',
-      page: 5,
-      fetches: 5,
-      restarts: 2,
-    };
-    await runs.recordPage(`run-${n}`, checkpoint);
+    await runningAt({ nextToken: 't', page: 5, fetches: 5, restarts: 2 });
     describes('TIMED_OUT');
 
     const resumed = await start({ resume: `run-${n}` }, `run-${n}`, `again-${n}`);
@@ -193,9 +192,7 @@ describe('resuming a run whose record still says running', () => {
 describe('a continue input typed by hand', () => {
   /** A run stopped at a limit after 2 pages, as `status` shows it. */
   async function stoppedRun() {
-    await start(newRunInput(), `run-${n}`);
-    const checkpoint: Cursor = {
-      ...initialCursor('tokenPresence'),
+    const checkpoint = await runningAt({
       nextToken: 't2',
       page: 2,
       items: 400,
@@ -203,8 +200,7 @@ describe('a continue input typed by hand', () => {
       written: 400,
       iterations: 2,
       limit: 'maxPages',
-    };
-    await runs.recordPage(`run-${n}`, checkpoint);
+    });
     await runs.complete(`run-${n}`, 'stoppedAtLimit', checkpoint);
     return (await runs.get(`run-${n}`)) as NonNullable<Awaited<ReturnType<typeof runs.get>>>;
   }
@@ -249,15 +245,7 @@ describe('a continue input typed by hand', () => {
   });
 
   it("refuses a cursor with invented counters, and one whose fields are not a cursor's", async () => {
-    await start(newRunInput(), `run-${n}`);
-    const checkpoint: Cursor = {
-      ...initialCursor('tokenPresence'),
-      nextToken: 't2',
-      page: 2,
-      fetches: 2,
-      iterations: 2,
-    };
-    await runs.recordPage(`run-${n}`, checkpoint);
+    const checkpoint = await runningAt({ nextToken: 't2', page: 2, fetches: 2, iterations: 2 });
     const before = await runs.get(`run-${n}`);
     const parent = arn(`run-${n}`);
 
@@ -283,18 +271,17 @@ describe('a continue input typed by hand', () => {
   });
 
   it("accepts the hand-over of the run's current execution with its checkpoint", async () => {
-    await start(newRunInput(), `run-${n}`);
-    const checkpoint: Cursor = {
-      ...initialCursor('tokenPresence'),
+    const checkpoint = await runningAt({
       nextToken: 't2',
       page: 2,
       fetches: 2,
       iterations: 2,
       continueAsNew: true,
-    };
-    await runs.recordPage(`run-${n}`, checkpoint);
+    });
 
-    const started = await start(continueInput(checkpoint, arn(`run-${n}`)), `run-${n}`, `run-${n}-s2`);
+    // The estimate may come from another attempt of the same page than the checkpoint's.
+    const handed = { ...checkpoint, historyEvents: checkpoint.historyEvents + 3 };
+    const started = await start(continueInput(handed, arn(`run-${n}`)), `run-${n}`, `run-${n}-s2`);
 
     expect(started).toMatchObject({
       startedAs: 'continued',

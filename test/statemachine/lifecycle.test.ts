@@ -92,17 +92,21 @@ async function ended(executionArn: string): Promise<DescribeExecutionCommandOutp
   }
 }
 
-/** Runs on the local endpoint, through its API, following continue-as-new segments to the end. */
-async function runOnEndpoint(input: unknown, name: string = randomUUID()) {
-  const { executionArn } = await sfn.send(
+/** Starts an execution on the local endpoint through its API (StartExecution). */
+const startOnEndpoint = (name: string, input: unknown) =>
+  sfn.send(
     new StartExecutionCommand({
       stateMachineArn: LOCAL_STATE_MACHINE_ARN,
       name,
       input: JSON.stringify(input),
     }),
   );
+
+/** Runs on the local endpoint, through its API, following continue-as-new segments to the end. */
+async function runOnEndpoint(input: unknown, name: string = randomUUID()) {
+  await startOnEndpoint(name, input);
   const tracked = server.machine.get(name);
-  if (!tracked || !executionArn) throw new Error(`the endpoint did not start ${name}`);
+  if (!tracked) throw new Error(`the endpoint did not start ${name}`);
   return followRun(server.machine, tracked);
 }
 
@@ -160,13 +164,7 @@ describe('when the execution is stopped from the console (StopExecution)', () =>
     hooks.afterPage = async (n) => {
       if (n === 3) await sfn.send(new StopExecutionCommand({ executionArn: localExecutionArn(name) }));
     };
-    await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: LOCAL_STATE_MACHINE_ARN,
-        name,
-        input: JSON.stringify(drain()),
-      }),
-    );
+    await startOnEndpoint(name, drain());
     expect((await ended(localExecutionArn(name))).status).toBe('ABORTED');
     hooks.afterPage = undefined;
 

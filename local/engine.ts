@@ -41,9 +41,13 @@ export function localFunctionArn(placeholder: string): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:pagewalk-${base}`;
 }
 
+/** The partition local ARNs live in: what CDK substitutes for `${Partition}` in the commercial one. */
+export const LOCAL_PARTITION = 'aws';
+
 /** Loads the ASL file and fills in `${Placeholder}` exactly as CDK's definitionSubstitutions does. */
 export function loadDefinition(placeholders: readonly string[]): StateMachineDefinition {
   const text = readFileSync(DEFINITION_PATH, 'utf8').replace(/\$\{(\w+)\}/g, (match, name: string) => {
+    if (name === 'Partition') return LOCAL_PARTITION;
     if (!placeholders.includes(name)) {
       throw new Error(
         `statemachine/pagewalk.asl.json uses ${match}, which the local runtime does not provide`,

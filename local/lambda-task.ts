@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
 
 /** A Task state's local stand-in for its resource. */
 export type TaskOverride = (input: unknown) => Promise<never>;
@@ -11,7 +12,7 @@ export interface LocalLambdaContext {
 }
 
 /** A Lambda handler as the local engine calls it. */
-export type LocalHandler = (event: unknown, context?: LocalLambdaContext) => Promise<unknown>;
+export type LocalHandler = (event: unknown, context?: Context) => Promise<unknown>;
 
 /** How the Lambda service names a function that ran out of time. */
 export const SANDBOX_TIMEDOUT = 'Sandbox.Timedout';
@@ -66,7 +67,9 @@ export function asLambdaTask(
         );
       }, options.timeoutMs);
     });
-    const invocation = handler(event, context);
+    // The handlers read only these fields of Lambda's context (Powertools' addContext leaves the
+    // others out of its log keys), so the local context carries exactly these.
+    const invocation = handler(event, context as unknown as Context);
     // The loser of the race must not surface as an unhandled rejection.
     invocation.catch(() => undefined);
     try {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidInput } from './errors';
-import { getSource } from './sources/registry';
-import type { Source } from './sources/source';
+import { describeSource } from './sources/catalog';
+import type { SourceDescription } from './sources/source';
 import { describe, integerInRange, isRecord, rejectUnknownKeys } from './validate';
 
 /** Options an execution may set; each has a default, and every one is always present in the state. */
@@ -72,7 +72,12 @@ export const OPTION_FIELDS = ['pageSize', ...Object.keys(OPTION_LIMITS), 'maxPag
  * Validates `options` from an execution input against `source`, on top of `base` (the
  * defaults for a new run, the stored options for a resumed one).
  */
-export function parseOptions(raw: unknown, source: Source, base?: RunOptions, now = new Date()): RunOptions {
+export function parseOptions(
+  raw: unknown,
+  source: SourceDescription,
+  base?: RunOptions,
+  now = new Date(),
+): RunOptions {
   const given = raw ?? {};
   if (!isRecord(given)) throw new InvalidInput(`options must be an object; got ${describe(given)}`);
   rejectUnknownKeys(given, OPTION_FIELDS, 'options.');
@@ -203,7 +208,7 @@ export function parseStartInput(input: unknown, executionName: string): StartReq
     return { kind: 'resume', runId: fields.resume, options: fields.options };
   }
 
-  const source = getSource(fields.source);
+  const source = describeSource(fields.source);
   const params = source.parseParams(fields.params) as Record<string, unknown>;
   return {
     kind: 'new',

@@ -10,7 +10,7 @@ import {
   type StartRequest,
   segmentExecutionName,
 } from './run-config';
-import { getSource } from './sources/registry';
+import { describeSource } from './sources/catalog';
 import { CollectionLeases, leaseSeconds } from './store/lease';
 import { RESUMABLE_STATUSES, type RunRecord, RunRecords } from './store/run-record';
 import { type ExecutionLookup, type Holder, takeOverFrom } from './takeover';
@@ -126,7 +126,7 @@ export async function startRun(
 
   if (request.kind === 'new') {
     const { config } = request;
-    const cursor = segmentStart(initialCursor(getSource(config.source).signal), execution.retryCount);
+    const cursor = segmentStart(initialCursor(describeSource(config.source).signal), execution.retryCount);
     // The lease comes first: a refused run writes nothing at all.
     await acquireLease(
       config.collection,
@@ -239,7 +239,7 @@ async function resumeRun(
     await takeOverFrom(holder, stores);
     record = (await runs.get(request.runId)) ?? record;
   }
-  const options = parseOptions(request.options, getSource(record.source), record.options, now());
+  const options = parseOptions(request.options, describeSource(record.source), record.options, now());
   const segment = ownRetry ? record.segmentCount : record.segmentCount + 1;
   const since = ownRetry
     ? record.since

@@ -255,6 +255,7 @@ export class PagewalkStack extends Stack {
       alarmTopic: this.alarmTopic(props),
       lambdaErrorThreshold: props.lambdaErrorThreshold,
       dashboard: props.dashboard,
+      deadLetterQueue: this.reconcile.deadLetterQueue,
     });
 
     if (props.api ?? true) {

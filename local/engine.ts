@@ -3,7 +3,18 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { FUNCTION_TIMEOUT_SECONDS } from '../functions/lib/timeouts';
+import {
+  asLambdaTask,
+  type LocalHandler,
+  type LocalLambdaContext,
+  type Retrier,
+  RetryCounter,
+  type TaskOverride,
+} from './lambda-task';
 import { activeLatency, type LatencyModel, SimulatedLatency } from './latency';
+
+export { asLambdaTask, type LocalHandler, type LocalLambdaContext };
 
 /** The state machine file the CDK deploys and the local engine runs. */
 export const DEFINITION_PATH = new URL('../statemachine/pagewalk.asl.json', import.meta.url);
@@ -19,27 +30,6 @@ export const LOCAL_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:role/pagewalk-local
 export function localExecutionArn(name: string): string {
   return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${LOCAL_STATE_MACHINE_NAME}:${name}`;
 }
-
-/**
- * The Lambda context a local handler receives: every field the Lambda runtime passes, so the
- * handlers take the same `Context` locally as on AWS; pagewalk reads `functionName`,
- * `awsRequestId` and `getRemainingTimeInMillis()`, which counts down from the function timeout.
- */
-export type LocalLambdaContext = Context;
-
-/** A Lambda handler as the local engine calls it. */
-export type LocalHandler = (event: unknown, context: LocalLambdaContext) => Promise<unknown>;
-
-/**
- * Function timeouts as the stack deploys them by default (infra/constructs/page-functions.ts):
- * fetch-page 60 s, the bookkeeping handlers 10 s. The local context counts down from these.
- */
-export const LOCAL_FUNCTION_TIMEOUT_SECONDS: Readonly<Record<string, number>> = {
-  FetchPageFunctionArn: 60,
-  StartRunFunctionArn: 10,
-  FinishRunFunctionArn: 10,
-};
-const DEFAULT_FUNCTION_TIMEOUT_SECONDS = 60;
 
 /** Placeholder name in the ASL (without `${}`) → the handler that stands behind it. */
 export type LocalHandlers = Record<string, LocalHandler>;
@@ -68,54 +58,6 @@ export function loadDefinition(placeholders: readonly string[]): StateMachineDef
     return localFunctionArn(name);
   });
   return JSON.parse(text) as StateMachineDefinition;
-}
-
-/**
- * Wraps a handler the way the Lambda service and Step Functions treat it: the payload and
- * the result cross a JSON boundary, and a thrown error becomes a task failure whose name is
- * `error.name` and whose cause is AWS's `{"errorType","errorMessage","trace"}` JSON, so the
- * Catch and Fail states see locally what they see on AWS.
- */
-export function asLambdaTask(
-  handler: LocalHandler,
-  functionName = 'pagewalk-local',
-  timeoutSeconds = DEFAULT_FUNCTION_TIMEOUT_SECONDS,
-): (input: unknown) => Promise<never> {
-  return (async (input: unknown) => {
-    const event: unknown = JSON.parse(JSON.stringify(input ?? null));
-    const deadline = Date.now() + timeoutSeconds * 1000;
-    const context: LocalLambdaContext = {
-      functionName,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName}`,
-      memoryLimitInMB: '256',
-      awsRequestId: randomUUID(),
-      logGroupName: `/aws/lambda/${functionName}`,
-      logStreamName: 'local',
-      callbackWaitsForEmptyEventLoop: true,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-      // The callback-era methods of the context; no pagewalk handler calls them.
-      done: () => undefined,
-      fail: () => undefined,
-      succeed: () => undefined,
-    };
-    try {
-      const result = await handler(event, context);
-      return result === undefined ? null : JSON.parse(JSON.stringify(result));
-    } catch (thrown) {
-      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-      const errorType = error.name || 'Error';
-      const failure = new Error(
-        JSON.stringify({
-          errorType,
-          errorMessage: error.message,
-          trace: (error.stack ?? '').split('\n'),
-        }),
-      );
-      failure.name = errorType;
-      throw failure;
-    }
-  }) as (input: unknown) => Promise<never>;
 }
 
 /** One entry of the local event log, as the engine reports it. */
@@ -159,8 +101,6 @@ export interface LocalTaskCallEvent {
   readonly error?: string;
   readonly cause?: string;
 }
-
-type TaskOverride = (input: unknown) => Promise<never>;
 
 /** Wraps a Task override so every call is reported through `report`, without changing what it does. */
 function reportingTaskCalls(
@@ -236,6 +176,11 @@ export interface StartLocalExecutionOptions {
   readonly machine?: LocalStateMachine;
   /** Simulated AWS latency per transition and per Lambda invocation (see local/latency.ts); none by default. */
   readonly latency?: LatencyModel;
+  /**
+   * Function timeouts by placeholder, in milliseconds, overriding the deployed ones
+   * (`FUNCTION_TIMEOUT_SECONDS`); tests shorten them to produce Sandbox.Timedout quickly.
+   */
+  readonly functionTimeoutsMs?: Readonly<Record<string, number>>;
 }
 
 export interface LocalExecution {
@@ -272,9 +217,12 @@ function loadedMachine(placeholders: readonly string[]) {
 /** Starts the ASL file on aws-local-stepfunctions with every Task state served by a local handler. */
 export function startLocalExecution(options: StartLocalExecutionOptions): LocalExecution {
   const { definition, machine } = loadedMachine(Object.keys(options.handlers));
-  const arnToPlaceholder = new Map(Object.keys(options.handlers).map((p) => [localFunctionArn(p), p]));
+  const placeholderOf = new Map(Object.keys(options.handlers).map((p) => [localFunctionArn(p), p]));
   const latencyModel = activeLatency(options.latency);
   const latency = latencyModel ? new SimulatedLatency(latencyModel) : undefined;
+  const retryCounter = new RetryCounter(
+    (stateName) => ((definition.States[stateName] as { Retry?: Retrier[] }).Retry ?? []) as Retrier[],
+  );
 
   const taskOverrides: Record<string, (input: unknown) => Promise<never>> = {};
   const retryOverrides: Record<string, number> = {};
@@ -286,17 +234,22 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
       if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
       continue;
     }
-    const placeholder = arnToPlaceholder.get(state.Resource);
+    const placeholder = placeholderOf.get(state.Resource);
     const handler = placeholder === undefined ? undefined : options.handlers[placeholder];
     // An un-overridden Task would call real AWS Lambda: refuse rather than leave this machine.
     if (!placeholder || !handler) {
       throw new Error(`no local handler for Task state "${stateName}" (${state.Resource})`);
     }
-    const functionName = state.Resource.slice(state.Resource.lastIndexOf(':') + 1);
-    const timeout = LOCAL_FUNCTION_TIMEOUT_SECONDS[placeholder] ?? DEFAULT_FUNCTION_TIMEOUT_SECONDS;
-    taskOverrides[stateName] = asLambdaTask(handler, functionName, timeout);
+    const deployedSeconds = (FUNCTION_TIMEOUT_SECONDS as Record<string, number>)[placeholder] ?? 60;
+    taskOverrides[stateName] = asLambdaTask(handler, {
+      functionName: state.Resource.slice(state.Resource.lastIndexOf(':') + 1),
+      timeoutMs: options.functionTimeoutsMs?.[placeholder] ?? deployedSeconds * 1000,
+    });
     if (latency) taskOverrides[stateName] = latency.around(taskOverrides[stateName], true);
     if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
+  }
+  for (const [stateName, run] of Object.entries(taskOverrides)) {
+    taskOverrides[stateName] = retryCounter.wrap(stateName, run);
   }
   if (options.onTaskCall) {
     const onTaskCall = options.onTaskCall;
@@ -327,6 +280,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
         RoleArn: LOCAL_ROLE_ARN,
       },
       StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: LOCAL_STATE_MACHINE_NAME },
+      State: retryCounter.contextState,
     },
   });
 
@@ -453,6 +407,8 @@ export interface LocalStateMachineOptions {
   readonly handlers: LocalHandlers;
   readonly retryDelayMs?: number;
   readonly latency?: LatencyModel;
+  /** See {@link StartLocalExecutionOptions.functionTimeoutsMs}. */
+  readonly functionTimeoutsMs?: Readonly<Record<string, number>>;
   readonly onEvent?: (event: LocalEvent, executionName: string) => void;
   readonly onTaskCall?: (event: LocalTaskCallEvent, executionName: string) => void;
 }

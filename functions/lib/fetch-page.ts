@@ -1,9 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Cursor, RunLimit } from './cursor';
-import { causeMessage, InconsistentPage, InvalidInput, RestartLimitExceeded } from './errors';
+import { type Cursor, normaliseToken, type RunLimit } from './cursor';
+import { causeMessage, InconsistentPage, InvalidInput, RestartLimitExceeded, SourceTimeout } from './errors';
+import {
+  DEFAULT_HISTORY_BUDGET,
+  type HistoryBudget,
+  historyAfterInvocation,
+  retryCountOf,
+  shouldContinueAsNew,
+} from './history-budget';
 import { InvocationBudget, type InvocationContext } from './invocation-budget';
 import { OPTION_LIMITS, type RunConfig } from './run-config';
+import { isRequestTimeout } from './sources/aws-errors';
 import { getSource } from './sources/registry';
 import type { CallKind, Source, SourcePage } from './sources/source';
 import { epochSeconds } from './store/conditions';
@@ -11,6 +19,7 @@ import { CollectionLeases, leaseSeconds } from './store/lease';
 import { type PageRows, type PageWriterOptions, pageRows, writeRows } from './store/page-writer';
 import { type RunRecord, RunRecords } from './store/run-record';
 import { TokenGuard } from './store/token-guard';
+import { SOURCE_REQUEST_TIMEOUT_MS } from './timeouts';
 import { isRecord } from './validate';
 
 export type { InvocationContext } from './invocation-budget';
@@ -24,6 +33,10 @@ export interface FetchPageEvent {
   readonly call: CallKind | 'restart';
   readonly run: RunConfig;
   readonly cursor: Cursor & { readonly tokenError?: { readonly Error?: string; readonly Cause?: unknown } };
+  /** `$$.State.RetryCount`: how often Step Functions retried this Task before this attempt. */
+  readonly retryCount?: number;
+  /** `$$.Execution.StartTime`: when this segment started (its age is bounded by a year). */
+  readonly executionStartTime?: string;
 }
 
 /** What a page needs besides the event: built once per container by the handler. */
@@ -37,6 +50,8 @@ export interface FetchPageDeps {
   /** Days item rows live before DynamoDB's TTL deletes them; undefined keeps them for good. */
   readonly itemTtlDays?: number;
   readonly now?: () => Date;
+  /** @default DEFAULT_HISTORY_BUDGET */
+  readonly historyBudget?: HistoryBudget;
 }
 
 /** One page that became durable and was checkpointed, as the handler reports it. */
@@ -132,6 +147,10 @@ class PageStep {
     private readonly deps: FetchPageDeps,
     /** Loop iterations in this execution once this invocation returns. */
     private readonly iterations: number,
+    /** This execution's estimated history events once this invocation returns (it counts once). */
+    private readonly historyEvents: number,
+    /** When this segment started, for its one-year bound; null when the state machine sent none. */
+    private readonly segmentStartedAt: Date | null,
   ) {
     this.source = getSource(run.source);
     this.params = this.source.parseParams(run.params);
@@ -148,8 +167,17 @@ class PageStep {
           ? await source.fetchOrigin(params, pageSize)
           : await source.fetchContinuation(params, pageSize, cursor.nextToken as string);
     } catch (error) {
+      if (isRequestTimeout(error)) {
+        const number = call === 'continuation' ? cursor.page + 1 : 1;
+        throw new SourceTimeout(
+          `${source.name} gave no answer to page ${number} (the ${call} call) within ${SOURCE_REQUEST_TIMEOUT_MS} ms, the request timeout`,
+          { cause: error },
+        );
+      }
       throw source.mapError(error, call);
     }
+    // An empty token means "no more" wherever it comes from; it is never sent back.
+    page = { ...page, nextToken: normaliseToken(page.nextToken) };
     checkConsistent(page, source);
     return page;
   }
@@ -180,6 +208,17 @@ class PageStep {
       restarts: cursor.restarts,
       polls: cursor.polls + (isPoll ? 1 : 0),
       iterations: this.iterations,
+      historyEvents: this.historyEvents,
+      continueAsNew: shouldContinueAsNew(
+        {
+          iterations: this.iterations,
+          historyEvents: this.historyEvents,
+          startedAt: this.segmentStartedAt,
+          now,
+        },
+        run.options.iterationsPerExecution,
+        deps.historyBudget ?? DEFAULT_HISTORY_BUDGET,
+      ),
       ...counted,
       limit: reachedLimit(run, counted, now),
     };
@@ -237,7 +276,9 @@ export function restartBase(given: Cursor, record: RunRecord | undefined): Curso
 
 /** The cursor and call the invocation begins with; a restart counts itself and drops the token. */
 async function firstCall(event: FetchPageEvent, deps: FetchPageDeps): Promise<[CallKind, Cursor]> {
-  const { run, cursor } = event;
+  const { run } = event;
+  // A "" token (as some APIs and older checkpoints have it) means none.
+  const cursor = { ...event.cursor, nextToken: normaliseToken(event.cursor.nextToken) };
   if (event.call !== 'restart') {
     if (event.call === 'continuation' && cursor.nextToken === null) {
       throw new InvalidInput('a continuation call needs cursor.nextToken; the state machine sent none');
@@ -246,9 +287,11 @@ async function firstCall(event: FetchPageEvent, deps: FetchPageDeps): Promise<[C
   }
   // Never send the rejected token again: count the restart and begin a new pass from the origin call.
   const reason = causeMessage(cursor.tokenError?.Cause) || 'the continuation token was rejected';
-  if (cursor.restarts >= run.options.maxRestarts) {
+  // Restarts count from the start or the last resume, like the limits.
+  const restartsSince = cursor.restarts - (run.since.restarts ?? 0);
+  if (restartsSince >= run.options.maxRestarts) {
     throw new RestartLimitExceeded(
-      `gave up after ${cursor.restarts} restart(s) from the origin call (options.maxRestarts is ${run.options.maxRestarts}): ${reason}`,
+      `gave up after ${restartsSince} restart(s) from the origin call since the run was started or resumed (options.maxRestarts is ${run.options.maxRestarts}): ${reason}`,
     );
   }
   const base = restartBase(cursor, await deps.runs.get(run.runId));
@@ -290,8 +333,22 @@ export async function fetchAndStorePages(
       : 1;
   const budgetSeconds = options.invocationBudgetSeconds ?? OPTION_LIMITS.invocationBudgetSeconds.default;
   const budget = new InvocationBudget(budgetSeconds * 1000, invocation.context);
-  const step = new PageStep(run, deps, event.cursor.iterations + 1);
   let [call, cursor] = await firstCall(event, deps);
+  // The history estimate counts this invocation once, however many pages it reads; only its
+  // first call can follow a Wait (later pages follow a page that said "more, now").
+  const historyEvents = historyAfterInvocation(cursor.historyEvents ?? 0, {
+    retryCount: retryCountOf(event.retryCount),
+    waited: event.call === 'continuation' && event.cursor.moreResultsAvailable === false,
+    caughtFailure: event.call === 'restart',
+  });
+  const segmentStartedAt = event.executionStartTime ? new Date(event.executionStartTime) : null;
+  const step = new PageStep(
+    run,
+    deps,
+    event.cursor.iterations + 1,
+    historyEvents,
+    segmentStartedAt && !Number.isNaN(segmentStartedAt.getTime()) ? segmentStartedAt : null,
+  );
 
   let startedAt = performance.now();
   let page = await step.fetch(call, cursor);

@@ -46,8 +46,18 @@ export interface RunConfig {
   readonly segment: number;
   /** The deterministic name of the execution this one continues as, so a retried start is idempotent. */
   readonly nextExecutionName: string;
-  /** Counters when the run was started or last resumed: limits count from here. */
-  readonly since: { readonly fetches: number; readonly written: number };
+  /** Counters when the run was started or last resumed: limits and restarts count from here. */
+  readonly since: RunSince;
+}
+
+/**
+ * A run's counters when it was started or last resumed. `restarts` is absent in records
+ * written before restarts counted from a resume; read it as 0.
+ */
+export interface RunSince {
+  readonly fetches: number;
+  readonly written: number;
+  readonly restarts?: number;
 }
 
 /** Bounds and defaults of the numeric options every source shares. */
@@ -151,7 +161,10 @@ export interface ContinueRequest {
   readonly kind: 'continue';
   readonly runId: string;
   readonly segment: number;
+  /** The cursor as typed; `Start run` checks it field by field against the run's checkpoint. */
   readonly cursor: Record<string, unknown>;
+  /** `AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID`: the execution that started this one, if any. */
+  readonly startedBy?: string;
 }
 
 export type StartRequest = NewRunRequest | ResumeRequest | ContinueRequest;
@@ -172,8 +185,11 @@ export function parseStartInput(input: unknown, executionName: string): StartReq
       `the execution input must be a JSON object like {"source": "glue.getJobRuns", "params": {"JobName": "nightly-etl"}}; got ${describe(input)}`,
     );
   }
-  const { [STARTED_BY]: _startedBy, ...fields } = input;
+  const { [STARTED_BY]: startedBy, ...fields } = input;
   rejectUnknownKeys(fields, INPUT_FIELDS, '');
+  if (startedBy !== undefined && typeof startedBy !== 'string') {
+    throw new InvalidInput(`${STARTED_BY} must be an execution ARN (a string); got ${describe(startedBy)}`);
+  }
 
   if (fields.continue !== undefined) {
     const c = fields.continue;
@@ -182,7 +198,13 @@ export function parseStartInput(input: unknown, executionName: string): StartReq
         'continue must be {"runId", "segment", "cursor"} as the state machine writes it',
       );
     }
-    return { kind: 'continue', runId: c.runId, segment: c.segment as number, cursor: c.cursor };
+    return {
+      kind: 'continue',
+      runId: c.runId,
+      segment: c.segment as number,
+      cursor: c.cursor,
+      ...(startedBy === undefined ? {} : { startedBy }),
+    };
   }
   if (fields.resume !== undefined) {
     if (typeof fields.resume !== 'string' || fields.resume === '') {
@@ -212,7 +234,7 @@ export function parseStartInput(input: unknown, executionName: string): StartReq
       options: parseOptions(fields.options, source),
       segment: 1,
       nextExecutionName: segmentExecutionName(executionName, 2),
-      since: { fetches: 0, written: 0 },
+      since: { fetches: 0, written: 0, restarts: 0 },
     },
   };
 }

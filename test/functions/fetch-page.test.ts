@@ -103,6 +103,8 @@ describe('fetching a page', () => {
       restarts: 0,
       polls: 0,
       iterations: 1,
+      historyEvents: 7,
+      continueAsNew: false,
       fetches: 1,
       written: 200,
       limit: null,

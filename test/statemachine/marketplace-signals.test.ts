@@ -162,7 +162,7 @@ describe('when the continuation token is corrupted', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('RestartLimitExceeded');
     expect(result.cause).toMatch(
-      /^gave up after 2 restart\(s\) from the origin call \(options.maxRestarts is 2\): .*Invalid NextToken/,
+      /^gave up after 2 restart\(s\) from the origin call since the run was started or resumed \(options.maxRestarts is 2\): .*Invalid NextToken/,
     );
     expect(result.stats.stateEntries['Restart from first page']).toBe(3);
     expect(await scenario.runRecord(result.name)).toMatchObject({ status: 'failed', restarts: 2 });

@@ -24,7 +24,7 @@ export function glueRun(changes: Partial<RunConfig> = {}): RunConfig {
     options: DEFAULT_OPTIONS,
     segment: 1,
     nextExecutionName: 'run-1-s2',
-    since: { fetches: 0, written: 0 },
+    since: { fetches: 0, written: 0, restarts: 0 },
     ...changes,
   };
 }

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Cursor } from '../cursor';
 import { RunStateConflict } from '../errors';
-import type { RunConfig, RunOptions } from '../run-config';
+import type { RunConfig, RunOptions, RunSince } from '../run-config';
 import { isConditionFailure } from './conditions';
 import { runRecordKey } from './table-schema';
 
@@ -51,7 +51,7 @@ export interface RunRecord {
   readonly segments: Record<string, Segment>;
   readonly segmentCount: number;
   /** Counters when the run was started or last resumed: limits count from here. */
-  readonly since: { readonly fetches: number; readonly written: number };
+  readonly since: RunSince;
   /** The cursor after the last page that was written: where a resumed run continues. */
   readonly checkpoint: Cursor;
   readonly pages: number;
@@ -137,7 +137,7 @@ export class RunRecords {
     segment: number,
     segmentInfo: Segment,
     expect: { fetches: number; status: RunStatus[] },
-    resume?: { options: RunOptions; since: { fetches: number; written: number } },
+    resume?: { options: RunOptions; since: RunSince },
   ): Promise<void> {
     const names: Record<string, string> = {
       '#status': 'status',

@@ -1,7 +1,6 @@
 import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Context } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { FUNCTION_TIMEOUT_SECONDS } from '../functions/lib/timeouts';
 import {

@@ -22,7 +22,14 @@ export function sfnExecutionLookup(client: SFNClient): ExecutionLookup {
   return {
     async describe(executionArn) {
       try {
-        const out = await client.send(new DescribeExecutionCommand({ executionArn }));
+        const out = await client.send(
+          new DescribeExecutionCommand({
+            executionArn,
+            // The run is known; the input is not needed, and leaving it (and the encrypted
+            // definition) out needs no kms:Decrypt on a customer managed key.
+            includedData: 'METADATA_ONLY',
+          }),
+        );
         return { status: out.status ?? 'UNKNOWN', input: out.input, error: out.error, cause: out.cause };
       } catch (error) {
         if ((error as Error).name === 'ExecutionDoesNotExist') return undefined;

@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { assertIsError } from '../functions/lib/errors';
 import { PARTITION_KEY } from '../functions/lib/store/table-schema';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { renderChart } from './chart';
@@ -201,7 +202,8 @@ async function main(): Promise<number> {
   try {
     settings = parseSettings(process.argv.slice(2));
   } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    assertIsError(error);
+    console.error(`${error.message}\n\n${USAGE}`);
     return 2;
   }
   if (settings === 'help') {

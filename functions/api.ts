@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { requireEnv } from './lib/env';
-import { InvalidInput } from './lib/errors';
+import { assertIsError, InvalidInput } from './lib/errors';
 import { logger, withLambdaContext } from './lib/observability';
 import { parseStartInput } from './lib/run-config';
 import { documentClient } from './lib/store/dynamo';
@@ -60,9 +60,10 @@ async function startRun(body: string | undefined, isBase64: boolean): Promise<Re
     logger.info('run requested', { runId, executionArn: out.executionArn });
     return json(202, { runId, executionArn: out.executionArn, startDate: out.startDate?.toISOString() });
   } catch (error) {
-    const status = START_ERRORS[(error as Error).name];
+    assertIsError(error);
+    const status = START_ERRORS[error.name];
     if (status === undefined) throw error;
-    return json(status, { error: (error as Error).name, message: (error as Error).message });
+    return json(status, { error: error.name, message: error.message });
   }
 }
 

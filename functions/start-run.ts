@@ -1,7 +1,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { requireEnv } from './lib/env';
-import { InvalidInput } from './lib/errors';
+import { assertIsError, InvalidInput } from './lib/errors';
 import { retryCountOf } from './lib/history-budget';
 import { logger, withLambdaContext, withRunContext } from './lib/observability';
 import { parseStartInput } from './lib/run-config';
@@ -55,7 +55,8 @@ export const handler = async (event: unknown, context?: Context): Promise<Starte
     });
     return started;
   } catch (error) {
-    logger.warn('run not started', { error: (error as Error).name, message: (error as Error).message });
+    assertIsError(error);
+    logger.warn('run not started', { error: error.name, message: error.message });
     throw error;
   }
 };

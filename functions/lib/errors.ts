@@ -1,112 +1,128 @@
 /**
- * Errors the state machine branches on. Each class sets `name` to the exact string the
- * ASL lists in `ErrorEquals`: Lambda reports `error.name` as the error type, so a
- * subclass that forgot to set it would surface as plain `Error` and miss its Catch. The name
- * is spelled out in each class rather than taken from the class: the deployed bundles are
- * minified, which renames classes.
+ * Errors the state machine branches on. Each class hands `PagewalkError` the exact string the
+ * ASL lists in `ErrorEquals`: Lambda reports `error.name` as the error type, so a subclass
+ * without its name would surface as plain `Error` and miss its Catch. The name is spelled out
+ * in each class rather than taken from the class: the deployed bundles are minified, which
+ * renames classes.
  */
 
+/** What an error may carry besides its message: the error it wraps. */
+export interface ErrorCause {
+  readonly cause?: unknown;
+}
+
+/**
+ * The base of every pagewalk error: a stable `name` passed in as a literal by each subclass,
+ * the message, and the `cause` it wraps (kept for the logs, never sent to the state machine).
+ */
+export class PagewalkError extends Error {
+  constructor(name: string, message: string, options?: ErrorCause) {
+    super(message, options);
+    this.name = name;
+  }
+}
+
+/**
+ * Narrows an unknown throw to an `Error` once, instead of casting at each use: anything else
+ * (a string, a plain object) is rethrown as it came, since nothing here knows what it means.
+ */
+export function assertIsError(error: unknown): asserts error is Error {
+  if (!(error instanceof Error)) throw error;
+}
+
+/** Whether `error` is an `Error` whose name is `name` (an SDK exception, or one of ours). */
+export function isErrorNamed(error: unknown, name: string): error is Error {
+  return error instanceof Error && error.name === name;
+}
+
 /** The execution input is invalid. Thrown before anything is written. */
-export class InvalidInput extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidInput';
+export class InvalidInput extends PagewalkError {
+  constructor(message: string, options?: ErrorCause) {
+    super('InvalidInput', message, options);
   }
 }
 
 /** The continuation token was rejected by the source; call the origin operation again. */
-export class NextTokenCorrupted extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'NextTokenCorrupted';
+export class NextTokenCorrupted extends PagewalkError {
+  constructor(message: string, options?: ErrorCause) {
+    super('NextTokenCorrupted', message, options);
   }
 }
 
 /** The source could not be reached or answered 5xx without a specific error name. Retried. */
-export class SourceUnavailable extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SourceUnavailable';
+export class SourceUnavailable extends PagewalkError {
+  constructor(message: string, options?: ErrorCause) {
+    super('SourceUnavailable', message, options);
   }
 }
 
 /** A source call got no answer within the request timeout (the source, the page and the limit are named). Retried. */
-export class SourceTimeout extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SourceTimeout';
+export class SourceTimeout extends PagewalkError {
+  constructor(message: string, options?: ErrorCause) {
+    super('SourceTimeout', message, options);
   }
 }
 
 /** The source answered a 4xx whose body is not the API's JSON (a proxy or load balancer page); permanent. */
-export class UnexpectedResponse extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'UnexpectedResponse';
+export class UnexpectedResponse extends PagewalkError {
+  constructor(message: string, options?: ErrorCause) {
+    super('UnexpectedResponse', message, options);
   }
 }
 
 /** DynamoDB left items unprocessed after every in-Lambda retry. Retried by the state machine. */
-export class PageWriteIncomplete extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PageWriteIncomplete';
+export class PageWriteIncomplete extends PagewalkError {
+  constructor(message: string, options?: ErrorCause) {
+    super('PageWriteIncomplete', message, options);
   }
 }
 
 /** One item exceeds DynamoDB's 400 KB item limit; the run cannot store it. */
-export class ItemTooLarge extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ItemTooLarge';
+export class ItemTooLarge extends PagewalkError {
+  constructor(message: string, options?: ErrorCause) {
+    super('ItemTooLarge', message, options);
   }
 }
 
 /** The source answered with a page that contradicts itself (for example HasNext=true without a token). */
-export class InconsistentPage extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InconsistentPage';
+export class InconsistentPage extends PagewalkError {
+  constructor(message: string, options?: ErrorCause) {
+    super('InconsistentPage', message, options);
   }
 }
 
 /** The continuation token was rejected again after `maxRestarts` restarts from the origin call. */
-export class RestartLimitExceeded extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RestartLimitExceeded';
+export class RestartLimitExceeded extends PagewalkError {
+  constructor(message: string, options?: ErrorCause) {
+    super('RestartLimitExceeded', message, options);
   }
 }
 
 /** Another run holds the collection's lease: one active run per collection. */
-export class CollectionBusy extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CollectionBusy';
+export class CollectionBusy extends PagewalkError {
+  constructor(message: string, options?: ErrorCause) {
+    super('CollectionBusy', message, options);
   }
 }
 
 /** This run's lease on its collection expired and another run took it. */
-export class LeaseLost extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LeaseLost';
+export class LeaseLost extends PagewalkError {
+  constructor(message: string, options?: ErrorCause) {
+    super('LeaseLost', message, options);
   }
 }
 
 /** The source returned a token it had returned before in the same pass: it would loop forever. */
-export class PaginationLoopDetected extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PaginationLoopDetected';
+export class PaginationLoopDetected extends PagewalkError {
+  constructor(message: string, options?: ErrorCause) {
+    super('PaginationLoopDetected', message, options);
   }
 }
 
 /** The run record is not in a state that accepts this write (finished, or a newer page already recorded). */
-export class RunStateConflict extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RunStateConflict';
+export class RunStateConflict extends PagewalkError {
+  constructor(message: string, options?: ErrorCause) {
+    super('RunStateConflict', message, options);
   }
 }
 
@@ -121,9 +137,10 @@ export function causeMessage(cause: unknown): string {
     if (
       typeof parsed === 'object' &&
       parsed !== null &&
-      typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string'
+      'errorMessage' in parsed &&
+      typeof parsed.errorMessage === 'string'
     ) {
-      return (parsed as { errorMessage: string }).errorMessage;
+      return parsed.errorMessage;
     }
   } catch {
     // plain text cause

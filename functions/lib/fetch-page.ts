@@ -1,7 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Cursor, normaliseToken, type RunLimit } from './cursor';
-import { causeMessage, InconsistentPage, InvalidInput, RestartLimitExceeded, SourceTimeout } from './errors';
+import {
+  causeMessage,
+  InconsistentPage,
+  InvalidInput,
+  isErrorNamed,
+  RestartLimitExceeded,
+  SourceTimeout,
+} from './errors';
 import {
   DEFAULT_HISTORY_BUDGET,
   type HistoryBudget,
@@ -402,7 +409,7 @@ export async function fetchAndStorePages(
     const fetched = await prefetch;
     if ('error' in fetched) {
       await checkpointed;
-      if ((fetched.error as Error)?.name === 'NextTokenCorrupted') throw fetched.error;
+      if (isErrorNamed(fetched.error, 'NextTokenCorrupted')) throw fetched.error;
       invocation.onDeferredError?.(fetched.error);
       return next;
     }

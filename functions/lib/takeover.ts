@@ -1,5 +1,11 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { CollectionBusy, RunStateConflict, THROTTLE_ERROR_NAMES } from './errors';
+import {
+  assertIsError,
+  CollectionBusy,
+  isErrorNamed,
+  RunStateConflict,
+  THROTTLE_ERROR_NAMES,
+} from './errors';
 import { type EndedExecutionStatus, type Reconciled, reconcileExecution } from './reconcile';
 import type { CollectionLeases } from './store/lease';
 import type { RunRecords } from './store/run-record';
@@ -32,7 +38,7 @@ export function sfnExecutionLookup(client: SFNClient): ExecutionLookup {
         );
         return { status: out.status ?? 'UNKNOWN', input: out.input, error: out.error, cause: out.cause };
       } catch (error) {
-        if ((error as Error).name === 'ExecutionDoesNotExist') return undefined;
+        if (isErrorNamed(error, 'ExecutionDoesNotExist')) return undefined;
         throw error;
       }
     },
@@ -83,11 +89,11 @@ export async function takeOverFrom(holder: Holder, deps: TakeoverDeps): Promise<
   try {
     described = await deps.executions.describe(holder.executionArn);
   } catch (error) {
-    const name = (error as Error).name;
-    if (TRANSIENT.has(name)) throw error;
+    assertIsError(error);
+    if (TRANSIENT.has(error.name)) throw error;
     throw refusal(
       holder,
-      `run ${holder.runId} is held by execution ${holder.executionArn}, and Step Functions could not say whether it still runs (DescribeExecution: ${name}: ${(error as Error).message}).${leaseNote(holder)} Stop that execution, then resume.`,
+      `run ${holder.runId} is held by execution ${holder.executionArn}, and Step Functions could not say whether it still runs (DescribeExecution: ${error.name}: ${error.message}).${leaseNote(holder)} Stop that execution, then resume.`,
     );
   }
   if (described === undefined) {

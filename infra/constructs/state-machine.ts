@@ -14,6 +14,7 @@ import {
   StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { assertIsError } from '../../functions/lib/errors';
 import { acknowledge } from '../nag';
 import { fromRepoRoot, REPO_ROOT } from '../paths';
 import { requireOneOf } from '../validate';
@@ -234,7 +235,8 @@ function inspectDefinition(
   try {
     asl = JSON.parse(definition);
   } catch (error) {
-    throw new Error(`${displayPath} is not valid JSON: ${(error as Error).message}`);
+    assertIsError(error);
+    throw new Error(`${displayPath} is not valid JSON: ${error.message}`, { cause: error });
   }
 
   const known = Object.keys(functions);

@@ -10,7 +10,6 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { initialCursor } from '../../functions/lib/cursor';
-import * as errors from '../../functions/lib/errors';
 import { historyAtStart } from '../../functions/lib/history-budget';
 import { DEFAULT_OPTIONS, glueRun } from '../support/fixtures';
 
@@ -423,19 +422,5 @@ describe('finishing a run', () => {
     });
 
     expect(out).toEqual({ error: 'States.Timeout', cause: 'timed out' });
-  });
-});
-
-describe('error classes', () => {
-  it('set name to the exact string the state machine matches, for every class', () => {
-    const classes = Object.entries(errors).filter(
-      ([, value]) =>
-        typeof value === 'function' && (value as { prototype?: unknown }).prototype instanceof Error,
-    ) as Array<[string, new (message: string) => Error]>;
-
-    expect(classes.map(([name]) => name).sort()).toEqual(Object.keys(errors.ERROR_HANDLING).sort());
-    for (const [exportName, ErrorClass] of classes) {
-      expect(new ErrorClass('message').name).toBe(exportName);
-    }
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidInput } from '../errors';
+import { assertIsError, InvalidInput } from '../errors';
 import { glueGetJobRunsDescription } from './glue-get-job-runs-description';
 import { type HttpSourceDefinition, parseHttpSourceDefinition } from './http-definition';
 import { describeHttpSource } from './http-description';
@@ -35,7 +35,8 @@ export function loadHttpDefinitions(dir: string): HttpSourceDefinition[] {
     try {
       raw = JSON.parse(readFileSync(where, 'utf8'));
     } catch (error) {
-      throw new Error(`source definition ${where}: not valid JSON (${(error as Error).message})`);
+      assertIsError(error);
+      throw new Error(`source definition ${where}: not valid JSON (${error.message})`, { cause: error });
     }
     const definition = parseHttpSourceDefinition(raw, where);
     if (names.has(definition.name))

@@ -1,4 +1,5 @@
 import type { PaginationSignal } from '../cursor';
+import { assertIsError, PagewalkError } from '../errors';
 import { describe, isRecord, rejectUnknownKeys } from '../validate';
 
 /**
@@ -137,10 +138,9 @@ export const KMS_KEY_ARN_PATTERN =
   /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$/;
 const PLACEHOLDER = /\{(params\.[A-Za-z0-9_]+|pageSize|nextToken)\}/g;
 
-class DefinitionError extends Error {
+class DefinitionError extends PagewalkError {
   constructor(where: string, message: string) {
-    super(`source definition ${where}: ${message}`);
-    this.name = 'InvalidSourceDefinition';
+    super('InvalidSourceDefinition', `source definition ${where}: ${message}`);
   }
 }
 
@@ -160,7 +160,8 @@ export function parseHttpSourceDefinition(raw: unknown, where: string): HttpSour
     try {
       fn();
     } catch (error) {
-      fail((error as Error).message);
+      assertIsError(error);
+      fail(error.message);
     }
   };
   if (!isRecord(raw)) return fail('must be a JSON object');
@@ -346,7 +347,8 @@ function parseRequest(
   try {
     rejectUnknownKeys(raw, ['method', 'path', 'query', 'body'], `${field}.`);
   } catch (error) {
-    fail((error as Error).message);
+    assertIsError(error);
+    fail(error.message);
   }
   if (raw.method !== 'GET' && raw.method !== 'POST')
     fail(`${field}.method must be one of: GET, POST; got ${describe(raw.method)}`);

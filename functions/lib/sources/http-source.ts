@@ -1,4 +1,11 @@
-import { InconsistentPage, NextTokenCorrupted, SourceUnavailable, THROTTLE_ERROR_NAMES } from '../errors';
+import {
+  assertIsError,
+  InconsistentPage,
+  NextTokenCorrupted,
+  PagewalkError,
+  SourceUnavailable,
+  THROTTLE_ERROR_NAMES,
+} from '../errors';
 import { describe, isRecord } from '../validate';
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -13,14 +20,13 @@ import { readSecret } from './secrets';
 import type { CallKind, Source, SourcePage } from './source';
 
 /** An error answer from an HTTP source, named after the API's own code so the execution shows it. */
-export class HttpSourceError extends Error {
+export class HttpSourceError extends PagewalkError {
   constructor(
     name: string,
     message: string,
     readonly status: number,
   ) {
-    super(message);
-    this.name = name;
+    super(name, message);
   }
 }
 
@@ -256,8 +262,9 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Recor
       text = await readCapped(response, maxResponseBytes, definition.name);
     } catch (error) {
       if (error instanceof HttpSourceError) throw error;
+      assertIsError(error);
       // Only the error's own text: undici's messages name the host, never a header value.
-      throw new SourceUnavailable(`${definition.name} could not be reached: ${(error as Error).message}`);
+      throw new SourceUnavailable(`${definition.name} could not be reached: ${error.message}`);
     }
     let parsed: unknown;
     try {

@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PagewalkError } from '../errors';
 import { clientTimeouts } from '../timeouts';
 
 /** Created on the first read, so a container that never reads a secret never builds the client. */
@@ -10,10 +11,9 @@ const cache = new Map<string, Promise<string>>();
  * only the ARN and what was expected: a parser's message would quote the secret's first
  * characters into the logs, the execution history and the run record.
  */
-export class SecretUnusable extends Error {
+export class SecretUnusable extends PagewalkError {
   constructor(secretArn: string, expected: string) {
-    super(`secret ${secretArn} is not usable: ${expected}`);
-    this.name = 'SecretUnusable';
+    super('SecretUnusable', `secret ${secretArn} is not usable: ${expected}`);
   }
 }
 

@@ -26,6 +26,7 @@ import { CollectionLeases, leaseSeconds } from './store/lease';
 import { type PageRows, type PageWriterOptions, pageRows, writeRows } from './store/page-writer';
 import { type RunRecord, RunRecords } from './store/run-record';
 import { TokenGuard } from './store/token-guard';
+import { parseRunAndCursor } from './task-event';
 import { SOURCE_REQUEST_TIMEOUT_MS } from './timeouts';
 import { isRecord } from './validate';
 
@@ -114,15 +115,23 @@ export function reachedLimit(
 
 /** Validates the event the state machine built; a malformed one is a bug in the ASL, so say where. */
 export function parseFetchPageEvent(event: unknown): FetchPageEvent {
-  if (!isRecord(event) || !isRecord(event.run) || !isRecord(event.cursor)) {
-    throw new InvalidInput('the page-fetch event must carry run and cursor objects');
+  const { fields, run, cursor } = parseRunAndCursor(event, 'page-fetch');
+  const { call, retryCount, executionStartTime } = fields;
+  if (call !== 'origin' && call !== 'continuation' && call !== 'restart') {
+    throw new InvalidInput(`call must be one of: origin, continuation, restart; got ${JSON.stringify(call)}`);
   }
-  if (event.call !== 'origin' && event.call !== 'continuation' && event.call !== 'restart') {
-    throw new InvalidInput(
-      `call must be one of: origin, continuation, restart; got ${JSON.stringify(event.call)}`,
-    );
-  }
-  return event as unknown as FetchPageEvent;
+  // The Catch of "Fetch next page" leaves the rejected token's error here for the restart.
+  const caught = isRecord(fields.cursor) ? fields.cursor.tokenError : undefined;
+  const tokenError = isRecord(caught)
+    ? { ...(typeof caught.Error === 'string' ? { Error: caught.Error } : {}), Cause: caught.Cause }
+    : undefined;
+  return {
+    call,
+    run,
+    cursor: tokenError ? { ...cursor, tokenError } : cursor,
+    ...(typeof retryCount === 'number' ? { retryCount } : {}),
+    ...(typeof executionStartTime === 'string' ? { executionStartTime } : {}),
+  };
 }
 
 function checkConsistent(page: SourcePage, source: Source): void {

@@ -3,6 +3,7 @@ import { causeMessage, InvalidInput } from './errors';
 import type { RunConfig } from './run-config';
 import type { CollectionLeases } from './store/lease';
 import type { RunRecords } from './store/run-record';
+import { parseRunAndCursor } from './task-event';
 import { isRecord } from './validate';
 
 /** How a run that ended without an error ended. */
@@ -36,7 +37,13 @@ export interface RunFailure {
 
 /** What "Record completion" and "Record failure" pass to the finish-run function. */
 export type FinishRunEvent =
-  | { readonly outcome: 'succeeded'; readonly run: RunConfig; readonly cursor: Cursor }
+  | {
+      readonly outcome: 'succeeded';
+      /** How the run ended, as the Pass state the "More pages?" Choice chose names it. */
+      readonly ending: EndStatus;
+      readonly run: RunConfig;
+      readonly cursor: Cursor;
+    }
   | {
       readonly outcome: 'failed';
       readonly run: RunConfig;
@@ -49,24 +56,30 @@ export interface FinishRunDeps {
   readonly leases: CollectionLeases;
 }
 
-/** Reads how the run ended from the last cursor, in the Choice's order of precedence. */
-export function endStatus(cursor: Cursor): EndStatus {
-  const noMore =
-    cursor.hasNext === false || (cursor.nextToken === null && cursor.moreResultsAvailable !== false);
-  if (noMore) return 'succeeded';
-  if (cursor.limit !== null) return 'stoppedAtLimit';
-  return cursor.moreResultsAvailable === false ? 'caughtUp' : 'succeeded';
-}
+const END_STATUSES: readonly EndStatus[] = ['succeeded', 'caughtUp', 'stoppedAtLimit'];
+const isEndStatus = (value: unknown): value is EndStatus => END_STATUSES.some((status) => status === value);
 
 /** Validates the event the state machine built; a malformed one is a bug in the ASL, so say where. */
 export function parseFinishRunEvent(event: unknown): FinishRunEvent {
-  if (!isRecord(event) || !isRecord(event.run) || !isRecord(event.cursor)) {
-    throw new InvalidInput('the finish-run event must carry run and cursor objects');
+  const { fields, run, cursor } = parseRunAndCursor(event, 'finish-run');
+  if (fields.outcome === 'succeeded') {
+    if (!isEndStatus(fields.ending)) {
+      throw new InvalidInput(
+        `ending must be one of: ${END_STATUSES.join(', ')} (named by the Pass state before Record completion); got ${JSON.stringify(fields.ending)}`,
+      );
+    }
+    return { outcome: 'succeeded', ending: fields.ending, run, cursor };
   }
-  if (event.outcome === 'succeeded') return event as unknown as FinishRunEvent;
-  if (event.outcome === 'failed' && isRecord(event.error)) return event as unknown as FinishRunEvent;
+  if (fields.outcome === 'failed' && isRecord(fields.error)) {
+    return {
+      outcome: 'failed',
+      run,
+      cursor,
+      error: { Error: fields.error.Error, Cause: fields.error.Cause },
+    };
+  }
   throw new InvalidInput(
-    `outcome must be one of: succeeded, failed (with error); got ${JSON.stringify(event.outcome)}`,
+    `outcome must be one of: succeeded, failed (with error); got ${JSON.stringify(fields.outcome)}`,
   );
 }
 
@@ -80,7 +93,7 @@ export async function finishRun(
 ): Promise<RunSummary | RunFailure> {
   const { run, cursor } = event;
   if (event.outcome === 'succeeded') {
-    const status = endStatus(cursor);
+    const status = event.ending;
     await deps.runs.complete(run.runId, status, cursor);
     await deps.leases.release(run.collection, run.runId);
     return {

@@ -352,7 +352,7 @@ describe('finishing a run', () => {
   const cursor = { ...initialCursor('tokenPresence'), page: 22, items: 4321, fetches: 22, iterations: 22 };
 
   it('marks the run succeeded with the final counters and returns the summary', async () => {
-    const out = await finishRun({ outcome: 'succeeded', run, cursor });
+    const out = await finishRun({ outcome: 'succeeded', ending: 'succeeded', run, cursor });
 
     expect(out).toEqual({
       runId: 'run-1',
@@ -401,16 +401,43 @@ describe('finishing a run', () => {
   });
 
   it.each([
-    [{ nextToken: 'tok', limit: 'maxPages' }, 'stoppedAtLimit'],
-    [{ nextToken: 'tok', moreResultsAvailable: false }, 'caughtUp'],
-    [{ nextToken: 'tok', moreResultsAvailable: false, limit: 'deadline' }, 'stoppedAtLimit'],
-    [{ nextToken: 'tok', hasNext: false, limit: 'maxItems' }, 'succeeded'],
-    [{ nextToken: null, limit: 'maxPages' }, 'succeeded'],
-  ])('ends a run whose last cursor is %j as %s, releasing the lease', async (last, status) => {
-    const out = await finishRun({ outcome: 'succeeded', run, cursor: { ...cursor, ...last } });
+    ['caughtUp', {}],
+    ['stoppedAtLimit', { limit: 'maxPages' }],
+  ])(
+    'records the ending the state machine named (%s), keeps the token to resume from and releases the lease',
+    async (ending, extra) => {
+      const last = { ...cursor, nextToken: 'tok', moreResultsAvailable: false, ...extra };
+      const out = await finishRun({ outcome: 'succeeded', ending, run, cursor: last });
 
-    expect(out).toMatchObject({ status });
-    expect(dynamo).toHaveReceivedCommand(DeleteCommand);
+      expect(out).toMatchObject({ status: ending, nextToken: 'tok', ...extra });
+      expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+        Key: { pk: 'run#run-1', sk: 'run' },
+        ExpressionAttributeValues: expect.objectContaining({ ':status': ending }),
+      });
+      expect(dynamo).toHaveReceivedCommand(DeleteCommand);
+    },
+  );
+
+  it.each([
+    ['an unknown ending', { outcome: 'succeeded', ending: 'done', run, cursor }, 'ending'],
+    ['no ending', { outcome: 'succeeded', run, cursor }, 'ending'],
+    ['an unknown outcome', { outcome: 'finished', ending: 'succeeded', run, cursor }, 'outcome'],
+    [
+      'a cursor with a wrong field',
+      { outcome: 'succeeded', ending: 'succeeded', run, cursor: { ...cursor, page: -1 } },
+      'cursor.page',
+    ],
+    [
+      'a run without its id',
+      { outcome: 'succeeded', ending: 'succeeded', run: { ...run, runId: 1 }, cursor },
+      'run',
+    ],
+  ])('refuses %s with InvalidInput naming the field, writing nothing', async (_, event, field) => {
+    await expect(finishRun(event)).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringContaining(field),
+    });
+    expect(dynamo.calls()).toHaveLength(0);
   });
 
   it('keeps a plain-text cause as it is', async () => {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import { initialCursor } from '../../functions/lib/cursor';
 import { ERROR_HANDLING, THROTTLE_ERROR_NAMES } from '../../functions/lib/errors';
 import { DEFINITION_PATH } from '../../local/engine';
 
@@ -26,10 +28,6 @@ const validate = createRequire(import.meta.url)('asl-validator') as (definition:
   errorsText: (separator?: string) => string;
 };
 
-/** Error names that come from AWS services or Step Functions itself, not from pagewalk's code. */
-const AWS_ERROR_NAME =
-  /^(States|Lambda|StepFunctions|Sandbox)\.|^(TimeoutError|ThrottlingException|TooManyRequestsException|RequestThrottled|QuotaExceeded|ProvisionedThroughputExceededException|RequestLimitExceeded|InternalServiceException|InternalServerError|OperationTimeoutException|ServiceUnavailableException|ServiceUnavailable)$/;
-
 const tasks = Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
 const lambdaTasks = tasks.filter(([, state]) => /^\$\{\w+FunctionArn\}$/.test(state.Resource ?? ''));
 
@@ -52,6 +50,18 @@ const THROTTLES = [
   'ProvisionedThroughputExceededException',
   'RequestLimitExceeded',
 ];
+/** Transient errors AWS services report (not throttles, not Lambda's own). */
+const AWS_TRANSIENT = [
+  'InternalServiceException',
+  'InternalServerError',
+  'OperationTimeoutException',
+  'ServiceUnavailableException',
+  'ServiceUnavailable',
+  'TimeoutError',
+];
+/** Error names that come from AWS services or Step Functions itself, not from pagewalk's code. */
+const isAwsErrorName = (name: string) =>
+  /^(States|Lambda|StepFunctions|Sandbox)\./.test(name) || [...THROTTLES, ...AWS_TRANSIENT].includes(name);
 const backoff = (IntervalSeconds: number, MaxAttempts: number, MaxDelaySeconds: number) => ({
   IntervalSeconds,
   BackoffRate: 2,
@@ -97,6 +107,7 @@ const TASK_CLASSES: Record<string, keyof typeof RETRY_POLICIES> = {
   'Record completion': 'bookkeeping',
   'Record failure': 'bookkeeping',
 };
+const fetchStates = Object.keys(TASK_CLASSES).filter((name) => TASK_CLASSES[name] === 'fetch');
 const retriedNames = (state: State) => new Set((state.Retry ?? []).flatMap((r) => r.ErrorEquals));
 
 describe('the state machine definition', () => {
@@ -126,11 +137,11 @@ describe('the state machine definition', () => {
     const named = new Set(
       tasks.flatMap(([, s]) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals)),
     );
-    const custom = [...named].filter((name) => !AWS_ERROR_NAME.test(name));
+    const custom = [...named].filter((name) => !isAwsErrorName(name));
     expect(custom.filter((name) => !(name in ERROR_HANDLING))).toEqual([]);
 
     for (const [name, handling] of Object.entries(ERROR_HANDLING)) {
-      for (const state of ['Fetch first page', 'Fetch next page']) {
+      for (const state of fetchStates) {
         const retried = retriedNames(definition.States[state] as State).has(name);
         expect({ name, state, retried }).toEqual({ name, state, retried: handling === 'retried' });
       }
@@ -222,17 +233,16 @@ describe('the state machine definition', () => {
     }
   });
 
-  it('retries throttling on both page fetches and sends anything else to Record failure', () => {
-    for (const name of ['Fetch first page', 'Fetch next page']) {
+  it('retries every throttle name the code knows on all three page fetches and sends anything else to Record failure', () => {
+    expect(fetchStates).toEqual(['Fetch first page', 'Fetch next page', 'Restart from first page']);
+    for (const name of fetchStates) {
       const state = definition.States[name] as State;
-      for (const throttle of [
-        'ThrottlingException',
-        'TooManyRequestsException',
-        'RequestThrottled',
-        'QuotaExceeded',
-      ]) {
-        expect(retriedNames(state).has(throttle)).toBe(true);
-      }
+      expect({ name, missing: [...THROTTLE_ERROR_NAMES].filter((t) => !retriedNames(state).has(t)) }).toEqual(
+        {
+          name,
+          missing: [],
+        },
+      );
       expect(state.Catch?.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'Record failure' });
     }
   });
@@ -248,5 +258,82 @@ describe('the state machine definition', () => {
     };
     visit(definition.StartAt);
     expect([...seen].sort()).toEqual(Object.keys(definition.States).sort());
+  });
+});
+
+/**
+ * "More pages?" and the Pass states after it, on the local engine, with every state it can
+ * go to replaced by a Pass that reports where it went and the ending it was handed.
+ */
+const choiceMachine = (() => {
+  const reached = (to: string) => ({ Type: 'Pass', Parameters: { to, 'ending.$': '$.ending' }, End: true });
+  const stop = (to: string) => ({ Type: 'Pass', Result: { to }, End: true });
+  const states = definition.States;
+  const fragment = {
+    StartAt: 'More pages?',
+    States: {
+      'More pages?': states['More pages?'],
+      'No more pages': states['No more pages'],
+      'Caught up': states['Caught up'],
+      'Stopped at a limit': states['Stopped at a limit'],
+      'Record completion': reached('Record completion'),
+      'Wait for more results': stop('Wait for more results'),
+      'Fetch next page': stop('Fetch next page'),
+      'Continue as new execution': stop('Continue as new execution'),
+    },
+  };
+  return new StateMachine(fragment as unknown as StateMachineDefinition);
+})();
+
+async function whereTheChoiceGoes(cursor: Record<string, unknown>): Promise<{ to: string; ending?: string }> {
+  const input = {
+    run: { options: { maxPolls: 2 } },
+    cursor: { ...initialCursor('tokenPresence'), ...cursor },
+  };
+  const output = (await choiceMachine.run(input).result) as { to: string; ending?: string };
+  return output.ending === undefined ? { to: output.to } : output;
+}
+
+describe('the "More pages?" Choice', () => {
+  const done = (ending: string) => ({ to: 'Record completion', ending });
+  it.each([
+    ['HasNext=false', { nextToken: 'tok', hasNext: false, limit: 'maxItems' }, done('succeeded')],
+    ['no token', { nextToken: null }, done('succeeded')],
+    ['no token, a limit reached too', { nextToken: null, limit: 'maxPages' }, done('succeeded')],
+    ['a limit reached', { nextToken: 'tok', limit: 'maxPages' }, done('stoppedAtLimit')],
+    [
+      'MoreResultsAvailable=false, polls left',
+      { nextToken: 'tok', moreResultsAvailable: false, polls: 1 },
+      { to: 'Wait for more results' },
+    ],
+    [
+      'MoreResultsAvailable=false, no polls left',
+      { nextToken: 'tok', moreResultsAvailable: false, polls: 2 },
+      done('caughtUp'),
+    ],
+    [
+      'MoreResultsAvailable=false, no polls left, a limit reached',
+      { nextToken: 'tok', moreResultsAvailable: false, polls: 2, limit: 'deadline' },
+      done('stoppedAtLimit'),
+    ],
+    ['continueAsNew', { nextToken: 'tok', continueAsNew: true }, { to: 'Continue as new execution' }],
+    ['a token and nothing else', { nextToken: 'tok' }, { to: 'Fetch next page' }],
+  ])('after %s goes on as the run should, naming the ending in one place', async (_, cursor, expected) => {
+    expect(await whereTheChoiceGoes(cursor)).toEqual(expected);
+  });
+
+  it('names each ending in exactly one Pass state, all of which lead to Record completion', () => {
+    const passes = Object.entries(definition.States).filter(
+      ([, state]) => state.Type === 'Pass' && state.Next === 'Record completion',
+    );
+    expect(passes.map(([, state]) => (state as { Result?: unknown }).Result).sort()).toEqual([
+      'caughtUp',
+      'stoppedAtLimit',
+      'succeeded',
+    ]);
+    expect(definition.States['Record completion']?.Parameters).toMatchObject({
+      outcome: 'succeeded',
+      'ending.$': '$.ending',
+    });
   });
 });

@@ -70,8 +70,14 @@ describe('when Glue says "there is more" by the presence of a NextToken', () => 
     expect(entries['Fetch first page']).toBe(1);
     expect(entries['Fetch next page']).toBe(pages - 1);
     expect(entries['More pages?']).toBe(pages);
-    // Once per run: Start run, New run or resumed?, Fetch first page, Record completion.
-    const oncePerRun = ['Start run', 'New run or resumed?', 'Fetch first page', 'Record completion'];
+    // Once per run: Start run, New run or resumed?, Fetch first page, the ending and Record completion.
+    const oncePerRun = [
+      'Start run',
+      'New run or resumed?',
+      'Fetch first page',
+      'No more pages',
+      'Record completion',
+    ];
     for (const state of oncePerRun) expect(entries[state]).toBe(1);
     expect(result.stats.transitions).toBe(2 * pages + oncePerRun.length - 1);
   });

@@ -42,7 +42,8 @@ describe('when one invocation reads up to pagesPerInvocation pages (the default)
     expect(entries['Fetch first page']).toBe(1);
     expect(entries['Fetch next page']).toBe(2);
     expect(entries['More pages?']).toBe(3);
-    expect(result.stats.transitions).toBe(2 * 3 + 3);
+    // Three invocations and their Choices, and Start run, New run or resumed?, No more pages, Record completion.
+    expect(result.stats.transitions).toBe(2 * 3 + 4);
     expect(glue.stats.byOperation.GetJobRuns).toBe(50);
     sortedEqual(await scenario.storedKeys('glue.getJobRuns#multi-job'), glue.jobRunIds('multi-job'));
     expect(await scenario.runRecord(result.name)).toMatchObject({ pages: 50, items: 990, fetches: 50 });

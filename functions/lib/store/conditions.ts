@@ -1,10 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { isErrorNamed } from '../errors';
 
 /** True when DynamoDB refused a write because its condition did not hold. */
 export function isConditionFailure(error: unknown): boolean {
   return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
+    error instanceof ConditionalCheckFailedException || isErrorNamed(error, 'ConditionalCheckFailedException')
   );
 }
 

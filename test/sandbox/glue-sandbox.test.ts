@@ -205,7 +205,7 @@ describe('Glue sandbox GetJobRuns via the real GlueClient', () => {
     expect(error.name).toBe('InternalServiceException');
     expect(error.$metadata.httpStatusCode).toBe(500);
     expect(sandbox.stats.serverErrors).toBe(1);
-    await expect(getJobRuns('nightly-etl', 1)).resolves.toBeDefined();
+    await expect(getJobRuns('nightly-etl', 1)).resolves.toMatchObject({ JobRuns: [expect.anything()] });
   });
 
   it('answers OperationTimeoutException when told to time out', async () => {
@@ -224,7 +224,7 @@ describe('Glue sandbox GetJobRuns via the real GlueClient', () => {
     } finally {
       sandbox.down(false);
     }
-    await expect(getJobRuns('nightly-etl', 1)).resolves.toBeDefined();
+    await expect(getJobRuns('nightly-etl', 1)).resolves.toMatchObject({ JobRuns: [expect.anything()] });
   });
 
   it('throttles a seeded fraction of calls when throttleRate is set', async () => {

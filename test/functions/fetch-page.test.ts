@@ -17,6 +17,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { initialCursor } from '../../functions/lib/cursor';
+import { fetchAndStorePages, pageStores, parseFetchPageEvent } from '../../functions/lib/fetch-page';
 import type { RunConfig } from '../../functions/lib/run-config';
 import { CollectionLeases } from '../../functions/lib/store/lease';
 import { DEFAULT_OPTIONS, glueRun } from '../support/fixtures';
@@ -194,9 +195,22 @@ describe('writing a page', () => {
     const leftover = [{ PutRequest: { Item: { pk: 'glue.getJobRuns#nightly-etl', sk: 'jr_0002' } } }];
     dynamo.on(BatchWriteCommand).resolves({ UnprocessedItems: { 'pagewalk-unit': leftover } });
 
-    await expect(handler(firstPage())).rejects.toMatchObject({ name: 'PageWriteIncomplete' });
+    // The core, so the backoff between attempts waits on a recorded sleep instead of the clock.
+    const waits: number[] = [];
+    const deps = {
+      ...pageStores(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'pagewalk-unit'),
+      writerOptions: { sleep: async (ms: number) => void waits.push(ms), random: () => 0.999 },
+    };
+
+    await expect(fetchAndStorePages(parseFetchPageEvent(firstPage()), deps)).rejects.toMatchObject({
+      name: 'PageWriteIncomplete',
+      message: 'DynamoDB left 1 of 3 items unprocessed after 8 attempts',
+    });
+    expect(dynamo).toHaveReceivedCommandTimes(BatchWriteCommand, 8);
+    // Full jitter under a ceiling that doubles from 50 ms up to 2 s.
+    expect(waits).toEqual([49, 99, 199, 399, 799, 1598, 1998]);
     expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
-  }, 20_000);
+  });
 
   it('fails with ItemTooLarge naming the key when an item exceeds 400 KB, writing nothing', async () => {
     glue.on(GetJobRunsCommand).resolves({

@@ -3,6 +3,7 @@
  * `commands/`, and talks to Step Functions and DynamoDB through the context's clients.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { RUN_OPTIONS, type RunOptionSpec } from '../functions/lib/run-options';
 import { history } from './commands/history';
 import { list } from './commands/list';
 import { resume, start } from './commands/start';
@@ -10,6 +11,7 @@ import { status } from './commands/status';
 import { stop } from './commands/stop';
 import { watch } from './commands/watch';
 import { type CliContext, CliError, createContext, type GlobalOptions, type Output } from './context';
+import { optionHelp } from './input';
 
 const positiveNumber = (value: string) => {
   const n = Number(value);
@@ -23,17 +25,12 @@ const positiveInteger = (value: string) => {
 };
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** The flags that become execution `options` (passed on as given; "Start run" validates them). */
+/** The flags that become execution `options`, one per row of the run-option table. */
 function runOptionFlags(command: Command): Command {
-  return command
-    .option('--page-size <n>', "items per call, within the source's bounds (Glue: 1-200)")
-    .option('--poll-interval <seconds>', 'wait after MoreResultsAvailable=false (0-86400)')
-    .option('--max-polls <n>', 'polls before a MoreResultsAvailable run ends caught up (0-100000)')
-    .option('--max-restarts <n>', 'restarts after a corrupted token before the run fails (0-100)')
-    .option('--iterations-per-execution <n>', 'pages per execution before continuing as a new one (1-2000)')
-    .option('--max-pages <n|none>', 'stop (resumable) after this many pages')
-    .option('--max-items <n|none>', 'stop (resumable) after this many items')
-    .option('--deadline <iso|none>', 'stop (resumable) at the first page after this time');
+  for (const spec of RUN_OPTIONS as readonly RunOptionSpec[]) {
+    command.option(`--${spec.flag} ${spec.value}`, optionHelp(spec));
+  }
+  return command;
 }
 
 function startFlags(command: Command): Command {

@@ -3,7 +3,6 @@
  * `commands/`, and talks to Step Functions and DynamoDB through the context's clients.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { RUN_OPTIONS, type RunOptionSpec } from '../functions/lib/run-options';
 import { history } from './commands/history';
 import { list } from './commands/list';
 import { resume, start } from './commands/start';
@@ -11,7 +10,8 @@ import { status } from './commands/status';
 import { stop } from './commands/stop';
 import { watch } from './commands/watch';
 import { type CliContext, CliError, createContext, type GlobalOptions, type Output } from './context';
-import { optionHelp } from './input';
+import { explainError } from './errors';
+import { addRunOptionFlags, addSourceFlags } from './options';
 
 const positiveNumber = (value: string) => {
   const n = Number(value);
@@ -23,18 +23,9 @@ const positiveInteger = (value: string) => {
   if (!Number.isInteger(n)) throw new InvalidArgumentError('must be a whole number');
   return n;
 };
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** The flags that become execution `options`, one per row of the run-option table. */
-function runOptionFlags(command: Command): Command {
-  for (const spec of RUN_OPTIONS as readonly RunOptionSpec[]) {
-    command.option(`--${spec.flag} ${spec.value}`, optionHelp(spec));
-  }
-  return command;
-}
 
 function startFlags(command: Command): Command {
-  return runOptionFlags(command)
+  return addRunOptionFlags(command)
     .option('--name <name>', 'execution name (a new run: its run id); default a UUID')
     .option('--watch', 'watch the run until it ends (exit code 0 success, 1 failure)')
     .option('--interval <seconds>', 'seconds between progress polls with --watch', positiveNumber)
@@ -85,19 +76,17 @@ export function buildProgram(deps: ProgramDeps, setExitCode: (code: number) => v
       const ctx = createContext(command.optsWithGlobals<GlobalOptions>(), deps.output, deps.env);
       try {
         setExitCode(await run(ctx, ...(args.slice(0, -1) as A)));
+      } catch (error) {
+        throw explainError(error, ctx.endpoint) ?? error;
       } finally {
         ctx.close();
       }
     };
 
   startFlags(
-    program
-      .command('start')
-      .description('start a new run: prints the execution ARN and the run id')
-      .option('--source <name>', 'glue.getJobRuns (default), marketplace.orders, marketplace.reports, ...')
-      .option('--job <name>', 'Glue job name (params.JobName)')
-      .option('--param <key=value>', 'a source parameter (repeatable)', collect)
-      .option('--input <file>', "the whole execution input as JSON ('-' reads stdin)"),
+    addSourceFlags(
+      program.command('start').description('start a new run: prints the execution ARN and the run id'),
+    ).option('--input <file>', "the whole execution input as JSON ('-' reads stdin)"),
   ).action(action((ctx, options: Record<string, unknown>) => start(ctx, options)));
 
   startFlags(

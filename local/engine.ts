@@ -2,6 +2,7 @@ import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { NULL_INPUT_MARKER, restoreNullInput } from './null-input';
 
 /** The state machine file the CDK deploys and the local engine runs. */
 export const DEFINITION_PATH = new URL('../statemachine/pagewalk.asl.json', import.meta.url);
@@ -226,6 +227,8 @@ function loadedMachine(placeholders: readonly string[]) {
 /** Starts the ASL file on aws-local-stepfunctions with every Task state served by a local handler. */
 export function startLocalExecution(options: StartLocalExecutionOptions): LocalExecution {
   const { definition, machine } = loadedMachine(Object.keys(options.handlers));
+  const nullInput = options.input === null;
+  const input = nullInput ? NULL_INPUT_MARKER : options.input;
   const arnToHandler = new Map(Object.entries(options.handlers).map(([p, h]) => [localFunctionArn(p), h]));
 
   const taskOverrides: Record<string, (input: unknown) => Promise<never>> = {};
@@ -237,9 +240,10 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
       if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
       continue;
     }
-    const handler = arnToHandler.get(state.Resource);
+    const given = arnToHandler.get(state.Resource);
     // An un-overridden Task would call real AWS Lambda: refuse rather than leave this machine.
-    if (!handler) throw new Error(`no local handler for Task state "${stateName}" (${state.Resource})`);
+    if (!given) throw new Error(`no local handler for Task state "${stateName}" (${state.Resource})`);
+    const handler: LocalHandler = nullInput ? (event) => given(restoreNullInput(event)) : given;
     taskOverrides[stateName] = asLambdaTask(handler);
     if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
   }
@@ -252,7 +256,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
         stateName,
         state,
         run,
-        (event) => onTaskCall(event, options.name),
+        (event) => onTaskCall(nullInput ? restoreNullInput(event) : event, options.name),
         () => ++calls,
       );
     }
@@ -260,7 +264,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
 
   const executionArn = localExecutionArn(options.name);
   const startedAt = new Date();
-  const execution = machine.run(options.input as never, {
+  const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: taskOverrides as never, retryIntervalOverrides: retryOverrides },
     noThrowOnAbort: true,
     context: {
@@ -287,7 +291,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
     // Read the log as it is written: unread events pile up in memory on long runs.
     const reading = (async () => {
       for await (const raw of execution.eventLogs) {
-        const event = raw as unknown as LocalEvent;
+        const event = (nullInput ? restoreNullInput(raw) : raw) as unknown as LocalEvent;
         options.onEvent?.(event, options.name);
         switch (event.type) {
           case 'ExecutionStarted':

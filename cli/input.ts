@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { optionSpec, RUN_OPTIONS, type RunOptionSpec } from '../functions/lib/run-options';
+import { MAX_INPUT_DEPTH, nestingDepth } from '../local/sfn/execution-input';
 import { CliError } from './context';
 
 /** commander's name of a flag's value: `poll-interval` → `pollInterval`. */
@@ -87,6 +88,13 @@ export function newRunInput(
       throw new CliError(`--input cannot be combined with --${conflicting.map(kebab).join(', --')}`, 2);
     }
     const text = readFile(flags.input === '-' ? '/dev/stdin' : flags.input);
+    const depth = nestingDepth(text);
+    if (depth > MAX_INPUT_DEPTH) {
+      throw new CliError(
+        `${flags.input} nests ${depth} levels deep; an execution input may nest at most ${MAX_INPUT_DEPTH}`,
+        2,
+      );
+    }
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {

@@ -55,7 +55,7 @@ export interface LocalRuntime {
  * Records on its run an ending the execution could not record itself, through the same
  * reconcile handler AWS invokes for "Step Functions Execution Status Change".
  */
-async function reconcileLocally(execution: ExecutionDescription): Promise<void> {
+export async function reconcileLocally(execution: ExecutionDescription): Promise<void> {
   const { handler } = await import('../functions/reconcile');
   await handler({
     source: 'aws.states',

@@ -112,7 +112,7 @@ export async function watch(ctx: CliContext, reference: string, options: WatchOp
       rate:
         at - firstSample.at >= 1000
           ? rate(total - firstSample.written, at - firstSample.at)
-          : rate(written, at - runStarted),
+          : rate(written, (execution.stopDate?.getTime() ?? at) - runStarted),
       elapsedMs: (execution.stopDate?.getTime() ?? at) - runStarted,
       runStatus: record?.status,
     };

@@ -148,14 +148,13 @@ const resumeCommand = (runId: string) => `npm start -- --resume ${runId}`;
 /** Starts (or resumes) the run and watches it; Ctrl-C stops it. */
 async function drain(ctx: CliContext, flags: StartFlags, runtime: LocalRuntime | undefined): Promise<number> {
   let started: Started | undefined;
-  let interrupted = false;
+  let stopping: Promise<unknown> | undefined;
   const onSigint = () => {
-    if (interrupted || !started) process.exit(130);
-    interrupted = true;
+    if (stopping || !started) process.exit(130);
     ctx.output.out('\nCtrl-C: stopping the execution (press Ctrl-C again to quit at once)...');
     const runId = started.runId;
     // By run id: the run record names the segment running now (continue as new moves it on).
-    stop(ctx, runId, {
+    stopping = stop(ctx, runId, {
       error: 'pagewalk.Interrupted',
       cause: 'Stopped by Ctrl-C in npm start',
       resumeCommand,
@@ -177,10 +176,8 @@ async function drain(ctx: CliContext, flags: StartFlags, runtime: LocalRuntime |
     };
     const code = flags.resume ? await resume(ctx, flags.resume, options) : await start(ctx, options);
     const runId = started?.runId ?? flags.resume ?? '';
-    if (interrupted) {
-      ctx.output.out(
-        `Run ${runId} is recorded stopped with its checkpoint. Resume it with: npm start -- --resume ${runId}`,
-      );
+    if (stopping) {
+      await stopping; // it says how the run is recorded and how to resume it
       return 130;
     }
     const mine = runtime?.server.machine.list();

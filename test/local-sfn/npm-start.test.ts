@@ -80,7 +80,7 @@ describe('npm start on one data folder', () => {
     expect(second.stdout).toContain('npm start -- --resume my-run');
   });
 
-  it('records a SIGKILLed run aborted at the next start, and an interrupted one stopped, with the resume command', async () => {
+  it('records a SIGKILLed run aborted at the next start, and an interrupted one stopped, printing the resume command', async () => {
     const crashed = npmStart(['--job', 'crash', '--page-size', '10', '--name', 'crashed']);
     await untilPage(crashed, 3);
     crashed.child.kill('SIGKILL');
@@ -93,14 +93,9 @@ describe('npm start on one data folder', () => {
     const exit = await interrupted.exited;
     expect(exit.code, exit.stderr).toBe(130);
     expect(exit.stdout).toContain('resume it with: npm start -- --resume interrupted');
-
-    const resumed = await npmStart(['--resume', 'crashed']).exited;
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stdout).toMatch(/Run crashed succeeded: 40 pages, 400 items/);
-    expect(resumed.stdout).toContain('holds 400 items under pk "glue.getJobRuns#crash"');
   });
 
-  it('shows every execution npm start ran to the CLI of npm run serve on the same folder', async () => {
+  it('shows every execution npm start ran to the CLI of a server on the same folder, and resumes the killed and the interrupted run at once with exactly their items', async () => {
     runtime = await startLocalRuntime({
       command: 'test',
       dataDir,
@@ -136,13 +131,21 @@ describe('npm start on one data folder', () => {
     );
     expect(await cli('watch', 'my-run')).toMatchObject({ code: 0 });
 
-    // Ctrl-C released the lease: the resume runs at once, to exactly the job's items.
-    expect(await cli('resume', 'interrupted', '--watch', '--interval', '0.1')).toMatchObject({ code: 0 });
-    const keys = await collectionKeys(
-      runtime.stack.documentClient,
-      runtime.stack.tableName,
-      'glue.getJobRuns#interrupt',
-    );
-    expect(keys).toHaveLength(400);
+    // The crash and Ctrl-C released their leases: each resume runs at once, to exactly the job's items.
+    for (const [runId, job] of [
+      ['crashed', 'crash'],
+      ['interrupted', 'interrupt'],
+    ] as const) {
+      const resumed = await cli('resume', runId, '--watch', '--interval', '0.1');
+      expect(resumed.code, resumed.text).toBe(0);
+      expect(resumed.text).toMatch(new RegExp(`Run ${runId} succeeded: 40 pages, 400 items`));
+      const keys = await collectionKeys(
+        runtime.stack.documentClient,
+        runtime.stack.tableName,
+        `glue.getJobRuns#${job}`,
+      );
+      expect(keys).toHaveLength(400);
+      expect(await runs.get(runId)).toMatchObject({ status: 'succeeded', items: 400 });
+    }
   });
 });

@@ -15,6 +15,8 @@ export async function printSummary(
   runId: string,
   watchCode: number,
   executions: readonly TrackedExecution[] | undefined,
+  /** How to reach the data afterwards, e.g. `npm run serve, then ...`; undefined when it is gone (in memory). */
+  inspect: string | undefined,
 ): Promise<number> {
   const say = (line: string) => ctx.output.out(line);
   if (executions && executions.length > 0) {
@@ -33,7 +35,9 @@ export async function printSummary(
   say(
     `  Table ${table.tableName} holds ${count(stored)} items under pk "${record.collection}" (counted by Query).`,
   );
-  say(`  Run record: pk "run#${runId}", sk "run"; see it with: npm run pagewalk -- status ${runId}`);
+  say(
+    `  Run record: pk "run#${runId}", sk "run"${inspect ? `; see it with: ${inspect} npm run pagewalk -- status ${runId}` : '.'}`,
+  );
   // A drain that stopped early holds fewer; one that finished must hold exactly what it counted.
   if (record.status === 'succeeded' && stored !== record.items) {
     ctx.output.err(

@@ -25,7 +25,8 @@ import {
   UsageError,
 } from './cli-support';
 import { DataFolderBusy, readDataLock } from './data-lock';
-import { type LocalRuntime, startLocalRuntime } from './runtime';
+import { DEFAULT_DATA_DIR, type LocalRuntime, startLocalRuntime } from './runtime';
+import { DEFAULT_SFN_PORT } from './sfn/server';
 import { printSummary } from './start-summary';
 
 /** Parameters used when the command line gives none, so every shipped source runs as a demo. */
@@ -145,7 +146,7 @@ async function main(raw: StartFlags): Promise<number> {
 
 const resumeCommand = (runId: string) => `npm start -- --resume ${runId}`;
 
-/** Starts (or resumes) the run and watches it; Ctrl-C stops it. */
+/** Starts (or resumes) the run and watches it; Ctrl-C (or SIGTERM) stops it. */
 async function drain(ctx: CliContext, flags: StartFlags, runtime: LocalRuntime | undefined): Promise<number> {
   let started: Started | undefined;
   let stopping: Promise<unknown> | undefined;
@@ -164,6 +165,7 @@ async function drain(ctx: CliContext, flags: StartFlags, runtime: LocalRuntime |
     });
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   try {
     const options = {
       ...flags,
@@ -181,9 +183,15 @@ async function drain(ctx: CliContext, flags: StartFlags, runtime: LocalRuntime |
       return 130;
     }
     const mine = runtime?.server.machine.list();
-    return await printSummary(ctx, runId, code, mine);
+    const inspect = !runtime
+      ? `AWS_ENDPOINT_URL_SFN=${ctx.endpoint}`
+      : runtime.dataDir
+        ? `npm run serve${runtime.dataDir === DEFAULT_DATA_DIR ? '' : ` -- --data-dir ${runtime.dataDir}`}, then AWS_ENDPOINT_URL_SFN=http://127.0.0.1:${DEFAULT_SFN_PORT}`
+        : undefined;
+    return await printSummary(ctx, runId, code, mine, inspect);
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
   }
 }
 

@@ -4,6 +4,7 @@
  * data folder or a crash (one line each, never a stack trace).
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { CliError } from '../cli/context';
 import { collect } from '../cli/options';
 import { DataFolderBusy } from './data-lock';
 import { DEFAULT_DATA_DIR } from './runtime';
@@ -131,6 +132,7 @@ export function runCommand(
     },
     (error: unknown) => {
       if (error instanceof UsageError) fail(2, `${error.message}\n(add --help for usage)`);
+      if (error instanceof CliError) fail(error.exitCode, `pagewalk: ${error.message}`);
       if (error instanceof DataFolderBusy) fail(1, `pagewalk: ${busyMessage(error, '')}`);
       const e = error as NodeJS.ErrnoException;
       if (e.code === 'EADDRINUSE')

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { requireEnv } from './lib/env';
 import { InvalidInput } from './lib/errors';
-import { logger } from './lib/observability';
+import { logger, withLambdaContext } from './lib/observability';
 import { parseStartInput } from './lib/run-config';
 import { documentClient } from './lib/store/dynamo';
 import { RunRecords } from './lib/store/run-record';
+import { clientTimeouts } from './lib/timeouts';
 import { isRecord } from './lib/validate';
 
 const stateMachineArn = requireEnv('STATE_MACHINE_ARN');
 const runs = new RunRecords(documentClient, requireEnv('TABLE_NAME'));
-const sfn = new SFNClient({});
+const sfn = new SFNClient(clientTimeouts());
 
 type Result = APIGatewayProxyStructuredResultV2;
 
@@ -78,7 +79,8 @@ async function getRun(runId: string | undefined): Promise<Result> {
  * this state machine and reads run records: both through the same validation and store
  * code the state machine uses.
  */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<Result> => {
+export const handler = async (event: APIGatewayProxyEventV2, context?: Context): Promise<Result> => {
+  withLambdaContext(context);
   switch (event.routeKey) {
     case 'POST /runs':
       return startRun(event.body, event.isBase64Encoded);

@@ -2,6 +2,19 @@ import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { FUNCTION_TIMEOUT_SECONDS } from '../functions/lib/timeouts';
+import {
+  asLambdaTask,
+  type LocalHandler,
+  type LocalLambdaContext,
+  type Retrier,
+  RetryCounter,
+  type TaskOverride,
+} from './lambda-task';
+import { activeLatency, type LatencyModel, SimulatedLatency } from './latency';
+
+export { asLambdaTask, type LocalHandler, type LocalLambdaContext };
+
 import { NULL_INPUT_MARKER, restoreNullInput } from './null-input';
 
 /** The state machine file the CDK deploys and the local engine runs. */
@@ -19,9 +32,6 @@ export function localExecutionArn(name: string): string {
   return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${LOCAL_STATE_MACHINE_NAME}:${name}`;
 }
 
-/** A Lambda handler as the local engine calls it. */
-export type LocalHandler = (event: unknown) => Promise<unknown>;
-
 /** Placeholder name in the ASL (without `${}`) → the handler that stands behind it. */
 export type LocalHandlers = Record<string, LocalHandler>;
 
@@ -34,9 +44,13 @@ export function localFunctionArn(placeholder: string): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:pagewalk-${base}`;
 }
 
+/** The partition local ARNs live in: what CDK substitutes for `${Partition}` in the commercial one. */
+export const LOCAL_PARTITION = 'aws';
+
 /** Loads the ASL file and fills in `${Placeholder}` exactly as CDK's definitionSubstitutions does. */
 export function loadDefinition(placeholders: readonly string[]): StateMachineDefinition {
   const text = readFileSync(DEFINITION_PATH, 'utf8').replace(/\$\{(\w+)\}/g, (match, name: string) => {
+    if (name === 'Partition') return LOCAL_PARTITION;
     if (!placeholders.includes(name)) {
       throw new Error(
         `statemachine/pagewalk.asl.json uses ${match}, which the local runtime does not provide`,
@@ -45,34 +59,6 @@ export function loadDefinition(placeholders: readonly string[]): StateMachineDef
     return localFunctionArn(name);
   });
   return JSON.parse(text) as StateMachineDefinition;
-}
-
-/**
- * Wraps a handler the way the Lambda service and Step Functions treat it: the payload and
- * the result cross a JSON boundary, and a thrown error becomes a task failure whose name is
- * `error.name` and whose cause is AWS's `{"errorType","errorMessage","trace"}` JSON, so the
- * Catch and Fail states see locally what they see on AWS.
- */
-export function asLambdaTask(handler: LocalHandler): (input: unknown) => Promise<never> {
-  return (async (input: unknown) => {
-    const event: unknown = JSON.parse(JSON.stringify(input ?? null));
-    try {
-      const result = await handler(event);
-      return result === undefined ? null : JSON.parse(JSON.stringify(result));
-    } catch (thrown) {
-      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-      const errorType = error.name || 'Error';
-      const failure = new Error(
-        JSON.stringify({
-          errorType,
-          errorMessage: error.message,
-          trace: (error.stack ?? '').split('\n'),
-        }),
-      );
-      failure.name = errorType;
-      throw failure;
-    }
-  }) as (input: unknown) => Promise<never>;
 }
 
 /** One entry of the local event log, as the engine reports it. */
@@ -116,8 +102,6 @@ export interface LocalTaskCallEvent {
   readonly error?: string;
   readonly cause?: string;
 }
-
-type TaskOverride = (input: unknown) => Promise<never>;
 
 /** Wraps a Task override so every call is reported through `report`, without changing what it does. */
 function reportingTaskCalls(
@@ -191,6 +175,13 @@ export interface StartLocalExecutionOptions {
    * without one such a Task fails, as it would without permission.
    */
   readonly machine?: LocalStateMachine;
+  /** Simulated AWS latency per transition and per Lambda invocation (see local/latency.ts); none by default. */
+  readonly latency?: LatencyModel;
+  /**
+   * Function timeouts by placeholder, in milliseconds, overriding the deployed ones
+   * (`FUNCTION_TIMEOUT_SECONDS`); tests shorten them to produce Sandbox.Timedout quickly.
+   */
+  readonly functionTimeoutsMs?: Readonly<Record<string, number>>;
 }
 
 export interface LocalExecution {
@@ -229,7 +220,12 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
   const { definition, machine } = loadedMachine(Object.keys(options.handlers));
   const nullInput = options.input === null;
   const input = nullInput ? NULL_INPUT_MARKER : options.input;
-  const arnToHandler = new Map(Object.entries(options.handlers).map(([p, h]) => [localFunctionArn(p), h]));
+  const placeholderOf = new Map(Object.keys(options.handlers).map((p) => [localFunctionArn(p), p]));
+  const latencyModel = activeLatency(options.latency);
+  const latency = latencyModel ? new SimulatedLatency(latencyModel) : undefined;
+  const retryCounter = new RetryCounter(
+    (stateName) => ((definition.States[stateName] as { Retry?: Retrier[] }).Retry ?? []) as Retrier[],
+  );
 
   const taskOverrides: Record<string, (input: unknown) => Promise<never>> = {};
   const retryOverrides: Record<string, number> = {};
@@ -237,15 +233,29 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
     if (state.Type !== 'Task') continue;
     if (state.Resource === START_EXECUTION_RESOURCE) {
       taskOverrides[stateName] = startExecutionTask(options.machine) as (input: unknown) => Promise<never>;
+      if (latency) taskOverrides[stateName] = latency.around(taskOverrides[stateName], false);
       if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
       continue;
     }
-    const given = arnToHandler.get(state.Resource);
+    const placeholder = placeholderOf.get(state.Resource);
+    const given = placeholder === undefined ? undefined : options.handlers[placeholder];
     // An un-overridden Task would call real AWS Lambda: refuse rather than leave this machine.
-    if (!given) throw new Error(`no local handler for Task state "${stateName}" (${state.Resource})`);
-    const handler: LocalHandler = nullInput ? (event) => given(restoreNullInput(event)) : given;
-    taskOverrides[stateName] = asLambdaTask(handler);
+    if (!placeholder || !given) {
+      throw new Error(`no local handler for Task state "${stateName}" (${state.Resource})`);
+    }
+    const handler: LocalHandler = nullInput
+      ? (event, context) => given(restoreNullInput(event), context)
+      : given;
+    const deployedSeconds = (FUNCTION_TIMEOUT_SECONDS as Record<string, number>)[placeholder] ?? 60;
+    taskOverrides[stateName] = asLambdaTask(handler, {
+      functionName: state.Resource.slice(state.Resource.lastIndexOf(':') + 1),
+      timeoutMs: options.functionTimeoutsMs?.[placeholder] ?? deployedSeconds * 1000,
+    });
+    if (latency) taskOverrides[stateName] = latency.around(taskOverrides[stateName], true);
     if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
+  }
+  for (const [stateName, run] of Object.entries(taskOverrides)) {
+    taskOverrides[stateName] = retryCounter.wrap(stateName, run);
   }
   if (options.onTaskCall) {
     const onTaskCall = options.onTaskCall;
@@ -276,6 +286,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
         RoleArn: LOCAL_ROLE_ARN,
       },
       StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: LOCAL_STATE_MACHINE_NAME },
+      State: retryCounter.contextState,
     },
   });
 
@@ -301,12 +312,14 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
             const name = event.state?.name ?? '?';
             stateEntries[name] = (stateEntries[name] ?? 0) + 1;
             transitions += 1;
+            latency?.transition();
             historyEvents += 1 + (event.state?.type === 'Task' ? EVENTS_PER_TASK_ATTEMPT : 0);
             break;
           }
           case 'StateRetried':
             retries += 1;
             transitions += 1;
+            latency?.transition();
             historyEvents += EVENTS_PER_TASK_ATTEMPT;
             break;
           case 'StateExited':
@@ -337,6 +350,8 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
       // The failure is read from the ExecutionFailed event, which carries Error and Cause.
     }
     await reading;
+    // The states after the last Task (a Fail, the end) still cost their transitions.
+    await latency?.chargeTransitions();
     return {
       executionArn,
       name: options.name,
@@ -397,6 +412,9 @@ export interface TrackedExecution extends LocalExecution {
 export interface LocalStateMachineOptions {
   readonly handlers: LocalHandlers;
   readonly retryDelayMs?: number;
+  readonly latency?: LatencyModel;
+  /** See {@link StartLocalExecutionOptions.functionTimeoutsMs}. */
+  readonly functionTimeoutsMs?: Readonly<Record<string, number>>;
   readonly onEvent?: (event: LocalEvent, executionName: string) => void;
   readonly onTaskCall?: (event: LocalTaskCallEvent, executionName: string) => void;
 }

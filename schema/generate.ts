@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RUN_OPTIONS, type RunOptionSpec } from '../functions/lib/run-options';
+import { definitionsDir, loadHttpDefinitions } from '../functions/lib/sources/catalog';
 import type { ParamSpec } from '../functions/lib/sources/http-definition';
-import { definitionsDir, loadHttpDefinitions } from '../functions/lib/sources/registry';
 
 export const SCHEMA_PATH = new URL('./execution-input.schema.json', import.meta.url);
 export const README_PATH = new URL('../README.md', import.meta.url);

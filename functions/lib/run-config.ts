@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { InvalidInput } from './errors';
 import {
+  type IntegerOptionName,
   ISO_DATE_TIME,
   OPTION_FIELDS,
   RUN_OPTIONS,
   type RunOptionSpec,
   type RunOptions,
 } from './run-options';
-import { getSource } from './sources/registry';
-import type { Source } from './sources/source';
+import { describeSource } from './sources/catalog';
+import type { SourceDescription } from './sources/source';
 import { describe, integerInRange, isRecord, rejectUnknownKeys } from './validate';
 
 /** Options an execution may set (see the table in run-options.ts); every one is always present in the state. */
@@ -29,16 +30,38 @@ export interface RunConfig {
   readonly segment: number;
   /** The deterministic name of the execution this one continues as, so a retried start is idempotent. */
   readonly nextExecutionName: string;
-  /** Counters when the run was started or last resumed: limits count from here. */
-  readonly since: { readonly fetches: number; readonly written: number };
+  /** Counters when the run was started or last resumed: limits and restarts count from here. */
+  readonly since: RunSince;
 }
+
+/**
+ * A run's counters when it was started or last resumed. `restarts` is absent in records
+ * written before restarts counted from a resume; read it as 0.
+ */
+export interface RunSince {
+  readonly fetches: number;
+  readonly written: number;
+  readonly restarts?: number;
+}
+
+/** Bounds and defaults of the integer options, by name (from the table in run-options.ts). */
+export const OPTION_LIMITS = Object.fromEntries(
+  (RUN_OPTIONS as readonly RunOptionSpec[])
+    .filter((spec) => spec.kind === 'integer')
+    .map((spec) => [spec.name, { min: spec.min ?? 0, max: spec.max ?? 0, default: spec.default ?? 0 }]),
+) as Record<IntegerOptionName, { readonly min: number; readonly max: number; readonly default: number }>;
 
 /**
  * Validates `options` from an execution input against `source`, on top of `base` (the
  * defaults for a new run, the stored options for a resumed one). Every option and its
  * bounds come from the table in run-options.ts.
  */
-export function parseOptions(raw: unknown, source: Source, base?: RunOptions, now = new Date()): RunOptions {
+export function parseOptions(
+  raw: unknown,
+  source: SourceDescription,
+  base?: RunOptions,
+  now = new Date(),
+): RunOptions {
   const given = raw ?? {};
   if (!isRecord(given)) throw new InvalidInput(`options must be an object; got ${describe(given)}`);
   rejectUnknownKeys(given, OPTION_FIELDS, 'options.');
@@ -52,12 +75,17 @@ export function parseOptions(raw: unknown, source: Source, base?: RunOptions, no
   return parsed as unknown as RunOptions;
 }
 
-function defaultOf(spec: RunOptionSpec, source: Source): number | null {
+function defaultOf(spec: RunOptionSpec, source: SourceDescription): number | null {
   if (spec.kind === 'pageSize') return source.pageSize.default;
   return spec.default ?? null;
 }
 
-function parseOption(spec: RunOptionSpec, value: unknown, source: Source, now: Date): number | string | null {
+function parseOption(
+  spec: RunOptionSpec,
+  value: unknown,
+  source: SourceDescription,
+  now: Date,
+): number | string | null {
   const field = `options.${spec.name}`;
   switch (spec.kind) {
     case 'pageSize':
@@ -116,7 +144,10 @@ export interface ContinueRequest {
   readonly kind: 'continue';
   readonly runId: string;
   readonly segment: number;
+  /** The cursor as typed; `Start run` checks it field by field against the run's checkpoint. */
   readonly cursor: Record<string, unknown>;
+  /** `AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID`: the execution that started this one, if any. */
+  readonly startedBy?: string;
 }
 
 export type StartRequest = NewRunRequest | ResumeRequest | ContinueRequest;
@@ -137,8 +168,11 @@ export function parseStartInput(input: unknown, executionName: string): StartReq
       `the execution input must be a JSON object like {"source": "glue.getJobRuns", "params": {"JobName": "nightly-etl"}}; got ${describe(input)}`,
     );
   }
-  const { [STARTED_BY]: _startedBy, ...fields } = input;
+  const { [STARTED_BY]: startedBy, ...fields } = input;
   rejectUnknownKeys(fields, INPUT_FIELDS, '');
+  if (startedBy !== undefined && typeof startedBy !== 'string') {
+    throw new InvalidInput(`${STARTED_BY} must be an execution ARN (a string); got ${describe(startedBy)}`);
+  }
 
   if (fields.continue !== undefined) {
     const c = fields.continue;
@@ -147,7 +181,13 @@ export function parseStartInput(input: unknown, executionName: string): StartReq
         'continue must be {"runId", "segment", "cursor"} as the state machine writes it',
       );
     }
-    return { kind: 'continue', runId: c.runId, segment: c.segment as number, cursor: c.cursor };
+    return {
+      kind: 'continue',
+      runId: c.runId,
+      segment: c.segment as number,
+      cursor: c.cursor,
+      ...(startedBy === undefined ? {} : { startedBy }),
+    };
   }
   if (fields.resume !== undefined) {
     if (typeof fields.resume !== 'string' || fields.resume === '') {
@@ -165,7 +205,7 @@ export function parseStartInput(input: unknown, executionName: string): StartReq
     return { kind: 'resume', runId: fields.resume, options: fields.options };
   }
 
-  const source = getSource(fields.source);
+  const source = describeSource(fields.source);
   const params = source.parseParams(fields.params) as Record<string, unknown>;
   return {
     kind: 'new',
@@ -177,7 +217,7 @@ export function parseStartInput(input: unknown, executionName: string): StartReq
       options: parseOptions(fields.options, source),
       segment: 1,
       nextExecutionName: segmentExecutionName(executionName, 2),
-      since: { fetches: 0, written: 0 },
+      since: { fetches: 0, written: 0, restarts: 0 },
     },
   };
 }

@@ -64,7 +64,7 @@ export const RUN_OPTIONS = [
     flag: 'max-restarts',
     value: '<n>',
     description:
-      'Restarts from the origin call after NextTokenCorrupted before the run fails with RestartLimitExceeded.',
+      'Restarts from the origin call after NextTokenCorrupted, since the run was started or resumed, before it fails with RestartLimitExceeded.',
     kind: 'integer',
     min: 0,
     max: 100,
@@ -76,11 +76,37 @@ export const RUN_OPTIONS = [
     name: 'iterationsPerExecution',
     flag: 'iterations-per-execution',
     value: '<n>',
-    description: 'Pages per execution before the run continues as a new execution.',
+    description:
+      'At most this many page-fetch invocations per execution before it continues as a new one (it continues sooner on its history or age budget).',
     kind: 'integer',
     min: 1,
     max: 2_000,
     default: 1_000,
+  },
+  {
+    // 25 pages of 200 items cost two state transitions: 400 per million items instead of 10,000.
+    name: 'pagesPerInvocation',
+    flag: 'pages-per-invocation',
+    value: '<n>',
+    description:
+      "Most pages one 'Fetch next page' invocation reads (the first page of a pass is an invocation of its own); 1 shows every page as a state.",
+    kind: 'integer',
+    min: 1,
+    max: 1_000,
+    default: 25,
+  },
+  {
+    // A few seconds: a Task stays short (fast retries, a live console) and far inside the
+    // deployed 60 s function timeout; the invocation also stops a few pages before its timeout.
+    name: 'invocationBudgetSeconds',
+    flag: 'invocation-budget',
+    value: '<seconds>',
+    description:
+      "Seconds one invocation may spend reading pages; it also stops a few page times before the function's timeout.",
+    kind: 'integer',
+    min: 1,
+    max: 900,
+    default: 5,
   },
   {
     name: 'maxPages',
@@ -111,6 +137,9 @@ export const RUN_OPTIONS = [
 
 /** Every option name, in table order (the order error messages list them). */
 export const OPTION_FIELDS: readonly string[] = RUN_OPTIONS.map((o) => o.name);
+
+/** The names of the integer options (those with a fixed default). */
+export type IntegerOptionName = Extract<(typeof RUN_OPTIONS)[number], { kind: 'integer' }>['name'];
 
 type OptionValue<S> = S extends { kind: 'pageSize' | 'integer' }
   ? number

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -7,11 +7,13 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/lib/observability';
+import { FUNCTION_TIMEOUT_SECONDS, sourceRequestTimeoutMs } from '../../functions/lib/timeouts';
 import { acknowledge, iam5ResourceFinding } from '../nag';
 import { fromRepoRoot } from '../paths';
 import {
   copyDefinitionsCommands,
   loadSourceDefinitions,
+  type SecretKey,
   type SourceDefinitions,
 } from '../source-definitions';
 import { requireIntegerInRange, requireOneOf } from '../validate';
@@ -32,12 +34,13 @@ export type TableAction =
 /**
  * Exactly what each handler does to the table, and nothing more. Keep this in step with
  * functions/lib/store/: start-run takes the collection lease and creates (or, for a new
- * segment, advances) the run record; fetch-page writes the page, remembers the token
+ * segment, advances) the run record, and on a takeover records how the old holder ended and
+ * releases its lease; fetch-page writes the page, remembers the token
  * (conditional put, read back on conflict), advances the run record and renews the lease;
  * finish-run marks the run finished and releases the lease.
  */
 const TABLE_ACCESS = {
-  startRun: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  startRun: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   fetchPage: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
   finishRun: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
 } as const satisfies Record<string, readonly TableAction[]>;
@@ -48,6 +51,15 @@ const TABLE_ACCESS = {
  * `kms:ReEncrypt*` and `kms:GenerateDataKey*` wildcards, which data-plane calls do not need.
  */
 const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
+
+/**
+ * The `kms:ViaService` value of `service` in the stack's Region and partition, e.g.
+ * `dynamodb.cn-north-1.amazonaws.com.cn` in aws-cn.
+ */
+export function viaService(scope: NodejsFunction, service: string): string {
+  const stack = Stack.of(scope);
+  return `${service}.${stack.region}.${stack.urlSuffix}`;
+}
 
 /**
  * Gives `fn` the table: sets `TABLE_NAME` and grants exactly `actions` on it (and, for a
@@ -63,7 +75,7 @@ export function useTable(fn: NodejsFunction, table: ITable, actions: readonly Ta
       new PolicyStatement({
         actions: TABLE_KEY_ACTIONS,
         resources: [table.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(fn).region}.amazonaws.com` } },
+        conditions: { StringEquals: { 'kms:ViaService': viaService(fn, 'dynamodb') } },
       }),
     );
   }
@@ -81,6 +93,14 @@ export function useGlueJobRuns(fn: NodejsFunction, jobNames?: readonly string[])
     new PolicyStatement({ actions: ['glue:GetJobRuns'], resources: (jobNames ?? ['*']).map(jobArn) }),
   );
   if (jobNames === undefined) {
+    // A warning on every synth (cdk synth prints it; --strict fails on it), besides the
+    // explicit cdk-nag acknowledgement: the reach is account-wide until someone narrows it.
+    Annotations.of(fn).addWarningV2(
+      'pagewalk:glueJobNames',
+      'glueJobNames is not set: fetch-page may read the run history of every Glue job in this account ' +
+        'and Region, and so may anyone allowed to start an execution or to call POST /runs. Deploy with ' +
+        '-c glueJobNames=<job>,<job> to allow only those jobs.',
+    );
     acknowledge(
       fn.role as IRole,
       iam5ResourceFinding(fn, jobArn('*')),
@@ -93,13 +113,34 @@ export function useGlueJobRuns(fn: NodejsFunction, jobNames?: readonly string[])
 
 /**
  * Lets `fn` read the credentials the HTTP source definitions name, and no other secret.
- * A definition must give the secret's complete ARN (with its six-character suffix).
+ * A definition must give the secret's complete ARN (with its six-character suffix). A secret
+ * under a customer managed key (`auth.kmsKeyArn`) also needs kms:Decrypt on that key, allowed
+ * only through Secrets Manager and only for those secrets (Secrets Manager puts the secret's
+ * ARN in the encryption context).
  */
-export function useSecrets(fn: NodejsFunction, secretArns: readonly string[]): void {
+export function useSecrets(
+  fn: NodejsFunction,
+  secretArns: readonly string[],
+  secretKeys: readonly SecretKey[] = [],
+): void {
   if (secretArns.length === 0) return;
   fn.addToRolePolicy(
     new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [...secretArns] }),
   );
+  for (const { keyArn, secretArns: encrypted } of secretKeys) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': viaService(fn, 'secretsmanager'),
+            'kms:EncryptionContext:SecretARN': [...encrypted],
+          },
+        },
+      }),
+    );
+  }
 }
 
 /** Sets the deploy-time endpoint overrides the source definitions name (already validated). */
@@ -140,6 +181,13 @@ export interface FunctionSettings {
    * @default - CloudWatch Logs' own encryption
    */
   readonly logEncryptionKey?: IKey;
+  /**
+   * Ship a source map with each bundle and run Node with `--enable-source-maps`, so stack
+   * traces name the TypeScript files. Off in production: the maps are larger than the code
+   * (600–800 KB each) and Node reads them at cold start.
+   * @default false
+   */
+  readonly sourceMaps?: boolean;
 }
 
 export interface PageFunctionsProps extends FunctionSettings {
@@ -148,7 +196,7 @@ export interface PageFunctionsProps extends FunctionSettings {
   /**
    * How long fetch-page may take for one page: the source call plus the page's writes
    * (1 to 900 seconds).
-   * @default Duration.seconds(60)
+   * @default Duration.seconds(60), FUNCTION_TIMEOUT_SECONDS.FetchPageFunctionArn
    */
   readonly fetchPageTimeout?: Duration;
   /**
@@ -173,8 +221,8 @@ export interface PageFunctionsProps extends FunctionSettings {
   readonly itemTtlDays?: number;
 }
 
-/** Timeout of the two bookkeeping handlers: a few DynamoDB item calls. */
-const BOOKKEEPING_TIMEOUT = Duration.seconds(10);
+/** Timeout of the two bookkeeping handlers (a few DynamoDB item calls): the one the local engine enforces too. */
+const BOOKKEEPING_TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_SECONDS.StartRunFunctionArn);
 
 /** The handler a function runs, and what only that handler needs. */
 export interface HandlerOptions {
@@ -200,7 +248,8 @@ export class PageFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: PageFunctionsProps) {
     super(scope, id);
-    const fetchPageTimeout = props.fetchPageTimeout ?? Duration.seconds(60);
+    const fetchPageTimeout =
+      props.fetchPageTimeout ?? Duration.seconds(FUNCTION_TIMEOUT_SECONDS.FetchPageFunctionArn);
     requireIntegerInRange(
       'fetchPageTimeout',
       fetchPageTimeout.toSeconds({ integral: false }),
@@ -238,18 +287,23 @@ export class PageFunctions extends Construct {
     useTable(this.fetchPage, props.table, TABLE_ACCESS.fetchPage);
     useTable(this.finishRun, props.table, TABLE_ACCESS.finishRun);
     useGlueJobRuns(this.fetchPage, props.glueJobNames);
-    useSecrets(this.fetchPage, sources.secretArns);
+    useSecrets(this.fetchPage, sources.secretArns, sources.secretKeys);
     useSourceEndpoints(this.fetchPage, props.sourceEndpoints ?? {});
     if (props.itemTtlDays !== undefined) {
       this.fetchPage.addEnvironment('ITEM_TTL_DAYS', String(props.itemTtlDays));
     }
+    // The source call's own timeout, well inside the function's, so a hung call is a retried SourceTimeout.
+    this.fetchPage.addEnvironment(
+      'SOURCE_REQUEST_TIMEOUT_MS',
+      String(sourceRequestTimeoutMs(fetchPageTimeout.toSeconds({ integral: false }))),
+    );
   }
 }
 
 /**
  * One pagewalk function: `handler.entry` bundled with the local esbuild (CommonJS, minified,
- * source maps, the SDK pinned in package-lock.json), on Node.js 22 arm64, with JSON logs to
- * its own log group and its own role, allowed only to write there. Grant it what its handler
+ * source maps only with `sourceMaps`, the SDK pinned in package-lock.json), on Node.js 22
+ * arm64, with JSON logs to its own log group and its own role, allowed only to write there. Grant it what its handler
  * does with the `use...` helpers, which set the matching environment variable in the same call.
  */
 export function pagewalkFunction(
@@ -261,6 +315,7 @@ export function pagewalkFunction(
   const memorySize = requireIntegerInRange('memorySize', settings.memorySize ?? 256, 128, 10240, 'MB');
   const logLevel = requireOneOf('logLevel', settings.logLevel ?? 'INFO', LOG_LEVELS);
   const { entry, sources } = handler;
+  const sourceMaps = settings.sourceMaps ?? false;
   // An explicit log group with a retention replaces the deprecated `logRetention` custom resource.
   const logGroup = new LogGroup(scope, `${id}Logs`, {
     retention: settings.logRetention ?? RetentionDays.ONE_MONTH,
@@ -291,7 +346,7 @@ export function pagewalkFunction(
     applicationLogLevelV2: ApplicationLogLevel[logLevel],
     tracing: settings.tracing ? Tracing.ACTIVE : undefined,
     environment: {
-      NODE_OPTIONS: '--enable-source-maps',
+      ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       // Powertools calls Lambda's FATAL "CRITICAL"; the two levels must agree or it warns.
@@ -300,12 +355,12 @@ export function pagewalkFunction(
     bundling: {
       // CommonJS output needs no `require` shim for the CommonJS-only corners of the
       // SDK's dependency tree. `module` first still picks the SDK's ES builds, which
-      // esbuild tree-shakes to the commands a handler sends (fetch-page: ~390 KB, not ~835 KB).
+      // esbuild tree-shakes to the commands a handler sends (fetch-page: ~460 KB, not ~835 KB).
       format: OutputFormat.CJS,
       mainFields: ['module', 'main'],
       target: 'node22',
       minify: true,
-      sourceMap: true,
+      sourceMap: sourceMaps,
       sourcesContent: false,
       // Ship the SDK versions pinned in package-lock.json and tested here, not whatever
       // the Lambda runtime happens to carry.

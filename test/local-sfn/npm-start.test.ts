@@ -20,6 +20,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'pagewalk-start-'));
 /** A slow job of its own per scenario, so their collections never share a lease. */
 const SLOW_JOBS = ['--sandbox-job', 'crash=400', '--sandbox-job', 'interrupt=400', '--latency-ms', '10'];
+/** One page per invocation, so a process is killed between pages it has shown. */
+const PAGE_BY_PAGE = ['--page-size', '10', '--pages-per-invocation', '1'];
 
 interface Exit {
   readonly code: number | null;
@@ -81,13 +83,13 @@ describe('npm start on one data folder', () => {
   });
 
   it('records a SIGKILLed run aborted at the next start, and an interrupted one stopped, printing the resume command', async () => {
-    const crashed = npmStart(['--job', 'crash', '--page-size', '10', '--name', 'crashed']);
+    const crashed = npmStart(['--job', 'crash', ...PAGE_BY_PAGE, '--name', 'crashed']);
     await untilPage(crashed, 3);
     crashed.child.kill('SIGKILL');
     expect((await crashed.exited).code).toBe(null);
 
     // The next start finds the dead lock and the execution it left RUNNING.
-    const interrupted = npmStart(['--job', 'interrupt', '--page-size', '10', '--name', 'interrupted']);
+    const interrupted = npmStart(['--job', 'interrupt', ...PAGE_BY_PAGE, '--name', 'interrupted']);
     await untilPage(interrupted, 3);
     interrupted.child.kill('SIGINT');
     const exit = await interrupted.exited;

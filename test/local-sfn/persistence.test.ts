@@ -111,8 +111,10 @@ describe('when an execution is stopped in the middle of a page', () => {
         params: { JobName: 'mid-page' },
         options: { pageSize: 5 },
       });
-      await h.waitForHistory(executionArn, (events) =>
-        events.some((e) => e.type === 'LambdaFunctionStarted'),
+      // In "Fetch first page", its call waiting for Glue (the call's events are placed when it ends).
+      await h.waitForHistory(
+        executionArn,
+        (events) => events.at(-1)?.stateEnteredEventDetails?.name === 'Fetch first page',
       );
       await h.sfn.send(new StopExecutionCommand({ executionArn }));
       const stopped = await h.history(executionArn);

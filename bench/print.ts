@@ -179,7 +179,7 @@ const METHOD = `How this was measured
   - wall time by what was in flight: Glue only = (either in flight) − (writes in flight), writes only likewise,
     both = Glue + writes − either, neither = wall − either. B runs them in sequence; pagewalk overlaps them.
   - pagewalk + ASSUMED AWS latency: the same drain, with the local engine sleeping the assumed latency per
-    state transition and per Lambda invocation (local/latency.ts). Assumptions, never measurements; the
+    state transition and per Lambda invocation (local/engine/latency.ts). Assumptions, never measurements; the
     baselines run in one Lambda invocation and get none.`;
 
 /** Prints the tables, costs, targets and method to stdout. */

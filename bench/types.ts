@@ -1,5 +1,5 @@
 /** Shapes shared by the bench parent (run.ts), its children (child.ts) and the report. */
-import type { LatencyModel } from '../local/latency';
+import type { LatencyModel } from '../local/engine/latency';
 
 /**
  * The ways of draining GetJobRuns that the bench compares: the two in-Lambda loops, pagewalk

@@ -20,7 +20,7 @@ import {
   LocalStateMachine,
   loadPagewalkHandlers,
 } from '../local/engine';
-import type { LatencyModel } from '../local/latency';
+import type { LatencyModel } from '../local/engine/latency';
 import type { WorkSampler } from './probes';
 import { type EngineStats, type HandlerStats, isPagewalk, type VariantName } from './types';
 

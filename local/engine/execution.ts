@@ -1,65 +1,25 @@
-import './polyfills';
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { FUNCTION_TIMEOUT_SECONDS } from '../functions/lib/timeouts';
+import '../polyfills';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../functions/lib/timeouts';
+import { NULL_INPUT_MARKER, restoreNullInput } from '../null-input';
+import {
+  LOCAL_ROLE_ARN,
+  LOCAL_STATE_MACHINE_ARN,
+  LOCAL_STATE_MACHINE_NAME,
+  type LocalHandlers,
+  loadedMachine,
+  localExecutionArn,
+  localFunctionArn,
+} from './definition';
 import {
   asLambdaTask,
   type LocalHandler,
-  type LocalLambdaContext,
   type Retrier,
   RetryCounter,
   type TaskOverride,
 } from './lambda-task';
 import { activeLatency, type LatencyModel, SimulatedLatency } from './latency';
-
-export { asLambdaTask, type LocalHandler, type LocalLambdaContext };
-
-import { NULL_INPUT_MARKER, restoreNullInput } from './null-input';
-
-/** The state machine file the CDK deploys and the local engine runs. */
-export const DEFINITION_PATH = new URL('../statemachine/pagewalk.asl.json', import.meta.url);
-
-export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_ACCOUNT = '000000000000';
-export const LOCAL_STATE_MACHINE_NAME = 'pagewalk';
-export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${LOCAL_STATE_MACHINE_NAME}`;
-/** The role local executions report in `$$.Execution.RoleArn` (and the local API in DescribeStateMachine). */
-export const LOCAL_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:role/pagewalk-local`;
-
-/** The ARN of the local execution named `name`, as AWS builds it from the state machine's. */
-export function localExecutionArn(name: string): string {
-  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${LOCAL_STATE_MACHINE_NAME}:${name}`;
-}
-
-/** Placeholder name in the ASL (without `${}`) → the handler that stands behind it. */
-export type LocalHandlers = Record<string, LocalHandler>;
-
-/** The local ARN that stands in for a placeholder, e.g. `FetchPageFunctionArn` → `...:function:pagewalk-fetch-page`. */
-export function localFunctionArn(placeholder: string): string {
-  const base = placeholder
-    .replace(/FunctionArn$/, '')
-    .replace(/([a-z])([A-Z])/g, '$1-$2')
-    .toLowerCase();
-  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:pagewalk-${base}`;
-}
-
-/** The partition local ARNs live in: what CDK substitutes for `${Partition}` in the commercial one. */
-export const LOCAL_PARTITION = 'aws';
-
-/** Loads the ASL file and fills in `${Placeholder}` exactly as CDK's definitionSubstitutions does. */
-export function loadDefinition(placeholders: readonly string[]): StateMachineDefinition {
-  const text = readFileSync(DEFINITION_PATH, 'utf8').replace(/\$\{(\w+)\}/g, (match, name: string) => {
-    if (name === 'Partition') return LOCAL_PARTITION;
-    if (!placeholders.includes(name)) {
-      throw new Error(
-        `statemachine/pagewalk.asl.json uses ${match}, which the local runtime does not provide`,
-      );
-    }
-    return localFunctionArn(name);
-  });
-  return JSON.parse(text) as StateMachineDefinition;
-}
+import type { LocalStateMachine } from './machine';
+import { START_EXECUTION_RESOURCE, startExecutionTask } from './start-execution-task';
 
 /** One entry of the local event log, as the engine reports it. */
 export interface LocalEvent {
@@ -175,7 +135,7 @@ export interface StartLocalExecutionOptions {
    * without one such a Task fails, as it would without permission.
    */
   readonly machine?: LocalStateMachine;
-  /** Simulated AWS latency per transition and per Lambda invocation (see local/latency.ts); none by default. */
+  /** Simulated AWS latency per transition and per Lambda invocation (see local/engine/latency.ts); none by default. */
   readonly latency?: LatencyModel;
   /**
    * Function timeouts by placeholder, in milliseconds, overriding the deployed ones
@@ -195,25 +155,6 @@ export interface LocalExecution {
  * limit: a Lambda task records entered, scheduled, started, succeeded/failed and exited.
  */
 const EVENTS_PER_TASK_ATTEMPT = 3;
-
-/**
- * aws-local-stepfunctions validates the whole definition with asl-validator each time a
- * StateMachine is built, which costs a few hundred milliseconds; AWS does that once, at
- * deploy. So the file is read, filled in and validated once per set of placeholders, and that
- * machine serves every execution: `run` keeps its state per call.
- */
-const loaded = new Map<string, { definition: StateMachineDefinition; machine: StateMachine }>();
-
-function loadedMachine(placeholders: readonly string[]) {
-  const key = [...placeholders].sort().join(',');
-  let entry = loaded.get(key);
-  if (!entry) {
-    const definition = loadDefinition(placeholders);
-    entry = { definition, machine: new StateMachine(definition, { validationOptions: { checkArn: false } }) };
-    loaded.set(key, entry);
-  }
-  return entry;
-}
 
 /** Starts the ASL file on aws-local-stepfunctions with every Task state served by a local handler. */
 export function startLocalExecution(options: StartLocalExecutionOptions): LocalExecution {
@@ -365,148 +306,4 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
   })();
 
   return { executionArn, result, abort: () => execution.abort() };
-}
-
-/** The Step Functions integration that starts another execution (continue as new). */
-export const START_EXECUTION_RESOURCE = 'arn:aws:states:::states:startExecution';
-
-/** What the Task passes to states:startExecution, after its Parameters are applied. */
-interface StartExecutionRequest {
-  readonly StateMachineArn?: string;
-  readonly Name?: string;
-  readonly Input?: unknown;
-}
-
-/** An error named as Step Functions names the service's errors in a Task. */
-function serviceError(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
-}
-
-function startExecutionTask(machine: LocalStateMachine | undefined) {
-  return async (raw: unknown) => {
-    const request = (raw ?? {}) as StartExecutionRequest;
-    if (!machine) {
-      throw serviceError('StepFunctions.AccessDeniedException', 'this local run cannot start executions');
-    }
-    if (request.StateMachineArn !== LOCAL_STATE_MACHINE_ARN) {
-      throw serviceError(
-        'StepFunctions.StateMachineDoesNotExistException',
-        `State Machine Does Not Exist: '${request.StateMachineArn}'`,
-      );
-    }
-    const input = typeof request.Input === 'string' ? JSON.parse(request.Input) : (request.Input ?? {});
-    const execution = machine.start(request.Name ?? randomUUID(), input);
-    return { ExecutionArn: execution.executionArn, StartDate: execution.startDate.toISOString() };
-  };
-}
-
-/** An execution the local state machine knows, running or finished. */
-export interface TrackedExecution extends LocalExecution {
-  readonly name: string;
-  readonly input: unknown;
-  readonly startDate: Date;
-}
-
-export interface LocalStateMachineOptions {
-  readonly handlers: LocalHandlers;
-  readonly retryDelayMs?: number;
-  readonly latency?: LatencyModel;
-  /** See {@link StartLocalExecutionOptions.functionTimeoutsMs}. */
-  readonly functionTimeoutsMs?: Readonly<Record<string, number>>;
-  readonly onEvent?: (event: LocalEvent, executionName: string) => void;
-  readonly onTaskCall?: (event: LocalTaskCallEvent, executionName: string) => void;
-}
-
-/**
- * The local stand-in for one deployed state machine: it keeps every execution it started,
- * so a continue-as-new Task starts a real new execution, names are unique as on AWS (the
- * same name and input again returns the running execution; other input is refused), and
- * runners can follow a run from segment to segment.
- */
-export class LocalStateMachine {
-  private readonly executions = new Map<string, TrackedExecution>();
-
-  constructor(private readonly options: LocalStateMachineOptions) {}
-
-  /** Starts an execution, or returns the one already started with this name and the same input. */
-  start(name: string, input: unknown): TrackedExecution {
-    const existing = this.executions.get(name);
-    if (existing) {
-      if (JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
-      throw serviceError(
-        'StepFunctions.ExecutionAlreadyExistsException',
-        `Execution Already Exists: '${existing.executionArn}'`,
-      );
-    }
-    const startDate = new Date();
-    const execution = startLocalExecution({ ...this.options, name, input, machine: this });
-    const tracked: TrackedExecution = { ...execution, name, input, startDate };
-    this.executions.set(name, tracked);
-    return tracked;
-  }
-
-  /** The execution with this name, if this machine started it. */
-  get(name: string): TrackedExecution | undefined {
-    return this.executions.get(name);
-  }
-
-  /** Every execution started so far, oldest first. */
-  list(): TrackedExecution[] {
-    return [...this.executions.values()];
-  }
-}
-
-/** The name of the execution an execution's output says it continued as, if any. */
-export function continuedAs(result: LocalExecutionResult): string | undefined {
-  const arn = (result.output as { continuedAs?: { executionArn?: string } } | undefined)?.continuedAs
-    ?.executionArn;
-  return arn ? arn.slice(arn.lastIndexOf(':') + 1) : undefined;
-}
-
-/** Every segment of a run, in order, and the one that ended it. */
-export interface RunChainResult {
-  readonly segments: LocalExecutionResult[];
-  readonly last: LocalExecutionResult;
-}
-
-/**
- * Waits for an execution and for every execution it continued as, until one ends without
- * continuing: what a person watching the console follows by hand.
- */
-export async function followRun(
-  machine: LocalStateMachine,
-  first: TrackedExecution,
-  onSegment?: (segment: LocalExecutionResult) => void,
-): Promise<RunChainResult> {
-  const segments: LocalExecutionResult[] = [];
-  let current: TrackedExecution | undefined = first;
-  while (current) {
-    const result = await current.result;
-    segments.push(result);
-    onSegment?.(result);
-    const next = continuedAs(result);
-    current = next ? machine.get(next) : undefined;
-    if (next && !current)
-      throw new Error(`execution ${result.name} continued as ${next}, which was never started`);
-  }
-  return { segments, last: segments[segments.length - 1] as LocalExecutionResult };
-}
-
-/**
- * The real handlers, imported only when asked for: their SDK clients are created at module
- * scope and read the endpoint variables then, so those must be set first.
- */
-export async function loadPagewalkHandlers(): Promise<LocalHandlers> {
-  const [startRun, fetchPage, finishRun] = await Promise.all([
-    import('../functions/start-run'),
-    import('../functions/fetch-page'),
-    import('../functions/finish-run'),
-  ]);
-  return {
-    StartRunFunctionArn: startRun.handler,
-    FetchPageFunctionArn: fetchPage.handler,
-    FinishRunFunctionArn: finishRun.handler,
-  };
 }

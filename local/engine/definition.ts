@@ -1,0 +1,70 @@
+/**
+ * The definition the local engine runs: the ASL file the CDK deploys, with its placeholders
+ * filled in with local ARNs, validated once per process.
+ */
+import { readFileSync } from 'node:fs';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { LocalHandler } from './lambda-task';
+
+/** The state machine file the CDK deploys and the local engine runs. */
+export const DEFINITION_PATH = new URL('../../statemachine/pagewalk.asl.json', import.meta.url);
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_STATE_MACHINE_NAME = 'pagewalk';
+export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${LOCAL_STATE_MACHINE_NAME}`;
+/** The role local executions report in `$$.Execution.RoleArn` (and the local API in DescribeStateMachine). */
+export const LOCAL_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:role/pagewalk-local`;
+
+/** The ARN of the local execution named `name`, as AWS builds it from the state machine's. */
+export function localExecutionArn(name: string): string {
+  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${LOCAL_STATE_MACHINE_NAME}:${name}`;
+}
+
+/** Placeholder name in the ASL (without `${}`) → the handler that stands behind it. */
+export type LocalHandlers = Record<string, LocalHandler>;
+
+/** The local ARN that stands in for a placeholder, e.g. `FetchPageFunctionArn` → `...:function:pagewalk-fetch-page`. */
+export function localFunctionArn(placeholder: string): string {
+  const base = placeholder
+    .replace(/FunctionArn$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1-$2')
+    .toLowerCase();
+  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:pagewalk-${base}`;
+}
+
+/** The partition local ARNs live in: what CDK substitutes for `${Partition}` in the commercial one. */
+export const LOCAL_PARTITION = 'aws';
+
+/** Loads the ASL file and fills in `${Placeholder}` exactly as CDK's definitionSubstitutions does. */
+export function loadDefinition(placeholders: readonly string[]): StateMachineDefinition {
+  const text = readFileSync(DEFINITION_PATH, 'utf8').replace(/\$\{(\w+)\}/g, (match, name: string) => {
+    if (name === 'Partition') return LOCAL_PARTITION;
+    if (!placeholders.includes(name)) {
+      throw new Error(
+        `statemachine/pagewalk.asl.json uses ${match}, which the local runtime does not provide`,
+      );
+    }
+    return localFunctionArn(name);
+  });
+  return JSON.parse(text) as StateMachineDefinition;
+}
+
+/**
+ * aws-local-stepfunctions validates the whole definition with asl-validator each time a
+ * StateMachine is built, which costs a few hundred milliseconds; AWS does that once, at
+ * deploy. So the file is read, filled in and validated once per set of placeholders, and that
+ * machine serves every execution: `run` keeps its state per call.
+ */
+const loaded = new Map<string, { definition: StateMachineDefinition; machine: StateMachine }>();
+
+export function loadedMachine(placeholders: readonly string[]) {
+  const key = [...placeholders].sort().join(',');
+  let entry = loaded.get(key);
+  if (!entry) {
+    const definition = loadDefinition(placeholders);
+    entry = { definition, machine: new StateMachine(definition, { validationOptions: { checkArn: false } }) };
+    loaded.set(key, entry);
+  }
+  return entry;
+}

@@ -1,21 +1,16 @@
 /**
- * Plumbing shared by the sandbox HTTP servers (`glue.ts`, `marketplace.ts`):
- * hashing, argument checks, fault countdowns, body reading, the request log,
- * signed NextTokens, the JSON server loop and the standalone entry point.
+ * What the sandbox servers (`glue.ts`, `marketplace.ts`) share besides the HTTP plumbing
+ * (`../aws-json.ts`): hashing, argument checks, fault countdowns, the request log, signed
+ * NextTokens and the standalone entry point.
  *
- * Only protocol-neutral code lives here. Error shapes, status codes, routing
- * and pagination stay in each server, so every error a caller sees is still
- * built by the server that owns its wire format.
+ * Error shapes, status codes, routing and pagination stay in each server, so every error a
+ * caller sees is still built by the server that owns its wire format.
  */
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** Largest request body a sandbox accepts, in bytes; larger ones are rejected before parsing. */
-export const MAX_BODY_BYTES = 1024 * 1024;
 // 16 bytes of HMAC is plenty to make forged or garbled tokens fail; it keeps tokens short.
 const TOKEN_MAC_BYTES = 16;
 
@@ -60,46 +55,6 @@ export class Countdown {
     if (this.#left <= 0) return false;
     this.#left--;
     return true;
-  }
-}
-
-/**
- * Reads a request body as UTF-8. Past `maxBytes` it rejects with `tooLarge()`
- * and destroys the request, so an oversized upload is never buffered in full.
- */
-export function readBody(
-  req: IncomingMessage,
-  tooLarge: () => Error,
-  maxBytes = MAX_BODY_BYTES,
-): Promise<string> {
-  return new Promise((resolveBody, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        reject(tooLarge());
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-/**
- * Parses a request body as JSON, an empty body counting as `{}`. A body that is
- * not JSON comes back raw with `parsed: false` instead of throwing: it still
- * belongs in the request log, and each server decides how (and after which
- * checks) to reject it.
- */
-export function parseJsonBody(raw: string): { body: unknown; parsed: boolean } {
-  try {
-    return { body: raw === '' ? {} : JSON.parse(raw), parsed: true };
-  } catch {
-    return { body: raw, parsed: false };
   }
 }
 
@@ -175,93 +130,6 @@ export function createTokenCodec(secret: () => string): TokenCodec {
       }
     },
   };
-}
-
-/** A response a sandbox sends: status, JSON payload and any headers beyond the standard ones. */
-export interface JsonReply {
-  status: number;
-  payload: unknown;
-  headers?: Record<string, string>;
-  /** Sent instead of the JSON payload: what a proxy or load balancer in front of an API answers. */
-  raw?: { contentType: string; text: string };
-}
-
-/** How {@link createJsonServer} turns requests into JSON responses. */
-export interface JsonServerConfig {
-  /** Value of the `content-type` header on every response. */
-  contentType: string;
-  /** Answers a request; its result is sent with status 200. */
-  handle(req: IncomingMessage): Promise<unknown>;
-  /** Turns whatever `handle` threw into the protocol's error response (and counts it). */
-  onError(error: unknown): JsonReply;
-  /** Current added latency in milliseconds, read once per response so it can change at run time. */
-  latencyMs(): number;
-}
-
-/**
- * An HTTP server that answers every request with JSON: `handle`'s result, or
- * `onError`'s reply when it throws, delayed by the configured latency. Each
- * response carries a fresh `x-amzn-RequestId`, as AWS-style APIs do.
- */
-export function createJsonServer(config: JsonServerConfig): Server {
-  return createServer((req, res) => {
-    void (async () => {
-      let reply: JsonReply;
-      try {
-        reply = { status: 200, payload: await config.handle(req) };
-      } catch (error) {
-        reply = config.onError(error);
-      }
-      const latencyMs = config.latencyMs();
-      if (latencyMs > 0) await sleep(latencyMs);
-      // Nothing to answer if the connection is already gone (client hung up, body too large).
-      if (!res.destroyed) sendJson(res, config.contentType, reply);
-    })();
-  });
-}
-
-function sendJson(res: ServerResponse, contentType: string, reply: JsonReply): void {
-  const text = reply.raw ? reply.raw.text : JSON.stringify(reply.payload);
-  res.writeHead(reply.status, {
-    'content-type': reply.raw ? reply.raw.contentType : contentType,
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-RequestId': randomUUID(),
-    ...reply.headers,
-  });
-  res.end(text);
-}
-
-/**
- * Starts `server` listening on `host` (default 127.0.0.1, never exposed beyond
- * the machine) and `port` (default 0, an ephemeral port); resolves with the
- * bound port and the base URL, bracketing IPv6 hosts.
- */
-export async function listen(
-  server: Server,
-  host: string | undefined,
-  port: number | undefined,
-): Promise<{ port: number; url: string }> {
-  const bindHost = host ?? '127.0.0.1';
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(port ?? 0, bindHost, () => {
-      server.off('error', reject);
-      resolveListen();
-    });
-  });
-  const bound = (server.address() as AddressInfo).port;
-  const urlHost = bindHost.includes(':') ? `[${bindHost}]` : bindHost;
-  return { port: bound, url: `http://${urlHost}:${bound}` };
-}
-
-/** Stops `server`, dropping open connections rather than waiting for them. */
-export function closeServer(server: Server): Promise<void> {
-  return new Promise<void>((resolveClose, reject) => {
-    server.close((error) => (error ? reject(error) : resolveClose()));
-    // Clients (the AWS SDK included) keep connections alive; without this,
-    // close() waits for them to idle out.
-    server.closeAllConnections();
-  });
 }
 
 /**

@@ -13,16 +13,21 @@
 import type { IncomingMessage } from 'node:http';
 import { parseArgs } from 'node:util';
 import {
+  awsJsonError,
+  closeServer,
+  createJsonServer,
+  listen,
+  ProtocolError,
+  parseJsonBody,
+  readBody,
+  targetOperation,
+} from '../aws-json';
+import {
   Countdown,
   checkCount,
   closeOnSignals,
-  closeServer,
-  createJsonServer,
   createTokenCodec,
-  listen,
-  parseJsonBody,
   randomSecret,
-  readBody,
   recordRequest,
   resetRequestStats,
   runIfMain,
@@ -222,24 +227,13 @@ function seededRandom(seed: string): () => number {
   };
 }
 
-/** A Glue-shaped error response: status, `__type` name and message. */
-class GlueError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const serviceUnavailable = (): GlueError =>
-  new GlueError(
-    503,
+const serviceUnavailable = (): ProtocolError =>
+  new ProtocolError(
     'ServiceUnavailable',
     'The request has failed due to a temporary failure of the server.',
+    503,
   );
-const invalidToken = (): GlueError => new GlueError(400, 'InvalidInputException', 'Invalid NextToken');
+const invalidToken = (): ProtocolError => new ProtocolError('InvalidInputException', 'Invalid NextToken');
 
 function checkRate(rate: number): number {
   if (!(rate >= 0 && rate <= 1)) throw new RangeError(`throttleRate must be within 0..1, got ${rate}`);
@@ -293,13 +287,13 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     const { JobName, MaxResults, NextToken } = body;
     // Wrong JSON types fail deserialisation before any validation, as on the real service.
     if (JobName !== undefined && JobName !== null && typeof JobName !== 'string') {
-      throw new GlueError(400, 'SerializationException', 'JobName must be a string');
+      throw new ProtocolError('SerializationException', 'JobName must be a string');
     }
     if (MaxResults !== undefined && MaxResults !== null && !Number.isInteger(MaxResults)) {
-      throw new GlueError(400, 'SerializationException', 'MaxResults must be an integer');
+      throw new ProtocolError('SerializationException', 'MaxResults must be an integer');
     }
     if (NextToken !== undefined && NextToken !== null && typeof NextToken !== 'string') {
-      throw new GlueError(400, 'SerializationException', 'NextToken must be a string');
+      throw new ProtocolError('SerializationException', 'NextToken must be a string');
     }
 
     // Constraint violations are reported together, in the Coral wording Glue uses.
@@ -326,12 +320,12 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     }
     if (violations.length > 0 || typeof JobName !== 'string') {
       const count = `${violations.length} validation error${violations.length === 1 ? '' : 's'} detected`;
-      throw new GlueError(400, 'ValidationException', `${count}: ${violations.join('; ')}`);
+      throw new ProtocolError('ValidationException', `${count}: ${violations.join('; ')}`);
     }
 
     const runCount = jobs.get(JobName);
     if (runCount === undefined) {
-      throw new GlueError(400, 'EntityNotFoundException', `Job with name: ${JobName} not found.`);
+      throw new ProtocolError('EntityNotFoundException', `Job with name: ${JobName} not found.`);
     }
     // An empty string is what some clients send for "first page"; treat it as absent.
     const start =
@@ -347,16 +341,16 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     return end >= 0 ? { JobRuns, NextToken: encodeToken(JobName, end) } : { JobRuns };
   };
 
-  const injectedFault = (): GlueError | undefined => {
-    if (htmlErrors.take()) return new GlueError(htmlStatus, HTML_ERROR, 'Bad Gateway');
-    if (throttles.take()) return new GlueError(400, 'ThrottlingException', 'Rate exceeded');
-    if (timeouts.take()) return new GlueError(400, 'OperationTimeoutException', 'Operation timed out');
+  const injectedFault = (): ProtocolError | undefined => {
+    if (htmlErrors.take()) return new ProtocolError(HTML_ERROR, 'Bad Gateway', htmlStatus);
+    if (throttles.take()) return new ProtocolError('ThrottlingException', 'Rate exceeded');
+    if (timeouts.take()) return new ProtocolError('OperationTimeoutException', 'Operation timed out');
     if (failures.take()) {
-      return new GlueError(500, 'InternalServiceException', 'An internal service error occurred.');
+      return new ProtocolError('InternalServiceException', 'An internal service error occurred.', 500);
     }
     // Draw only when enabled so toggling the rate does not perturb the sequence otherwise.
     if (throttleRate > 0 && random() < throttleRate) {
-      return new GlueError(400, 'ThrottlingException', 'Rate exceeded');
+      return new ProtocolError('ThrottlingException', 'Rate exceeded');
     }
     return undefined;
   };
@@ -364,12 +358,10 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
   const handle = async (req: IncomingMessage): Promise<unknown> => {
     const rawBody = await readBody(
       req,
-      () => new GlueError(413, 'RequestEntityTooLargeException', 'Request entity too large'),
+      () => new ProtocolError('RequestEntityTooLargeException', 'Request entity too large', 413),
     );
     const target = String(req.headers['x-amz-target'] ?? '');
-    const operation = target.startsWith(TARGET_PREFIX)
-      ? target.slice(TARGET_PREFIX.length)
-      : target || '(none)';
+    const operation = targetOperation(req, TARGET_PREFIX) ?? (target || '(none)');
 
     // A body that is not JSON is logged raw; it is rejected as SerializationException
     // (not an object) once auth and target pass.
@@ -379,21 +371,19 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     // An outage hits before authentication, like a load balancer with no healthy hosts.
     if (isDown) throw serviceUnavailable();
     if (!req.headers.authorization) {
-      throw new GlueError(
-        400,
+      throw new ProtocolError(
         'MissingAuthenticationTokenException',
         'Request is missing Authentication Token',
       );
     }
     if (req.method !== 'POST' || operation !== 'GetJobRuns') {
-      throw new GlueError(
-        400,
+      throw new ProtocolError(
         'UnknownOperationException',
         `Unknown operation: ${target || '(missing X-Amz-Target)'}`,
       );
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new GlueError(400, 'SerializationException', 'Request body is not a JSON object');
+      throw new ProtocolError('SerializationException', 'Request body is not a JSON object');
     }
     const fault = injectedFault();
     if (fault) throw fault;
@@ -405,26 +395,21 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     handle,
     onError: (error) => {
       const glueError =
-        error instanceof GlueError
+        error instanceof ProtocolError
           ? error
-          : new GlueError(
-              500,
+          : new ProtocolError(
               'InternalServiceException',
               error instanceof Error ? error.message : String(error),
+              500,
             );
       stats.errors++;
-      if (glueError.type === 'ThrottlingException') stats.throttled++;
+      if (glueError.name === 'ThrottlingException') stats.throttled++;
       if (glueError.status >= 500) stats.serverErrors++;
-      if (glueError.type === HTML_ERROR) {
+      if (glueError.name === HTML_ERROR) {
         const text = `<html><head><title>${glueError.status} ${glueError.message}</title></head><body><center><h1>${glueError.status} ${glueError.message}</h1></center></body></html>`;
         return { status: glueError.status, payload: null, raw: { contentType: 'text/html', text } };
       }
-      return {
-        status: glueError.status,
-        payload: { __type: glueError.type, Message: glueError.message },
-        // AWS JSON clients take the error code from this header before `__type`.
-        headers: { 'x-amzn-ErrorType': glueError.type },
-      };
+      return awsJsonError(glueError, 'Message');
     },
     latencyMs: () => latencyMs,
   });

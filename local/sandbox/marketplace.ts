@@ -24,17 +24,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { parseArgs } from 'node:util';
+import { closeServer, createJsonServer, listen, ProtocolError, parseJsonBody, readBody } from '../aws-json';
 import {
   Countdown,
   checkCount,
   closeOnSignals,
-  closeServer,
-  createJsonServer,
   createTokenCodec,
-  listen,
-  parseJsonBody,
   randomSecret,
-  readBody,
   recordRequest,
   resetRequestStats,
   runIfMain,
@@ -336,20 +332,8 @@ export function synthesizeCustomer(index: number, seed = 'pagewalk'): WireCustom
   };
 }
 
-/** An SP-API-shaped error response: status, error code and message. */
-class MarketplaceError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const invalidInput = (message: string): MarketplaceError =>
-  new MarketplaceError(400, 'InvalidInput', message);
-const invalidToken = (): MarketplaceError => invalidInput('Invalid NextToken');
+const invalidInput = (message: string): ProtocolError => new ProtocolError('InvalidInput', message);
+const invalidToken = (): ProtocolError => invalidInput('Invalid NextToken');
 
 /** Parsed, verified contents of a NextToken. */
 interface TokenState {
@@ -428,7 +412,7 @@ export async function startMarketplaceSandbox(
   const marketplaceOf = (body: Record<string, unknown>): string => {
     const id = body.MarketplaceId;
     if (typeof id !== 'string' || id === '') throw invalidInput('MarketplaceId is required');
-    if (!marketplaceIds.has(id)) throw new MarketplaceError(404, 'NotFound', `Marketplace ${id} not found`);
+    if (!marketplaceIds.has(id)) throw new ProtocolError('NotFound', `Marketplace ${id} not found`, 404);
     return id;
   };
 
@@ -501,18 +485,14 @@ export async function startMarketplaceSandbox(
     }
   };
 
-  const injectedFault = (): MarketplaceError | undefined => {
+  const injectedFault = (): ProtocolError | undefined => {
     if (throttles.take()) {
       return throttleCode === 'QuotaExceeded'
-        ? new MarketplaceError(503, 'QuotaExceeded', 'You exceeded your quota for the requested resource.')
-        : new MarketplaceError(503, 'RequestThrottled', 'Request is throttled.');
+        ? new ProtocolError('QuotaExceeded', 'You exceeded your quota for the requested resource.', 503)
+        : new ProtocolError('RequestThrottled', 'Request is throttled.', 503);
     }
     if (failures.take()) {
-      return new MarketplaceError(
-        500,
-        'InternalFailure',
-        'We encountered an internal error. Please try again.',
-      );
+      return new ProtocolError('InternalFailure', 'We encountered an internal error. Please try again.', 500);
     }
     return undefined;
   };
@@ -531,11 +511,11 @@ export async function startMarketplaceSandbox(
     if (accessTokenDigest) {
       const given = req.headers['x-amz-access-token'];
       if (typeof given !== 'string' || !timingSafeEqual(sha256(given), accessTokenDigest)) {
-        throw new MarketplaceError(403, 'Unauthorized', 'Access to requested resource is denied.');
+        throw new ProtocolError('Unauthorized', 'Access to requested resource is denied.', 403);
       }
     }
     if (!operation) {
-      throw new MarketplaceError(404, 'NotFound', `Resource ${req.method ?? ''} ${path} not found`);
+      throw new ProtocolError('NotFound', `Resource ${req.method ?? ''} ${path} not found`, 404);
     }
     if (!parsed) throw invalidInput('Request body is not valid JSON');
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -551,18 +531,14 @@ export async function startMarketplaceSandbox(
     handle,
     onError: (error) => {
       const failure =
-        error instanceof MarketplaceError
+        error instanceof ProtocolError
           ? error
-          : new MarketplaceError(
-              500,
-              'InternalFailure',
-              error instanceof Error ? error.message : String(error),
-            );
+          : new ProtocolError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
       stats.errors++;
-      if (failure.code === 'RequestThrottled' || failure.code === 'QuotaExceeded') stats.throttled++;
+      if (failure.name === 'RequestThrottled' || failure.name === 'QuotaExceeded') stats.throttled++;
       return {
         status: failure.status,
-        payload: { errors: [{ code: failure.code, message: failure.message }] },
+        payload: { errors: [{ code: failure.name, message: failure.message }] },
       };
     },
     latencyMs: () => latencyMs,

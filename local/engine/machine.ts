@@ -23,33 +23,45 @@ export interface LocalStateMachineOptions {
   readonly functionTimeoutsMs?: Readonly<Record<string, number>>;
   readonly onEvent?: (event: LocalEvent, executionName: string) => void;
   readonly onTaskCall?: (event: LocalTaskCallEvent, executionName: string) => void;
+  /**
+   * The ARN of an execution this machine did not start that already has `name` (the local
+   * endpoint's executions of earlier processes), if any: such a name is taken.
+   */
+  readonly takenName?: (name: string) => string | undefined;
 }
+
+/** The error Step Functions gives StartExecution for a name already taken. */
+export const EXECUTION_ALREADY_EXISTS = 'StepFunctions.ExecutionAlreadyExistsException';
 
 /**
  * The local stand-in for one deployed state machine: it keeps every execution it started,
- * so a continue-as-new Task starts a real new execution, names are unique as on AWS (the
- * same name and input again returns the running execution; other input is refused), and
- * runners can follow a run from segment to segment.
+ * so a continue-as-new Task starts a real new execution and runners can follow a run from
+ * segment to segment. It is where names are held unique, for the endpoint's StartExecution
+ * and the continue-as-new Task alike, as AWS holds them: the same name and input again while
+ * it runs is the same execution; other input, or a name whose execution ended, is refused.
  */
 export class LocalStateMachine {
   private readonly executions = new Map<string, TrackedExecution>();
+  private readonly running = new Set<string>();
 
   constructor(private readonly options: LocalStateMachineOptions) {}
 
-  /** Starts an execution, or returns the one already started with this name and the same input. */
+  /** Starts an execution, or returns the running one started with this name and the same input. */
   start(name: string, input: unknown): TrackedExecution {
+    const taken = this.options.takenName?.(name);
+    if (taken) throw serviceError(EXECUTION_ALREADY_EXISTS, `Execution Already Exists: '${taken}'`);
     const existing = this.executions.get(name);
     if (existing) {
-      if (JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
-      throw serviceError(
-        'StepFunctions.ExecutionAlreadyExistsException',
-        `Execution Already Exists: '${existing.executionArn}'`,
-      );
+      if (this.running.has(name) && JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
+      throw serviceError(EXECUTION_ALREADY_EXISTS, `Execution Already Exists: '${existing.executionArn}'`);
     }
     const startDate = new Date();
     const execution = startLocalExecution({ ...this.options, name, input, machine: this });
     const tracked: TrackedExecution = { ...execution, name, input, startDate };
     this.executions.set(name, tracked);
+    this.running.add(name);
+    const ended = () => this.running.delete(name);
+    execution.result.then(ended, ended);
     return tracked;
   }
 

@@ -3,7 +3,10 @@
  * at most 256 KiB, valid JSON, and (a local guard) a nesting depth far below what the
  * engine's and the history's recursive JSON handling survive, so no input can crash the server.
  */
-import { ApiError, validation } from './api-error';
+
+import { assertIsError } from '../../functions/lib/errors';
+import { ProtocolError } from '../aws-json';
+import { validation } from './protocol';
 
 /** Step Functions' limit on an execution's input (256 KiB). */
 export const MAX_INPUT_BYTES = 262_144;
@@ -32,7 +35,7 @@ export function nestingDepth(text: string): number {
   return deepest;
 }
 
-/** The parsed input of a StartExecution request; ApiError as AWS words it otherwise. */
+/** The parsed input of a StartExecution request; ProtocolError as AWS words it otherwise. */
 export function parseExecutionInput(raw: unknown): unknown {
   const text = raw === undefined || raw === null ? '{}' : raw;
   if (typeof text !== 'string') throw validation('input', 'Member must be a string');
@@ -41,7 +44,7 @@ export function parseExecutionInput(raw: unknown): unknown {
   }
   const depth = nestingDepth(text);
   if (depth > MAX_INPUT_DEPTH) {
-    throw new ApiError(
+    throw new ProtocolError(
       'InvalidExecutionInput',
       `Invalid State Machine Execution Input: 'nesting depth ${depth} exceeds the local endpoint's limit of ${MAX_INPUT_DEPTH}'`,
     );
@@ -49,9 +52,10 @@ export function parseExecutionInput(raw: unknown): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ApiError(
+    assertIsError(error);
+    throw new ProtocolError(
       'InvalidExecutionInput',
-      `Invalid State Machine Execution Input: '${(error as Error).message}'`,
+      `Invalid State Machine Execution Input: '${error.message}'`,
     );
   }
 }

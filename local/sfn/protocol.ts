@@ -1,8 +1,17 @@
 /**
  * The Step Functions API's rules the local endpoint shares across operations, worded as AWS
- * words them: ARNs, execution names, statuses, page sizes and opaque page tokens.
+ * words them: validation errors, ARNs, execution names, statuses, page sizes and opaque page
+ * tokens. (The input's own checks are in `execution-input.ts`.)
  */
-import { ApiError, validation } from './api-error';
+import { ProtocolError } from '../aws-json';
+
+/** AWS's wording for a request field that breaks a constraint. */
+export function validation(field: string, constraint: string): ProtocolError {
+  return new ProtocolError(
+    'ValidationException',
+    `1 validation error detected: Value at '${field}' failed to satisfy constraint: ${constraint}`,
+  );
+}
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -27,16 +36,16 @@ const isControl = (c: string) => {
 export const isValidName = (name: string) =>
   name.length >= 1 && name.length <= 80 && !INVALID_NAME_CHARACTER.test(name) && ![...name].some(isControl);
 
-export function missing(field: string): ApiError {
-  return new ApiError(
+export function missing(field: string): ProtocolError {
+  return new ProtocolError(
     'ValidationException',
     `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
   );
 }
 
-export function invalidArn(arn: string, expected: string): ApiError {
+export function invalidArn(arn: string, expected: string): ProtocolError {
   const type = /^arn:[^:]*:states:[^:]*:[^:]*:([^:]+):/.exec(arn)?.[1];
-  return new ApiError(
+  return new ProtocolError(
     'InvalidArn',
     type && type !== expected
       ? `Invalid Arn: 'Resource type not valid in this context: ${type}'`
@@ -65,5 +74,5 @@ export function readToken<T>(value: unknown, kind: string): T | undefined {
   } catch {
     // fall through to the error below
   }
-  throw new ApiError('InvalidToken', `Invalid Token: '${String(value)}'`);
+  throw new ProtocolError('InvalidToken', `Invalid Token: '${String(value)}'`);
 }

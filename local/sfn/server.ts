@@ -4,42 +4,27 @@
  * status 400) in front of the local engine, so `@aws-sdk/client-sfn`, the AWS CLI
  * (`--endpoint-url`) and the `pagewalk` CLI operate local runs as they operate AWS ones.
  *
- * One state machine (`LOCAL_STATE_MACHINE_ARN`, the ASL file with local substitutions).
- * Operations: ListStateMachines, DescribeStateMachine, DescribeStateMachineForExecution,
- * ListTagsForResource, StartExecution, DescribeExecution, ListExecutions,
- * GetExecutionHistory, StopExecution. Executions the machine starts itself (continue as
- * new) appear like any other.
+ * Laid out as LocalStack lays out its Step Functions provider: the HTTP plumbing
+ * (`../aws-json.ts`), the protocol (`protocol.ts`, `execution-input.ts`), one function per
+ * operation (`operations/`), one registry of executions (`registry.ts`, over `store.ts` and
+ * `history.ts`) and the engine (`../engine/`). This file wires them to a port.
  */
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import {
-  LOCAL_REGION,
-  LOCAL_ROLE_ARN,
-  LOCAL_STATE_MACHINE_ARN,
-  LOCAL_STATE_MACHINE_NAME,
-  type LocalEvent,
-  type LocalHandlers,
-  LocalStateMachine,
-  loadDefinition,
-  type TrackedExecution,
-} from '../engine';
-import { ApiError, validation } from './api-error';
-import { MAX_INPUT_BYTES, parseExecutionInput } from './execution-input';
-import { type AbortDetails, type HistoryEvent, HistoryRecorder, toWireEvent } from './history';
-import {
-  EXECUTION_ARN,
-  invalidArn,
-  isValidName,
-  missing,
-  pageSize,
-  readToken,
-  STATE_MACHINE_ARN,
-  STATUSES,
-  token,
-} from './protocol';
-import { type ExecutionDescription, type ExecutionStatus, ExecutionStore, SERVER_STOPPED } from './store';
+  awsJsonError,
+  closeServer,
+  createJsonServer,
+  listen,
+  ProtocolError,
+  readBody,
+  targetOperation,
+} from '../aws-json';
+import { type LocalEvent, type LocalHandlers, type LocalStateMachine, loadDefinition } from '../engine';
+import { MAX_INPUT_BYTES } from './execution-input';
+import { OPERATIONS, type OperationContext } from './operations';
+import { ExecutionRegistry } from './registry';
+import type { ExecutionDescription } from './store';
 
 /** The port `npm run serve` listens on unless told otherwise. */
 export const DEFAULT_SFN_PORT = 8083;
@@ -88,380 +73,60 @@ export interface SfnServer {
   close(): Promise<void>;
 }
 
-interface Entry {
-  description: ExecutionDescription;
-  /** Set for executions started in this process. */
-  tracked?: TrackedExecution;
-}
-
-type Request = Record<string, unknown>;
-type Operations = Record<string, (request: Request) => unknown | Promise<unknown>>;
-
-const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
-
-/** The fields DescribeExecution and ListExecutions both answer with. */
-const executionSummary = (d: ExecutionDescription) => ({
-  executionArn: d.executionArn,
-  stateMachineArn: d.stateMachineArn,
-  name: d.name,
-  status: d.status,
-  startDate: seconds(d.startDate),
-  stopDate: seconds(d.stopDate),
-});
-
 /** Starts the local Step Functions endpoint with its own LocalStateMachine. */
 export async function startSfnServer(options: SfnServerOptions): Promise<SfnServer> {
   // Listen first: the handlers may need the URL before they are loaded. Requests wait until
   // the executions are loaded and reconciled.
-  let operations: Operations = {};
+  let context: OperationContext | undefined;
   let markReady = () => {};
   const ready = new Promise<void>((resolve) => {
     markReady = resolve;
   });
-  const server = createServer((req, res) => {
-    ready
-      .then(() => handle(req, res, operations))
-      .catch((error: unknown) => {
-        reply(res, 500, { __type: 'InternalFailure', message: (error as Error).message });
-      });
+  const server = createJsonServer({
+    contentType: 'application/x-amz-json-1.0',
+    handle: async (req) => {
+      await ready;
+      return answer(req, context as OperationContext);
+    },
+    onError: (error) =>
+      awsJsonError(
+        error instanceof ProtocolError
+          ? error
+          : new ProtocolError('InternalFailure', error instanceof Error ? error.message : String(error), 500),
+        'message',
+      ),
+    latencyMs: () => 0,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_SFN_PORT, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port, address } = server.address() as AddressInfo;
-  const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  const { port, url } = await listen(server, options.host, options.port ?? DEFAULT_SFN_PORT);
   if (options.exportEndpoint) process.env.AWS_ENDPOINT_URL_SFN = url;
   let handlers: LocalHandlers;
   try {
     handlers = typeof options.handlers === 'function' ? await options.handlers() : options.handlers;
   } catch (error) {
-    server.close();
+    await closeServer(server);
     throw error;
   }
 
-  const definition = JSON.stringify(loadDefinition(Object.keys(handlers)), null, 2);
-  const creationDate = Date.now();
-  const store = options.dataDir ? new ExecutionStore(options.dataDir, LOCAL_ROLE_ARN) : undefined;
-  const executions = new Map<string, Entry>();
-  /** Reconciles in flight, by execution name: StopExecution and close wait for them. */
-  const endings = new Map<string, Promise<void>>();
-  const recovered: ExecutionDescription[] = [];
-  for (const description of store?.load(Date.now(), (d) => recovered.push(d)) ?? []) {
-    executions.set(description.name, { description });
-  }
-
-  const recorder = new HistoryRecorder({
-    roleArn: LOCAL_ROLE_ARN,
-    region: LOCAL_REGION,
-    onClosed: (name, events) => finish(name, events),
-  });
-
-  const machine = new LocalStateMachine({
-    handlers,
-    retryDelayMs: options.retryDelayMs,
-    onTaskCall: recorder.onTaskCall,
-    onEvent: (event, name) => {
-      if (event.type === 'ExecutionStarted') adopt();
-      recorder.onEvent(event, name);
-      options.onEvent?.(event, name);
-    },
-  });
-
-  /** Registers executions the machine started itself (continue as new). */
-  function adopt(): void {
-    for (const tracked of machine.list()) {
-      const known = executions.get(tracked.name);
-      if (known?.tracked === tracked) continue;
-      register(tracked, JSON.stringify(tracked.input));
-    }
-  }
-
-  function register(tracked: TrackedExecution, input: string): Entry {
-    const entry: Entry = {
-      tracked,
-      description: {
-        executionArn: tracked.executionArn,
-        stateMachineArn: LOCAL_STATE_MACHINE_ARN,
-        name: tracked.name,
-        status: 'RUNNING',
-        startDate: tracked.startDate.getTime(),
-        input,
-      },
-    };
-    executions.set(tracked.name, entry);
-    store?.saveDescription(entry.description);
-    options.log?.(`execution ${tracked.name} started`);
-    return entry;
-  }
-
-  /** Records how an execution ended, from the end event of its history, and stores both. */
-  function finish(name: string, events: readonly HistoryEvent[]): void {
-    const entry = executions.get(name);
-    const last = events[events.length - 1];
-    if (!entry || !last || entry.description.status !== 'RUNNING') return;
-    const d = entry.description;
-    const details = (last[`${last.type.charAt(0).toLowerCase()}${last.type.slice(1)}EventDetails`] ?? {}) as {
-      output?: string;
-      error?: string;
-      cause?: string;
-    };
-    const status: Record<string, ExecutionStatus> = {
-      ExecutionSucceeded: 'SUCCEEDED',
-      ExecutionFailed: 'FAILED',
-      ExecutionAborted: 'ABORTED',
-      ExecutionTimedOut: 'TIMED_OUT',
-    };
-    d.status = status[last.type] ?? 'FAILED';
-    d.stopDate = last.timestamp;
-    if (details.output !== undefined) d.output = details.output;
-    if (details.error !== undefined) d.error = details.error;
-    if (details.cause !== undefined) d.cause = details.cause;
-    options.log?.(
-      `execution ${name} ${d.status} after ${((d.stopDate - d.startDate) / 1000).toFixed(1)} s${d.error ? `: ${d.error}` : ''}`,
-    );
-    if (store) {
-      store.saveDescription(d);
-      store.saveHistory(name, events);
-      recorder.release(name);
-    }
-    if (d.status !== 'SUCCEEDED') reconcile(d);
-  }
-
-  /** Hands an execution that ended without recording it to `onEnded`, once. */
-  function reconcile(d: ExecutionDescription): Promise<void> {
-    if (!options.onEnded) return Promise.resolve();
-    const pending = options.onEnded(d).catch((error: unknown) => {
-      options.log?.(
-        `execution ${d.name}: recording its ending on the run failed: ${(error as Error).message}`,
-      );
-    });
-    endings.set(d.name, pending);
-    return pending;
-  }
-
-  function lookupExecution(arn: unknown): Entry {
-    adopt();
-    if (typeof arn !== 'string' || arn === '') throw missing('executionArn');
-    const match = EXECUTION_ARN.exec(arn);
-    if (!match) throw invalidArn(arn, 'execution');
-    const entry = executions.get(match[2] as string);
-    if (!entry || entry.description.executionArn !== arn) {
-      throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
-    }
-    return entry;
-  }
-
-  function checkStateMachine(arn: unknown): void {
-    if (typeof arn !== 'string' || arn === '') throw missing('stateMachineArn');
-    if (!STATE_MACHINE_ARN.test(arn)) throw invalidArn(arn, 'stateMachine');
-    if (arn !== LOCAL_STATE_MACHINE_ARN) {
-      throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
-    }
-  }
-
-  /** One source per state: the recorder while the execution runs, the stored file once it ended. */
-  function history(entry: Entry): readonly HistoryEvent[] {
-    const name = entry.description.name;
-    if (entry.description.status !== 'RUNNING' && store) return store.readHistory(name) ?? [];
-    return recorder.events(name) ?? [];
-  }
-
-  async function waitForEnd(tracked: TrackedExecution | undefined): Promise<void> {
-    if (!tracked) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      tracked.result.catch(() => undefined),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, 5_000);
-      }),
-    ]);
-    clearTimeout(timer);
-  }
-
-  function abort(entry: Entry, details: AbortDetails): void {
-    recorder.setAbortDetails(entry.description.name, details);
-    entry.tracked?.abort();
-  }
-
-  operations = {
-    ListStateMachines: () => ({
-      stateMachines: [
-        {
-          stateMachineArn: LOCAL_STATE_MACHINE_ARN,
-          name: LOCAL_STATE_MACHINE_NAME,
-          type: 'STANDARD',
-          creationDate: seconds(creationDate),
-        },
-      ],
-    }),
-
-    DescribeStateMachine: (request) => {
-      checkStateMachine(request.stateMachineArn);
-      return describeStateMachine();
-    },
-
-    DescribeStateMachineForExecution: (request) => {
-      lookupExecution(request.executionArn);
-      return { ...describeStateMachine(), updateDate: seconds(creationDate) };
-    },
-
-    ListTagsForResource: (request) => {
-      checkStateMachine(request.resourceArn);
-      return { tags: Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value })) };
-    },
-
-    StartExecution: (request) => {
-      checkStateMachine(request.stateMachineArn);
-      const name = request.name === undefined || request.name === null ? randomUUID() : request.name;
-      if (typeof name !== 'string' || !isValidName(name)) {
-        throw new ApiError('InvalidName', `Invalid Name: '${String(name)}'`);
-      }
-      const text = request.input === undefined || request.input === null ? '{}' : String(request.input);
-      const input = parseExecutionInput(request.input);
-      adopt();
-      const existing = executions.get(name);
-      if (existing) {
-        // As on AWS: the same name and input while it runs is the same execution; anything else is refused.
-        const same =
-          existing.tracked &&
-          existing.description.status === 'RUNNING' &&
-          JSON.stringify(existing.tracked.input) === JSON.stringify(input);
-        if (!same) {
-          throw new ApiError(
-            'ExecutionAlreadyExists',
-            `Execution Already Exists: '${existing.description.executionArn}'`,
-          );
-        }
-        return {
-          executionArn: existing.description.executionArn,
-          startDate: seconds(existing.description.startDate),
-        };
-      }
-      const tracked = machine.start(name, input);
-      const entry =
-        executions.get(name)?.tracked === tracked ? executions.get(name) : register(tracked, text);
-      return { executionArn: tracked.executionArn, startDate: seconds(entry?.description.startDate) };
-    },
-
-    DescribeExecution: (request) => {
-      const d = lookupExecution(request.executionArn).description;
-      return {
-        ...executionSummary(d),
-        input: d.input,
-        inputDetails: { included: true },
-        ...(d.output === undefined ? {} : { output: d.output, outputDetails: { included: true } }),
-        error: d.error,
-        cause: d.cause,
-        redriveCount: 0,
-        redriveStatus: 'NOT_REDRIVABLE',
-        redriveStatusReason: 'The local endpoint does not redrive executions',
-      };
-    },
-
-    ListExecutions: (request) => {
-      if (request.mapRunArn !== undefined) {
-        throw new ApiError('ValidationException', 'The local endpoint runs no Distributed Map');
-      }
-      checkStateMachine(request.stateMachineArn);
-      const status = request.statusFilter;
-      if (status !== undefined && !STATUSES.includes(status as string)) {
-        throw validation('statusFilter', `Member must satisfy enum value set: [${STATUSES.join(', ')}]`);
-      }
-      adopt();
-      const limit = pageSize(request.maxResults);
-      const after = readToken<{ s: number; n: string }>(request.nextToken, 'list');
-      const newestFirst = [...executions.values()]
-        .map((e) => e.description)
-        .filter((d) => status === undefined || d.status === status)
-        .sort((a, b) => b.startDate - a.startDate || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
-      const start = after
-        ? newestFirst.findIndex((d) => d.startDate < after.s || (d.startDate === after.s && d.name < after.n))
-        : 0;
-      const page = start < 0 ? [] : newestFirst.slice(start, start + limit);
-      const last = page[page.length - 1];
-      const more = start >= 0 && start + limit < newestFirst.length;
-      return {
-        executions: page.map(executionSummary),
-        ...(more && last ? { nextToken: token('list', { s: last.startDate, n: last.name }) } : {}),
-      };
-    },
-
-    GetExecutionHistory: (request) => {
-      const entry = lookupExecution(request.executionArn);
-      const reverse = request.reverseOrder === true;
-      const includeData = request.includeExecutionData !== false;
-      const limit = pageSize(request.maxResults);
-      const after = readToken<{ id: number; r: boolean }>(request.nextToken, 'history');
-      if (after && after.r !== reverse) {
-        throw new ApiError('InvalidToken', `Invalid Token: 'reverseOrder differs from the first call'`);
-      }
-      const events = history(entry);
-      let page: readonly HistoryEvent[];
-      if (reverse) {
-        const end = after ? Math.max(after.id - 1, 0) : events.length;
-        page = events.slice(Math.max(end - limit, 0), end).reverse();
-      } else {
-        const start = after ? after.id : 0;
-        page = events.slice(start, start + limit);
-      }
-      const last = page[page.length - 1];
-      const more = last !== undefined && (reverse ? last.id > 1 : last.id < events.length);
-      return {
-        events: page.map((event) => toWireEvent(event, includeData)),
-        ...(more && last ? { nextToken: token('history', { id: last.id, r: reverse }) } : {}),
-      };
-    },
-
-    StopExecution: async (request) => {
-      const entry = lookupExecution(request.executionArn);
-      const d = entry.description;
-      if (d.status === 'RUNNING') {
-        const details: AbortDetails = {
-          ...(typeof request.error === 'string' ? { error: request.error } : {}),
-          ...(typeof request.cause === 'string' ? { cause: request.cause } : {}),
-        };
-        abort(entry, details);
-        await waitForEnd(entry.tracked);
-      }
-      // As soon as this answers, the run is recorded stopped and its lease is free.
-      await endings.get(d.name);
-      return { stopDate: seconds(d.stopDate ?? Date.now()) };
-    },
+  const registry = new ExecutionRegistry({ ...options, handlers });
+  context = {
+    registry,
+    definition: JSON.stringify(loadDefinition(Object.keys(handlers)), null, 2),
+    creationDate: Date.now(),
+    tags: options.tags ?? {},
   };
-
-  function describeStateMachine() {
-    return {
-      stateMachineArn: LOCAL_STATE_MACHINE_ARN,
-      name: LOCAL_STATE_MACHINE_NAME,
-      status: 'ACTIVE',
-      definition,
-      roleArn: LOCAL_ROLE_ARN,
-      type: 'STANDARD',
-      creationDate: seconds(creationDate),
-      loggingConfiguration: { level: 'OFF', includeExecutionData: false },
-      tracingConfiguration: { enabled: false },
-      description: 'pagewalk on the local engine (aws-local-stepfunctions) with the real handlers',
-    };
-  }
-
   // Executions whose process died while they ran: recorded on their runs before any request.
-  await Promise.all(recovered.map(reconcile));
+  await registry.reconcileRecovered();
   markReady();
 
   let closing: Promise<void> | undefined;
   return {
     url,
     port,
-    machine,
+    machine: registry.machine,
     close: () => {
       closing ??= (async () => {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
-        const running = [...executions.values()].filter((e) => e.description.status === 'RUNNING');
-        for (const entry of running) abort(entry, SERVER_STOPPED);
-        await Promise.all(running.map((entry) => waitForEnd(entry.tracked)));
-        await Promise.all(endings.values());
+        const stopped = closeServer(server);
+        await registry.stopAll();
         await stopped;
       })();
       return closing;
@@ -469,66 +134,37 @@ export async function startSfnServer(options: SfnServerOptions): Promise<SfnServ
   };
 }
 
-/** Reads one request, runs its operation and writes the answer or the error. */
-async function handle(req: IncomingMessage, res: ServerResponse, operations: Operations): Promise<void> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > 4 * MAX_INPUT_BYTES) {
-      reply(res, 413, { __type: 'ValidationException', message: 'Request too large' });
-      return;
-    }
-    chunks.push(chunk as Buffer);
+/** Reads one request and runs its operation; a ProtocolError becomes AWS's error answer. */
+async function answer(req: IncomingMessage, context: OperationContext): Promise<unknown> {
+  const text = await readBody(
+    req,
+    () => new ProtocolError('ValidationException', 'Request too large', 413),
+    4 * MAX_INPUT_BYTES,
+  );
+  const operation = targetOperation(req, 'AWSStepFunctions.');
+  if (req.method !== 'POST' || !operation) {
+    throw new ProtocolError(
+      'UnknownOperationException',
+      `Expected POST / with X-Amz-Target: AWSStepFunctions.<Operation>; got ${req.method} ${req.url} ${String(req.headers['x-amz-target'] ?? '(no target)')}`,
+    );
   }
-  const target = String(req.headers['x-amz-target'] ?? '');
-  const [service, operation] = target.split('.');
-  if (req.method !== 'POST' || service !== 'AWSStepFunctions' || !operation) {
-    reply(res, 400, {
-      __type: 'UnknownOperationException',
-      message: `Expected POST / with X-Amz-Target: AWSStepFunctions.<Operation>; got ${req.method} ${req.url} ${target || '(no target)'}`,
-    });
-    return;
-  }
-  const run = operations[operation];
+  const run = OPERATIONS[operation];
   if (!run) {
-    reply(res, 400, {
-      __type: 'UnknownOperationException',
-      message: `The local Step Functions endpoint does not implement ${operation}`,
-    });
-    return;
+    throw new ProtocolError(
+      'UnknownOperationException',
+      `The local Step Functions endpoint does not implement ${operation}`,
+    );
   }
-  let request: Request;
+  let request: unknown;
   try {
-    const text = Buffer.concat(chunks).toString('utf8');
-    request = text.trim() === '' ? {} : (JSON.parse(text) as Request);
+    request = text.trim() === '' ? {} : JSON.parse(text);
   } catch {
-    reply(res, 400, { __type: 'SerializationException', message: 'The request body is not JSON' });
-    return;
+    throw new ProtocolError('SerializationException', 'The request body is not JSON');
   }
-  try {
-    reply(res, 200, await run(request));
-  } catch (error) {
-    if (error instanceof ApiError) {
-      reply(res, error.status, { __type: error.name, message: error.message });
-    } else {
-      throw error;
-    }
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+    throw new ProtocolError('SerializationException', 'The request body is not a JSON object');
   }
-}
-
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  const headers: Record<string, string | number> = {
-    'Content-Type': 'application/x-amz-json-1.0',
-    'Content-Length': Buffer.byteLength(text),
-    'x-amzn-RequestId': randomUUID(),
-  };
-  const type = (body as { __type?: unknown }).__type;
-  if (status >= 400 && typeof type === 'string') headers['x-amzn-ErrorType'] = type;
-  res.writeHead(status, headers);
-  res.end(text);
+  return run(context, request as Record<string, unknown>);
 }
 
 /** `.pagewalk/executions` under a data folder: where `npm run serve` keeps executions. */

@@ -8,6 +8,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListStateMachinesCommand, ListTagsForResourceCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PagewalkError } from '../functions/lib/errors';
 import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from '../local/sfn/tags';
 
 /** Options every command accepts. */
@@ -49,13 +50,12 @@ export interface RunTable {
 }
 
 /** A user-facing failure: printed without a stack trace, exit code 1 (or `exitCode`). */
-export class CliError extends Error {
+export class CliError extends PagewalkError {
   constructor(
     message: string,
     readonly exitCode = 1,
   ) {
-    super(message);
-    this.name = 'CliError';
+    super('CliError', message);
   }
 }
 

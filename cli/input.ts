@@ -4,6 +4,7 @@
  * Values pass through as given; "Start run" validates them and names what is wrong.
  */
 import { readFileSync } from 'node:fs';
+import { assertIsError } from '../functions/lib/errors';
 import { optionSpec, RUN_OPTIONS, type RunOptionSpec } from '../functions/lib/run-options';
 import { MAX_INPUT_DEPTH, nestingDepth } from '../local/sfn/execution-input';
 import { CliError } from './context';
@@ -98,7 +99,8 @@ export function newRunInput(
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
-      throw new CliError(`${flags.input} is not JSON: ${(error as Error).message}`, 2);
+      assertIsError(error);
+      throw new CliError(`${flags.input} is not JSON: ${error.message}`, 2);
     }
   }
   const params = paramsFrom(flags.param);

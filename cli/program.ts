@@ -3,6 +3,7 @@
  * `commands/`, and talks to Step Functions and DynamoDB through the context's clients.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { assertIsError } from '../functions/lib/errors';
 import { history } from './commands/history';
 import { list } from './commands/list';
 import { resume, start } from './commands/start';
@@ -164,8 +165,8 @@ export async function runCli(argv: readonly string[], deps: ProgramDeps): Promis
       deps.output.err(`pagewalk: ${error.message}`);
       return error.exitCode;
     }
-    const e = error as Error & { $metadata?: unknown };
-    deps.output.err(`pagewalk: ${e.$metadata ? `${e.name}: ` : ''}${e.message}`);
+    assertIsError(error);
+    deps.output.err(`pagewalk: ${'$metadata' in error ? `${error.name}: ` : ''}${error.message}`);
     return 1;
   }
 }

@@ -4,6 +4,7 @@
  * segment; without a table, it is taken as an execution name.
  */
 import { DescribeExecutionCommand, type DescribeExecutionOutput } from '@aws-sdk/client-sfn';
+import { isErrorNamed } from '../functions/lib/errors';
 import { type RunRecord, RunRecords } from '../functions/lib/store/run-record';
 import { type CliContext, CliError } from './context';
 
@@ -54,7 +55,7 @@ export async function resolveExecution(ctx: CliContext, reference: string): Prom
   try {
     await describe(ctx, executionArn);
   } catch (error) {
-    if ((error as Error).name === 'ExecutionDoesNotExist') {
+    if (isErrorNamed(error, 'ExecutionDoesNotExist')) {
       throw new CliError(`no run or execution named ${reference}; pagewalk list shows the executions`);
     }
     throw error;

@@ -6,6 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { CliError } from '../cli/context';
 import { collect } from '../cli/options';
+import { PagewalkError } from '../functions/lib/errors';
 import { DataFolderBusy } from './data-lock';
 import { DEFAULT_DATA_DIR } from './runtime';
 import { DEFAULT_GLUE_JOBS } from './sandbox/glue';
@@ -75,10 +76,9 @@ export function keyValues(pairs: readonly string[] | undefined, flag: string): A
 }
 
 /** A mistake on the command line found after parsing: one line, exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends PagewalkError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
+    super('UsageError', message);
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { PagewalkError } from '../functions/lib/errors';
 
 /** What a lock file says about the process holding the folder. */
 export interface DataLockInfo {
@@ -20,15 +21,15 @@ export interface DataLockInfo {
 }
 
 /** The folder is held by a live process. */
-export class DataFolderBusy extends Error {
+export class DataFolderBusy extends PagewalkError {
   constructor(
     readonly dataDir: string,
     readonly holder: DataLockInfo,
   ) {
     super(
+      'DataFolderBusy',
       `${dataDir} is in use by ${holder.command} (pid ${holder.pid}${holder.endpoint ? `, endpoint ${holder.endpoint}` : ''})`,
     );
-    this.name = 'DataFolderBusy';
   }
 }
 

@@ -8,6 +8,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { isErrorNamed } from '../functions/lib/errors';
 import { PARTITION_KEY, SORT_KEY } from '../functions/lib/store/table-schema';
 
 /** An embedded DynamoDB (dynalite) on loopback. */
@@ -45,10 +46,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
   } catch (error) {
-    if (
-      !(error instanceof ResourceNotFoundException) &&
-      (error as Error).name !== 'ResourceNotFoundException'
-    ) {
+    if (!(error instanceof ResourceNotFoundException) && !isErrorNamed(error, 'ResourceNotFoundException')) {
       throw error;
     }
   }

@@ -160,7 +160,9 @@ async function drain(ctx: CliContext, flags: StartFlags, runtime: LocalRuntime |
       cause: 'Stopped by Ctrl-C in npm start',
       resumeCommand,
     }).catch((error: unknown) => {
-      ctx.output.err(`pagewalk: could not stop ${runId}: ${(error as Error).message}`);
+      ctx.output.err(
+        `pagewalk: could not stop ${runId}: ${error instanceof Error ? error.message : String(error)}`,
+      );
       process.exit(130);
     });
   };

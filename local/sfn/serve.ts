@@ -101,7 +101,7 @@ Ctrl-C stops the server; running executions are recorded as ABORTED and their ru
     runtime.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(`pagewalk: ${(error as Error).message}`);
+        console.error(`pagewalk: ${error instanceof Error ? error.message : String(error)}`);
         process.exit(1);
       },
     );

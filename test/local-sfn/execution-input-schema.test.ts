@@ -16,13 +16,14 @@ const validate = ajv.compile(schema);
 
 const accepts = (input: unknown) => validate(input) === true;
 
-/** Whether "Start run" accepts the input (the state machine's own check). */
+/** Whether "Start run" accepts the input (the state machine's own check); only InvalidInput counts as a refusal. */
 const startRunAccepts = (input: unknown) => {
   try {
     parseStartInput(input, 'schema-test');
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'InvalidInput') return false;
+    throw error;
   }
 };
 
@@ -68,39 +69,62 @@ const GOOD: Array<[string, unknown]> = [
   ],
 ];
 
-const BAD: Array<[string, unknown]> = [
-  ['no source', { params: { JobName: 'j' } }],
-  ['an unknown field', { source: 'glue.getJobRuns', params: { JobName: 'j' }, extra: 1 }],
+/** Inputs both refuse, and what Start run's InvalidInput message names. */
+const BAD: Array<[string, unknown, string]> = [
+  ['no source', { params: { JobName: 'j' } }, 'source must be'],
+  [
+    'an unknown field',
+    { source: 'glue.getJobRuns', params: { JobName: 'j' }, extra: 1 },
+    'extra is not a known field',
+  ],
   [
     'a Glue page size over 200',
     { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { pageSize: 500 } },
+    'options.pageSize',
   ],
   [
     'a marketplace page size over 100',
     { source: 'marketplace.orders', params: { MarketplaceId: 'ATVPDKIKX0DER' }, options: { pageSize: 150 } },
+    'options.pageSize',
   ],
-  ['a Glue run without JobName', { source: 'glue.getJobRuns', params: {} }],
-  ['a base URL smuggled into params', { source: 'marketplace.reports', params: { baseUrl: 'http://evil' } }],
+  ['a Glue run without JobName', { source: 'glue.getJobRuns', params: {} }, 'params.JobName'],
+  [
+    'a base URL smuggled into params',
+    { source: 'marketplace.reports', params: { baseUrl: 'http://evil' } },
+    'params.baseUrl',
+  ],
   [
     'a fractional option',
     { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { maxPolls: 1.5 } },
+    'options.maxPolls',
   ],
   [
     'iterationsPerExecution over 2000',
     { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { iterationsPerExecution: 5000 } },
+    'options.iterationsPerExecution',
   ],
-  ['an unknown option', { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { pagesize: 10 } }],
+  [
+    'an unknown option',
+    { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { pagesize: 10 } },
+    'options.pagesize',
+  ],
   [
     'a deadline that is not ISO-8601',
     { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { deadline: 'Dec 25 2099' } },
+    'options.deadline',
   ],
   [
     'a deadline that is no time',
     { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { deadline: 'tomorrow' } },
+    'options.deadline',
   ],
-  ['a resume that changes the source', { resume: 'r', source: 'glue.getJobRuns' }],
-  ['an empty resume', { resume: '' }],
-  ['not an object', ['glue.getJobRuns']],
+  [
+    'a resume that changes the source',
+    { resume: 'r', source: 'glue.getJobRuns' },
+    'source cannot be given with resume',
+  ],
+  ['an empty resume', { resume: '' }, 'resume must be'],
+  ['not an object', ['glue.getJobRuns'], 'the execution input must be a JSON object'],
 ];
 
 describe('schema/execution-input.schema.json', () => {
@@ -120,9 +144,11 @@ describe('schema/execution-input.schema.json', () => {
     if (!('continue' in (input as object))) expect(startRunAccepts(input)).toBe(true);
   });
 
-  it.each(BAD)('refuses %s, as "Start run" does', (_, input) => {
+  it.each(BAD)('refuses %s, as "Start run" does with InvalidInput naming the field', (_, input, field) => {
     expect(accepts(input)).toBe(false);
-    expect(startRunAccepts(input)).toBe(false);
+    expect(() => parseStartInput(input, 'schema-test')).toThrow(
+      expect.objectContaining({ name: 'InvalidInput', message: expect.stringContaining(field) }),
+    );
   });
 
   it('states the option ranges and defaults the code enforces', () => {

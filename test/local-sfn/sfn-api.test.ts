@@ -48,12 +48,13 @@ const start = async (name: string | undefined, input: unknown) =>
 
 /** The SDK error a call rejects with, by name and message. */
 const failureOf = async (call: Promise<unknown>) => {
-  const error = (await call.then(
-    () => undefined,
+  const error = await call.then(
+    () => 'the call should have failed, but it succeeded',
     (e: unknown) => e,
-  )) as (Error & { $metadata?: { httpStatusCode?: number } }) | undefined;
-  expect(error, 'the call should have failed').toBeDefined();
-  return { name: error?.name, message: error?.message, status: error?.$metadata?.httpStatusCode };
+  );
+  expect(error).toBeInstanceOf(Error);
+  const { name, message, $metadata } = error as Error & { $metadata?: { httpStatusCode?: number } };
+  return { name, message, status: $metadata?.httpStatusCode };
 };
 
 const parse = (text: string | undefined) => JSON.parse(text ?? 'null') as Record<string, unknown>;

@@ -1,8 +1,8 @@
 /**
  * Sandbox marketplace API shaped like Amazon's Selling Partner API: JSON over
  * `POST`, SP-API `{"errors": [...]}` bodies, and three operation families that
- * each say "there is more" in a different way (see DESIGN.md, "The three ways
- * an API says there is more"):
+ * each say "there is more" in a different way (see docs/design.md, "The three
+ * ways an API says there is more"):
  *
  * - Orders (`/orders/ListOrders`, `/orders/ListOrdersByNextToken`): a `NextToken`
  *   in the response means more; none means done. Newest first.

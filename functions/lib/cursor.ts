@@ -1,3 +1,5 @@
+import type { SyncProgress } from './sync/decide';
+
 /**
  * The only state that travels between states: where the run is, never the items.
  * Every field is always present (null where it does not apply) because a Choice rule
@@ -28,6 +30,11 @@ export interface Cursor {
   readonly written: number;
   /** The run limit this page reached (the run stops, resumable), or null. */
   readonly limit: RunLimit | null;
+  /**
+   * How the sync is going, for sources whose items carry a sync mark (Glue job runs); absent
+   * for the others. No Choice reads it.
+   */
+  readonly sync?: SyncProgress;
 }
 
 /** Limits an execution input may set; reaching one stops the run with its checkpoint kept. */

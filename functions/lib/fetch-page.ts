@@ -9,6 +9,8 @@ import { CollectionLeases, leaseSeconds } from './store/lease';
 import { type PageWriterOptions, writePage } from './store/page-writer';
 import { RunRecords } from './store/run-record';
 import { TokenGuard } from './store/token-guard';
+import { syncStep } from './sync/page-step';
+import { Watermarks } from './sync/watermark';
 import { isRecord } from './validate';
 
 /**
@@ -29,6 +31,8 @@ export interface FetchPageDeps {
   readonly runs: RunRecords;
   readonly leases: CollectionLeases;
   readonly tokens: TokenGuard;
+  /** The collections' sync watermarks, read on the first page of an incremental sync. */
+  readonly watermarks: Pick<Watermarks, 'get'>;
   readonly writerOptions?: PageWriterOptions;
   /** Days item rows live before DynamoDB's TTL deletes them; undefined keeps them for good. */
   readonly itemTtlDays?: number;
@@ -43,6 +47,7 @@ export function pageStores(client: DynamoDBDocumentClient, tableName: string) {
     runs: new RunRecords(client, tableName),
     leases: new CollectionLeases(client, tableName),
     tokens: new TokenGuard(client, tableName),
+    watermarks: new Watermarks(client, tableName),
   };
 }
 
@@ -127,10 +132,13 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: FetchPageDe
     throw source.mapError(error, call);
   }
   checkConsistent(page, source);
+  // An incremental sync that reached what the last sync left final ends here: no token, no more pages.
+  const synced = await syncStep(run, cursor, call, page.items, deps.watermarks);
+  const nextToken = synced.stop ? null : page.nextToken;
 
   // Only a page that says "more now" hands on a token that must be new: after
   // MoreResultsAvailable=false the same token is asked again by design.
-  const continuing = page.nextToken !== null && page.hasNext !== false && page.moreResultsAvailable !== false;
+  const continuing = nextToken !== null && page.hasNext !== false && page.moreResultsAvailable !== false;
   const [written] = await Promise.all([
     writePage(
       deps.client,
@@ -145,7 +153,7 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: FetchPageDe
       deps.writerOptions,
     ),
     continuing
-      ? deps.tokens.remember(run.runId, page.nextToken as string, {
+      ? deps.tokens.remember(run.runId, nextToken as string, {
           pass: cursor.restarts,
           page: number,
           fetch: cursor.fetches + 1,
@@ -163,7 +171,7 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: FetchPageDe
   // Built field by field so nothing else (such as a caught tokenError) is carried on.
   const next: Cursor = {
     signal: source.signal,
-    nextToken: page.nextToken,
+    nextToken,
     hasNext: page.hasNext,
     moreResultsAvailable: page.moreResultsAvailable,
     page: number,
@@ -173,6 +181,7 @@ export async function fetchAndStorePage(event: FetchPageEvent, deps: FetchPageDe
     iterations: cursor.iterations + 1,
     ...counted,
     limit: reachedLimit(run, counted, now),
+    ...(synced.sync ? { sync: synced.sync } : {}),
   };
   await Promise.all([
     deps.runs.recordPage(run.runId, next),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { InvalidInput } from './errors';
 import { getSource } from './sources/registry';
 import type { Source } from './sources/source';
+import { type IfBusy, parseIfBusy, parseSyncMode, type SyncMode } from './sync/options';
 import { describe, integerInRange, isRecord, rejectUnknownKeys } from './validate';
 
 /** Options an execution may set; each has a default, and every one is always present in the state. */
@@ -22,6 +23,10 @@ export interface RunOptions {
   readonly maxItems: number | null;
   /** Stop (resumable) at the first page after this ISO-8601 time; null for no limit. */
   readonly deadline: string | null;
+  /** `full` reads every page; `incremental` stops where the last successful sync left off. */
+  readonly sync: SyncMode;
+  /** `skip` ends a start refused by a busy collection as `skipped` instead of failing it. */
+  readonly ifBusy: IfBusy;
 }
 
 /**
@@ -56,7 +61,15 @@ export const OPTION_LIMITS = {
 const LIMIT_BOUNDS = { maxPages: 1_000_000_000, maxItems: 1_000_000_000_000 } as const;
 
 /** Every option name, in the order error messages list them. */
-export const OPTION_FIELDS = ['pageSize', ...Object.keys(OPTION_LIMITS), 'maxPages', 'maxItems', 'deadline'];
+export const OPTION_FIELDS = [
+  'pageSize',
+  ...Object.keys(OPTION_LIMITS),
+  'maxPages',
+  'maxItems',
+  'deadline',
+  'sync',
+  'ifBusy',
+];
 
 /**
  * Validates `options` from an execution input against `source`, on top of `base` (the
@@ -99,6 +112,8 @@ export function parseOptions(raw: unknown, source: Source, base?: RunOptions, no
     maxPages: limit('maxPages'),
     maxItems: limit('maxItems'),
     deadline,
+    sync: parseSyncMode(given.sync, source.name, base?.sync),
+    ifBusy: parseIfBusy(given.ifBusy, base?.ifBusy),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Cursor, initialCursor } from './cursor';
-import { InvalidInput, RunStateConflict } from './errors';
+import { CollectionBusy, InvalidInput, RunStateConflict } from './errors';
 import {
   type ContinueRequest,
   parseOptions,
@@ -14,13 +14,15 @@ import { CollectionLeases, leaseSeconds } from './store/lease';
 import { RESUMABLE_STATUSES, type RunRecord, RunRecords } from './store/run-record';
 
 /** How this execution begins: the "New run or resumed?" Choice branches on it. */
-export type StartedAs = 'new' | 'continued' | 'resumed' | 'alreadyComplete';
+export type StartedAs = 'new' | 'continued' | 'resumed' | 'alreadyComplete' | 'skipped';
 
 /** What "Start run" returns: the state every later state carries. */
 export interface StartedRun {
   readonly startedAs: StartedAs;
   readonly run: RunConfig;
   readonly cursor: Cursor;
+  /** Why a new run with `ifBusy: "skip"` did not start (startedAs `skipped`); nothing was written. */
+  readonly skippedBecause?: string;
 }
 
 export interface StartDeps {
@@ -66,12 +68,18 @@ export async function startRun(
     const { config } = request;
     const cursor = initialCursor(getSource(config.source).signal);
     // The lease comes first: a refused run writes nothing at all.
-    await leases.acquire(
-      config.collection,
-      config.runId,
-      executionArn,
-      leaseSeconds(config.options.pollIntervalSeconds),
-    );
+    try {
+      await leases.acquire(
+        config.collection,
+        config.runId,
+        executionArn,
+        leaseSeconds(config.options.pollIntervalSeconds),
+      );
+    } catch (error) {
+      // A scheduled sync that finds the collection busy is not doubled: it ends as skipped.
+      if (!(error instanceof CollectionBusy) || config.options.ifBusy !== 'skip') throw error;
+      return { startedAs: 'skipped', run: config, cursor, skippedBecause: error.message };
+    }
     await runs.create(config, executionArn, cursor);
     return { startedAs: 'new', run: config, cursor };
   }

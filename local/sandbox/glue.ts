@@ -8,6 +8,9 @@
  * restarts. Fault switches (throttling, 500s, timeouts, outages, latency) let
  * tests and the local CLI exercise the retry paths of the drain loop.
  *
+ * It also lists jobs (`ListJobs`, `GetJobs`, see glue-jobs.ts), and grows a job while it runs:
+ * `addRuns` in-process, or `POST /_sandbox/add-runs` with `{"JobName", "Count", "JobRunState"}`.
+ *
  * Run standalone: `npx tsx local/sandbox/glue.ts --port 4599 --latency-ms 20`.
  */
 import type { IncomingMessage } from 'node:http';
@@ -30,6 +33,7 @@ import {
   serverOptionsFrom,
   sha256,
 } from './common';
+import { glueJobOperations } from './glue-jobs';
 
 /** Options for {@link startGlueSandbox}. */
 export interface GlueSandboxOptions {
@@ -87,8 +91,15 @@ export interface GlueSandbox {
   setLatency(ms: number): void;
   /** Probability (0..1) of random throttling on each GetJobRuns call. */
   setThrottleRate(rate: number): void;
-  /** Appends `n` runs newer than every existing run of the job, creating the job if needed. */
-  addRuns(jobName: string, n: number): void;
+  /**
+   * Appends `n` runs newer than every existing run of the job, creating the job if needed;
+   * with `state` (e.g. RUNNING) the new runs report it instead of their synthesised one.
+   */
+  addRuns(jobName: string, n: number, state?: string): void;
+  /** Makes a run report `state` from now on (a RUNNING run that finishes, say). */
+  setRunState(jobName: string, runId: string, state: string): void;
+  /** Every GetJobRuns call for the job fails permanently with `errorType` (400), e.g. AccessDeniedException. */
+  failJob(jobName: string, errorType?: string): void;
   /** Number of runs a job has; throws for an unknown job. */
   runCount(jobName: string): number;
   /** Every run Id of the job, newest first (the order GetJobRuns returns them). */
@@ -117,6 +128,33 @@ const RUN_INTERVAL_SECONDS = 3600;
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 const TARGET_PREFIX = 'AWSGlue.';
+const OPERATIONS = ['GetJobRuns', 'ListJobs', 'GetJobs'];
+/** Glue's JobRunState values (API reference). */
+const JOB_RUN_STATES = new Set([
+  'STARTING',
+  'RUNNING',
+  'STOPPING',
+  'STOPPED',
+  'SUCCEEDED',
+  'FAILED',
+  'TIMEOUT',
+  'ERROR',
+  'WAITING',
+  'EXPIRED',
+]);
+const UNFINISHED_STATES = new Set(['STARTING', 'RUNNING', 'STOPPING', 'WAITING']);
+
+/** A run as it reports `state`: an unfinished run has no CompletedOn or ErrorMessage yet. */
+function withState(run: WireJobRun, state: string): WireJobRun {
+  const changed: WireJobRun = { ...run, JobRunState: state };
+  if (UNFINISHED_STATES.has(state)) {
+    delete (changed as Partial<WireJobRun>).CompletedOn;
+    delete changed.ErrorMessage;
+    changed.ExecutionTime = 0;
+    changed.LastModifiedOn = run.StartedOn;
+  }
+  return changed;
+}
 
 /** One run as Glue serialises it on the wire (timestamps are epoch seconds). */
 export interface WireJobRun {
@@ -241,6 +279,8 @@ function checkRate(rate: number): number {
 /** Starts a sandbox Glue endpoint; resolves once it is listening. */
 export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promise<GlueSandbox> {
   const jobs = new Map<string, number>();
+  const runStates = new Map<string, string>();
+  const failingJobs = new Map<string, string>();
   for (const [name, count] of Object.entries(options.jobs ?? DEFAULT_GLUE_JOBS)) {
     jobs.set(name, checkCount(count, `run count of ${name}`));
   }
@@ -323,6 +363,8 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     if (runCount === undefined) {
       throw new GlueError(400, 'EntityNotFoundException', `Job with name: ${JobName} not found.`);
     }
+    const failure = failingJobs.get(JobName);
+    if (failure) throw new GlueError(400, failure, `${failure} for job ${JobName} (sandbox failJob)`);
     // An empty string is what some clients send for "first page"; treat it as absent.
     const start =
       typeof NextToken === 'string' && NextToken !== ''
@@ -332,7 +374,11 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     const pageSize = typeof MaxResults === 'number' ? MaxResults : DEFAULT_MAX_RESULTS;
     const end = Math.max(start - pageSize, -1);
     const JobRuns: WireJobRun[] = [];
-    for (let i = start; i > end; i--) JobRuns.push(synthesizeJobRun(JobName, i));
+    for (let i = start; i > end; i--) {
+      const run = synthesizeJobRun(JobName, i);
+      const state = runStates.get(run.Id);
+      JobRuns.push(state ? withState(run, state) : run);
+    }
     // No token once the oldest run has been served: the drain ends on this page.
     return end >= 0 ? { JobRuns, NextToken: encodeToken(JobName, end) } : { JobRuns };
   };
@@ -350,11 +396,49 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     return undefined;
   };
 
+  const jobOperations = glueJobOperations(
+    () => [...jobs.keys()],
+    tokens,
+    (status, type, message) => new GlueError(status, type, message),
+  );
+  const checkState = (state: unknown): string => {
+    if (typeof state !== 'string' || !JOB_RUN_STATES.has(state)) {
+      throw new GlueError(
+        400,
+        'InvalidInputException',
+        `JobRunState must be one of ${[...JOB_RUN_STATES].join(', ')}; got ${JSON.stringify(state)}`,
+      );
+    }
+    return state;
+  };
+  const addRuns = (jobName: string, n: number, state?: string): void => {
+    const before = jobs.get(jobName) ?? 0;
+    jobs.set(jobName, before + checkCount(n, 'addRuns count'));
+    if (state === undefined) return;
+    const checked = checkState(state);
+    for (let i = before; i < before + n; i++) runStates.set(runIdOf(jobName, i), checked);
+  };
+  // Not a Glue operation: how a test or a person grows a job while the sandbox runs.
+  const admin = (url: string, body: unknown): unknown => {
+    const { JobName, Count, JobRunState } = (body ?? {}) as Record<string, unknown>;
+    if (url !== '/_sandbox/add-runs') throw new GlueError(404, 'NotFound', `No sandbox admin call ${url}`);
+    if (typeof JobName !== 'string' || JobName === '' || !Number.isInteger(Count) || (Count as number) < 0) {
+      throw new GlueError(
+        400,
+        'InvalidInputException',
+        'add-runs takes {"JobName": a job name, "Count": a non-negative integer, "JobRunState"?: a state}',
+      );
+    }
+    addRuns(JobName, Count as number, JobRunState === undefined ? undefined : checkState(JobRunState));
+    return { JobName, RunCount: jobs.get(JobName) };
+  };
+
   const handle = async (req: IncomingMessage): Promise<unknown> => {
     const rawBody = await readBody(
       req,
       () => new GlueError(413, 'RequestEntityTooLargeException', 'Request entity too large'),
     );
+    if (req.url?.startsWith('/_sandbox/')) return admin(req.url, parseJsonBody(rawBody).body);
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.startsWith(TARGET_PREFIX)
       ? target.slice(TARGET_PREFIX.length)
@@ -374,7 +458,7 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
         'Request is missing Authentication Token',
       );
     }
-    if (req.method !== 'POST' || operation !== 'GetJobRuns') {
+    if (req.method !== 'POST' || !OPERATIONS.includes(operation)) {
       throw new GlueError(
         400,
         'UnknownOperationException',
@@ -384,6 +468,8 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new GlueError(400, 'SerializationException', 'Request body is not a JSON object');
     }
+    if (operation === 'ListJobs') return jobOperations.ListJobs(body as Record<string, unknown>);
+    if (operation === 'GetJobs') return jobOperations.GetJobs(body as Record<string, unknown>);
     const fault = injectedFault();
     if (fault) throw fault;
     return getJobRuns(body as Record<string, unknown>);
@@ -437,8 +523,14 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     setThrottleRate: (rate) => {
       throttleRate = checkRate(rate);
     },
-    addRuns: (jobName, n) => {
-      jobs.set(jobName, (jobs.get(jobName) ?? 0) + checkCount(n, 'addRuns count'));
+    addRuns,
+    setRunState: (jobName, runId, state) => {
+      requireJob(jobName);
+      runStates.set(runId, checkState(state));
+    },
+    failJob: (jobName, errorType = 'AccessDeniedException') => {
+      requireJob(jobName);
+      failingJobs.set(jobName, errorType);
     },
     runCount: requireJob,
     jobRunIds: (jobName) => {

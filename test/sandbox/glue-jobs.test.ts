@@ -99,7 +99,9 @@ describe('growing and changing a job while the sandbox runs', () => {
     });
 
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { Message: string }).Message).toContain('JobRunState must be one of STARTING, RUNNING');
+    expect(((await response.json()) as { Message: string }).Message).toContain(
+      'JobRunState must be one of STARTING, RUNNING',
+    );
     expect(sandbox.runCount('e-job')).toBe(3);
   });
 

@@ -1,7 +1,15 @@
 import './polyfills';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import {
+  START_EXECUTION_RESOURCE,
+  START_EXECUTION_SYNC_RESOURCE,
+  serviceError,
+  startExecutionTask,
+  taskStatesOf,
+} from './engine-tasks';
+
+export { START_EXECUTION_RESOURCE, START_EXECUTION_SYNC_RESOURCE } from './engine-tasks';
 
 /** The state machine file the CDK deploys and the local engine runs. */
 export const DEFINITION_PATH = new URL('../statemachine/pagewalk.asl.json', import.meta.url);
@@ -14,9 +22,36 @@ export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_A
 export const LOCAL_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:role/pagewalk-local`;
 
 /** The ARN of the local execution named `name`, as AWS builds it from the state machine's. */
-export function localExecutionArn(name: string): string {
-  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${LOCAL_STATE_MACHINE_NAME}:${name}`;
+export function localExecutionArn(name: string, machineName: string = LOCAL_STATE_MACHINE_NAME): string {
+  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${name}`;
 }
+
+/** The local ARN of the state machine named `name`. */
+export function localStateMachineArn(name: string): string {
+  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
+}
+
+/** One ASL file the local engine runs as a state machine, and what its placeholders stand for. */
+export interface LocalMachineSpec {
+  /** The state machine's name: `$$.StateMachine.Name` and part of every ARN. */
+  readonly name: string;
+  readonly definitionPath: URL;
+  /** Placeholders that are not function ARNs, e.g. another state machine's ARN. */
+  readonly substitutions?: Readonly<Record<string, string>>;
+}
+
+/** The pagewalk loop. */
+export const PAGEWALK_MACHINE: LocalMachineSpec = {
+  name: LOCAL_STATE_MACHINE_NAME,
+  definitionPath: DEFINITION_PATH,
+};
+
+/** The all-jobs sync, which starts pagewalk executions as its children. */
+export const ALL_JOBS_MACHINE: LocalMachineSpec = {
+  name: 'pagewalk-all-jobs',
+  definitionPath: new URL('../statemachine/all-jobs.asl.json', import.meta.url),
+  substitutions: { PagewalkStateMachineArn: LOCAL_STATE_MACHINE_ARN },
+};
 
 /** A Lambda handler as the local engine calls it. */
 export type LocalHandler = (event: unknown) => Promise<unknown>;
@@ -34,12 +69,16 @@ export function localFunctionArn(placeholder: string): string {
 }
 
 /** Loads the ASL file and fills in `${Placeholder}` exactly as CDK's definitionSubstitutions does. */
-export function loadDefinition(placeholders: readonly string[]): StateMachineDefinition {
-  const text = readFileSync(DEFINITION_PATH, 'utf8').replace(/\$\{(\w+)\}/g, (match, name: string) => {
+export function loadDefinition(
+  placeholders: readonly string[],
+  spec: LocalMachineSpec = PAGEWALK_MACHINE,
+): StateMachineDefinition {
+  const file = spec.definitionPath.pathname.slice(spec.definitionPath.pathname.indexOf('statemachine/'));
+  const text = readFileSync(spec.definitionPath, 'utf8').replace(/\$\{(\w+)\}/g, (match, name: string) => {
+    const substitution = spec.substitutions?.[name];
+    if (substitution !== undefined) return substitution;
     if (!placeholders.includes(name)) {
-      throw new Error(
-        `statemachine/pagewalk.asl.json uses ${match}, which the local runtime does not provide`,
-      );
+      throw new Error(`${file} uses ${match}, which the local runtime does not provide`);
     }
     return localFunctionArn(name);
   });
@@ -190,6 +229,10 @@ export interface StartLocalExecutionOptions {
    * without one such a Task fails, as it would without permission.
    */
   readonly machine?: LocalStateMachine;
+  /** The ASL file to run. @default PAGEWALK_MACHINE */
+  readonly spec?: LocalMachineSpec;
+  /** Other machines whose executions startExecution Tasks may start (by ARN). */
+  readonly targets?: readonly LocalStateMachine[];
 }
 
 export interface LocalExecution {
@@ -212,11 +255,11 @@ const EVENTS_PER_TASK_ATTEMPT = 3;
  */
 const loaded = new Map<string, { definition: StateMachineDefinition; machine: StateMachine }>();
 
-function loadedMachine(placeholders: readonly string[]) {
-  const key = [...placeholders].sort().join(',');
+function loadedMachine(placeholders: readonly string[], spec: LocalMachineSpec) {
+  const key = `${spec.name}:${[...placeholders].sort().join(',')}`;
   let entry = loaded.get(key);
   if (!entry) {
-    const definition = loadDefinition(placeholders);
+    const definition = loadDefinition(placeholders, spec);
     entry = { definition, machine: new StateMachine(definition, { validationOptions: { checkArn: false } }) };
     loaded.set(key, entry);
   }
@@ -225,15 +268,22 @@ function loadedMachine(placeholders: readonly string[]) {
 
 /** Starts the ASL file on aws-local-stepfunctions with every Task state served by a local handler. */
 export function startLocalExecution(options: StartLocalExecutionOptions): LocalExecution {
-  const { definition, machine } = loadedMachine(Object.keys(options.handlers));
+  const spec = options.spec ?? PAGEWALK_MACHINE;
+  const { definition, machine } = loadedMachine(Object.keys(options.handlers), spec);
   const arnToHandler = new Map(Object.entries(options.handlers).map(([p, h]) => [localFunctionArn(p), h]));
+  const targets = [...(options.machine ? [options.machine] : []), ...(options.targets ?? [])];
+  const target = (arn: string | undefined) => targets.find((m) => m.arn === arn);
 
   const taskOverrides: Record<string, (input: unknown) => Promise<never>> = {};
   const retryOverrides: Record<string, number> = {};
-  for (const [stateName, state] of Object.entries(definition.States)) {
-    if (state.Type !== 'Task') continue;
-    if (state.Resource === START_EXECUTION_RESOURCE) {
-      taskOverrides[stateName] = startExecutionTask(options.machine) as (input: unknown) => Promise<never>;
+  const states = taskStatesOf(definition.States);
+  for (const [stateName, state] of Object.entries(states)) {
+    if (state.Resource === START_EXECUTION_RESOURCE || state.Resource === START_EXECUTION_SYNC_RESOURCE) {
+      const waits = state.Resource === START_EXECUTION_SYNC_RESOURCE;
+      taskOverrides[stateName] = startExecutionTask(
+        options.machine === undefined && targets.length === 0 ? undefined : target,
+        waits,
+      ) as (input: unknown) => Promise<never>;
       if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
       continue;
     }
@@ -247,7 +297,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
     const onTaskCall = options.onTaskCall;
     let calls = 0;
     for (const [stateName, run] of Object.entries(taskOverrides)) {
-      const state = definition.States[stateName] as { Resource: string; TimeoutSeconds?: number };
+      const state = states[stateName] as { Resource: string; TimeoutSeconds?: number };
       taskOverrides[stateName] = reportingTaskCalls(
         stateName,
         state,
@@ -258,7 +308,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
     }
   }
 
-  const executionArn = localExecutionArn(options.name);
+  const executionArn = localExecutionArn(options.name, spec.name);
   const startedAt = new Date();
   const execution = machine.run(options.input as never, {
     overrides: { taskResourceLocalHandlers: taskOverrides as never, retryIntervalOverrides: retryOverrides },
@@ -271,7 +321,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
         StartTime: startedAt.toISOString(),
         RoleArn: LOCAL_ROLE_ARN,
       },
-      StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: LOCAL_STATE_MACHINE_NAME },
+      StateMachine: { Id: localStateMachineArn(spec.name), Name: spec.name },
     },
   });
 
@@ -348,41 +398,6 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
   return { executionArn, result, abort: () => execution.abort() };
 }
 
-/** The Step Functions integration that starts another execution (continue as new). */
-export const START_EXECUTION_RESOURCE = 'arn:aws:states:::states:startExecution';
-
-/** What the Task passes to states:startExecution, after its Parameters are applied. */
-interface StartExecutionRequest {
-  readonly StateMachineArn?: string;
-  readonly Name?: string;
-  readonly Input?: unknown;
-}
-
-/** An error named as Step Functions names the service's errors in a Task. */
-function serviceError(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
-}
-
-function startExecutionTask(machine: LocalStateMachine | undefined) {
-  return async (raw: unknown) => {
-    const request = (raw ?? {}) as StartExecutionRequest;
-    if (!machine) {
-      throw serviceError('StepFunctions.AccessDeniedException', 'this local run cannot start executions');
-    }
-    if (request.StateMachineArn !== LOCAL_STATE_MACHINE_ARN) {
-      throw serviceError(
-        'StepFunctions.StateMachineDoesNotExistException',
-        `State Machine Does Not Exist: '${request.StateMachineArn}'`,
-      );
-    }
-    const input = typeof request.Input === 'string' ? JSON.parse(request.Input) : (request.Input ?? {});
-    const execution = machine.start(request.Name ?? randomUUID(), input);
-    return { ExecutionArn: execution.executionArn, StartDate: execution.startDate.toISOString() };
-  };
-}
-
 /** An execution the local state machine knows, running or finished. */
 export interface TrackedExecution extends LocalExecution {
   readonly name: string;
@@ -392,6 +407,10 @@ export interface TrackedExecution extends LocalExecution {
 
 export interface LocalStateMachineOptions {
   readonly handlers: LocalHandlers;
+  /** The ASL file to run. @default PAGEWALK_MACHINE */
+  readonly spec?: LocalMachineSpec;
+  /** Other machines this one's startExecution Tasks may start, e.g. pagewalk for the all-jobs sync. */
+  readonly targets?: readonly LocalStateMachine[];
   readonly retryDelayMs?: number;
   readonly onEvent?: (event: LocalEvent, executionName: string) => void;
   readonly onTaskCall?: (event: LocalTaskCallEvent, executionName: string) => void;
@@ -407,6 +426,11 @@ export class LocalStateMachine {
   private readonly executions = new Map<string, TrackedExecution>();
 
   constructor(private readonly options: LocalStateMachineOptions) {}
+
+  /** This machine's ARN, as startExecution Tasks name it. */
+  get arn(): string {
+    return localStateMachineArn((this.options.spec ?? PAGEWALK_MACHINE).name);
+  }
 
   /** Starts an execution, or returns the one already started with this name and the same input. */
   start(name: string, input: unknown): TrackedExecution {

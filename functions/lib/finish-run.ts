@@ -108,7 +108,7 @@ export async function finishRun(
       segment: run.segment,
       ...(status === 'succeeded' ? {} : { nextToken: cursor.nextToken }),
       ...(status === 'stoppedAtLimit' ? { limit: cursor.limit ?? undefined } : {}),
-      ...(sync ? { sync: syncSummary(sync) } : {}),
+      ...(sync ? { sync: syncSummary(run.options.sync ?? 'full', sync) } : {}),
     };
   }
   const error = typeof event.error.Error === 'string' ? event.error.Error : 'States.TaskFailed';

@@ -106,11 +106,10 @@ describe('fetching a page', () => {
       written: 200,
       limit: null,
       sync: {
-        mode: 'full',
         floor: null,
         newest: { id: 'jr_0000', startedOn: '2026-01-01T00:00:00.000Z' },
         oldestPending: null,
-        last: { id: 'jr_0199', startedOn: '2025-12-31T20:41:00.000Z' },
+        lastStartedOn: '2025-12-31T20:41:00.000Z',
         ordered: true,
         fullPassReason: null,
         stoppedAt: null,

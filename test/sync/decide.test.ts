@@ -29,41 +29,44 @@ const page = (marks: MarkedRun[], firstOfPass: boolean, w?: Watermark | null) =>
 describe('an incremental sync against a watermark', () => {
   it('stops on the page that reaches the last sync’s newest run', () => {
     const first = decideSyncPage(
-      initialProgress('incremental'),
+      'incremental',
+      initialProgress(),
       page(newestFirst(20, 18), true, watermark(15)),
     );
     expect(first.stop).toBe(false);
 
-    const second = decideSyncPage(first.progress, page(newestFirst(17, 15), false));
+    const second = decideSyncPage('incremental', first.progress, page(newestFirst(17, 15), false));
 
     expect(second.stop).toBe(true);
-    expect(second.progress).toMatchObject({ newest: mark(20), stoppedAt: mark(15), fullPassReason: null });
+    expect(second.progress).toMatchObject({ newest: mark(20), stoppedAt: 'jr_15', fullPassReason: null });
   });
 
   it('reads down to a run that was unfinished at the last sync, past the newest run it saw', () => {
     const w = watermark(15, 12);
-    const first = decideSyncPage(initialProgress('incremental'), page(newestFirst(16, 14), true, w));
+    const first = decideSyncPage('incremental', initialProgress(), page(newestFirst(16, 14), true, w));
     expect(first.stop).toBe(false);
 
-    const second = decideSyncPage(first.progress, page(newestFirst(13, 11), false));
+    const second = decideSyncPage('incremental', first.progress, page(newestFirst(13, 11), false));
 
     expect(second.stop).toBe(true);
-    expect(second.progress.stoppedAt).toEqual(mark(12));
+    expect(second.progress.stoppedAt).toBe('jr_12');
   });
 
   it('stops at an older run when the floor run itself is gone from the listing', () => {
     const decision = decideSyncPage(
-      initialProgress('incremental'),
+      'incremental',
+      initialProgress(),
       page([run(20), run(14)], true, watermark(15)),
     );
 
     expect(decision.stop).toBe(true);
-    expect(decision.progress.stoppedAt).toEqual(mark(14));
+    expect(decision.progress.stoppedAt).toBe('jr_14');
   });
 
   it('remembers the oldest unfinished run it read, for the next watermark', () => {
     const decision = decideSyncPage(
-      initialProgress('incremental'),
+      'incremental',
+      initialProgress(),
       page(newestFirst(20, 15, [19, 17]), true, watermark(15)),
     );
 
@@ -72,7 +75,8 @@ describe('an incremental sync against a watermark', () => {
 
   it('never stops when the last sync saw no runs at all: every run is new', () => {
     const decision = decideSyncPage(
-      initialProgress('incremental'),
+      'incremental',
+      initialProgress(),
       page(newestFirst(3, 1), true, watermark(null)),
     );
 
@@ -83,7 +87,7 @@ describe('an incremental sync against a watermark', () => {
 
 describe('when an incremental sync must read every page', () => {
   it('says so when no sync of the collection has succeeded yet', () => {
-    const decision = decideSyncPage(initialProgress('incremental'), page(newestFirst(3, 1), true, null));
+    const decision = decideSyncPage('incremental', initialProgress(), page(newestFirst(3, 1), true, null));
 
     expect(decision.stop).toBe(false);
     expect(decision.progress.fullPassReason).toBe('no earlier successful sync of this collection');
@@ -91,7 +95,8 @@ describe('when an incremental sync must read every page', () => {
 
   it('falls back when the newest run listed is older than the last sync’s newest', () => {
     const decision = decideSyncPage(
-      initialProgress('incremental'),
+      'incremental',
+      initialProgress(),
       page(newestFirst(10, 5), true, watermark(12)),
     );
 
@@ -103,7 +108,8 @@ describe('when an incremental sync must read every page', () => {
 
   it('falls back, and leaves the order untrusted, when a page is not newest first, even at its floor', () => {
     const decision = decideSyncPage(
-      initialProgress('incremental'),
+      'incremental',
+      initialProgress(),
       page([run(20), run(15), run(16)], true, watermark(15)),
     );
 
@@ -113,9 +119,9 @@ describe('when an incremental sync must read every page', () => {
   });
 
   it('checks the order across pages too', () => {
-    const first = decideSyncPage(initialProgress('full'), page(newestFirst(20, 18), true));
+    const first = decideSyncPage('full', initialProgress(), page(newestFirst(20, 18), true));
 
-    const second = decideSyncPage(first.progress, page([run(19), run(17)], false));
+    const second = decideSyncPage('full', first.progress, page([run(19), run(17)], false));
 
     expect(second.progress.ordered).toBe(false);
     // A full drain reads every page anyway: there is no fallback to report.
@@ -123,7 +129,7 @@ describe('when an incremental sync must read every page', () => {
   });
 
   it('treats a run without a mark as untrusted order', () => {
-    const decision = decideSyncPage(initialProgress('incremental'), {
+    const decision = decideSyncPage('incremental', initialProgress(), {
       ...page([run(20)], true, watermark(15)),
       unmarked: 'job run jr_x has no StartedOn',
     });
@@ -137,16 +143,20 @@ describe('when an incremental sync must read every page', () => {
 
 describe('a full drain', () => {
   it('never stops early and records the newest run of its pass', () => {
-    const decision = decideSyncPage(initialProgress('full'), page(newestFirst(20, 15), true, watermark(18)));
+    const decision = decideSyncPage(
+      'full',
+      initialProgress(),
+      page(newestFirst(20, 15), true, watermark(18)),
+    );
 
     expect(decision.stop).toBe(false);
     expect(decision.progress.newest).toEqual(mark(20));
   });
 
   it('takes the newest run again after a restart, keeping what was pending in the earlier pass', () => {
-    const first = decideSyncPage(initialProgress('full'), page(newestFirst(20, 18, [18]), true));
+    const first = decideSyncPage('full', initialProgress(), page(newestFirst(20, 18, [18]), true));
 
-    const restarted = decideSyncPage(first.progress, page(newestFirst(21, 19), true));
+    const restarted = decideSyncPage('full', first.progress, page(newestFirst(21, 19), true));
 
     expect(restarted.progress).toMatchObject({ newest: mark(21), oldestPending: mark(18) });
   });

@@ -21,31 +21,29 @@ export interface Watermark {
  * Kept for full drains too, so a full drain leaves a watermark for the next incremental sync.
  */
 export interface SyncProgress {
-  readonly mode: SyncMode;
   /** The run an incremental sync reads down to (inclusive); null reads every page. */
   readonly floor: RunMark | null;
   /** The first run of the current pass's first page: the next watermark's `newest`. */
   readonly newest: RunMark | null;
   /** The oldest non-final run seen by this run, over every pass. */
   readonly oldestPending: RunMark | null;
-  /** The last run of the previous page, to check the order across pages. */
-  readonly last: RunMark | null;
+  /** When the last run of the previous page started, to check the order across pages. */
+  readonly lastStartedOn: string | null;
   /** True while every page listed its runs newest first; a watermark is written only then. */
   readonly ordered: boolean;
   /** Why an incremental sync reads every page; null while it may stop early. */
   readonly fullPassReason: string | null;
-  /** The run at or below the floor on the page where the sync stopped; null until then. */
-  readonly stoppedAt: RunMark | null;
+  /** The id of the run at or below the floor on the page where the sync stopped; null until then. */
+  readonly stoppedAt: string | null;
 }
 
 /** The progress of a run that has read no page yet. */
-export function initialProgress(mode: SyncMode): SyncProgress {
+export function initialProgress(): SyncProgress {
   return {
-    mode,
     floor: null,
     newest: null,
     oldestPending: null,
-    last: null,
+    lastStartedOn: null,
     ordered: true,
     fullPassReason: null,
     stoppedAt: null,
@@ -79,12 +77,13 @@ const older = (a: RunMark | null, b: RunMark | null): RunMark | null =>
   a === null ? b : b === null ? a : compareStarted(b, a) < 0 ? b : a;
 
 /** Why the page's order cannot be trusted, or null when it lists newest first after `last`. */
-function orderProblem(page: SyncPage, last: RunMark | null): string | null {
+function orderProblem(page: SyncPage, lastStartedOn: string | null): string | null {
   if (page.unmarked !== null) return page.unmarked;
-  let previous = last;
+  let previous: RunMark | null = lastStartedOn === null ? null : { id: '', startedOn: lastStartedOn };
   for (const mark of page.marks) {
     if (previous && compareStarted(mark, previous) > 0) {
-      return `run ${describeRun(mark)} is listed after run ${describeRun(previous)}, which started earlier: the source did not list newest first`;
+      const before = previous.id === '' ? 'the last run of the previous page' : `run ${previous.id}`;
+      return `run ${describeRun(mark)} is listed after ${before} (started ${previous.startedOn}), which started earlier: the source did not list newest first`;
     }
     previous = mark;
   }
@@ -98,13 +97,13 @@ function orderProblem(page: SyncPage, last: RunMark | null): string | null {
  * it was stored final. When the order cannot be trusted (a page out of order, or a newest
  * run older than the last sync's) it reads every page instead and says why. Pure.
  */
-export function decideSyncPage(current: SyncProgress, page: SyncPage): SyncDecision {
+export function decideSyncPage(mode: SyncMode, current: SyncProgress, page: SyncPage): SyncDecision {
   let progress: SyncProgress = current;
   const head = page.marks[0];
   const first: RunMark | null = head ? { id: head.id, startedOn: head.startedOn } : null;
   if (page.firstOfPass) {
-    progress = { ...progress, newest: first, last: null, stoppedAt: null };
-    if (progress.mode === 'incremental' && page.watermark !== undefined && progress.fullPassReason === null) {
+    progress = { ...progress, newest: first, lastStartedOn: null, stoppedAt: null };
+    if (mode === 'incremental' && page.watermark !== undefined && progress.fullPassReason === null) {
       const mark = page.watermark;
       if (mark === null) {
         progress = {
@@ -124,13 +123,13 @@ export function decideSyncPage(current: SyncProgress, page: SyncPage): SyncDecis
     }
   }
 
-  const problem = orderProblem(page, progress.last);
+  const problem = orderProblem(page, progress.lastStartedOn);
   if (problem !== null) {
     progress = {
       ...progress,
       ordered: false,
       floor: null,
-      fullPassReason: progress.mode === 'incremental' ? (progress.fullPassReason ?? problem) : null,
+      fullPassReason: mode === 'incremental' ? (progress.fullPassReason ?? problem) : null,
     };
   }
 
@@ -142,16 +141,16 @@ export function decideSyncPage(current: SyncProgress, page: SyncPage): SyncDecis
   progress = {
     ...progress,
     oldestPending,
-    last: last ? { id: last.id, startedOn: last.startedOn } : progress.last,
+    lastStartedOn: last ? last.startedOn : progress.lastStartedOn,
   };
 
-  const floor = progress.mode === 'incremental' && progress.fullPassReason === null ? progress.floor : null;
+  const floor = mode === 'incremental' && progress.fullPassReason === null ? progress.floor : null;
   const reached = floor
     ? page.marks.find((m) => m.id === floor.id || compareStarted(m, floor) < 0)
     : undefined;
   if (!reached) return { progress, stop: false };
   return {
-    progress: { ...progress, stoppedAt: { id: reached.id, startedOn: reached.startedOn } },
+    progress: { ...progress, stoppedAt: reached.id },
     stop: true,
   };
 }

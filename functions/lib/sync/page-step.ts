@@ -2,6 +2,7 @@ import type { Cursor } from '../cursor';
 import type { RunConfig } from '../run-config';
 import type { CallKind } from '../sources/source';
 import { decideSyncPage, initialProgress, type SyncProgress, type Watermark } from './decide';
+import type { SyncMode } from './options';
 import { type MarkedRun, syncTraits } from './run-marks';
 import type { Watermarks } from './watermark';
 
@@ -37,7 +38,7 @@ export async function syncStep(
     if (typeof mark === 'string') unmarked ??= mark;
     else marks.push(mark);
   }
-  const { progress, stop } = decideSyncPage(cursor.sync ?? initialProgress(mode), {
+  const { progress, stop } = decideSyncPage(mode, cursor.sync ?? initialProgress(), {
     marks,
     unmarked,
     firstOfPass,
@@ -59,12 +60,12 @@ export function watermarkAfter(run: RunConfig, sync: SyncProgress, now: Date): W
 }
 
 /** What a run's summary says about its sync. */
-export function syncSummary(sync: SyncProgress) {
+export function syncSummary(mode: SyncMode, sync: SyncProgress) {
   return {
-    mode: sync.mode,
+    mode,
     /** `incremental` when the sync stopped at its floor, `full` when it read every page. */
     pass: sync.stoppedAt ? 'incremental' : 'full',
     ...(sync.fullPassReason ? { fullPassReason: sync.fullPassReason } : {}),
-    ...(sync.stoppedAt ? { stoppedAt: sync.stoppedAt.id } : {}),
+    ...(sync.stoppedAt ? { stoppedAt: sync.stoppedAt } : {}),
   } as const;
 }

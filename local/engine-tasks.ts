@@ -18,16 +18,16 @@ export type TaskState = {
   readonly TimeoutSeconds?: number;
 };
 
-/** Every Task state by name, those inside Map and Parallel states included (names are unique per machine). */
-export function taskStatesOf(states: Record<string, unknown>): Record<string, TaskState> {
+/** Every state of `type` by name, those inside Map and Parallel states included (names are unique per machine). */
+export function statesOfType(states: Record<string, unknown>, type: string): Record<string, TaskState> {
   const found: Record<string, TaskState> = {};
   for (const [name, raw] of Object.entries(states)) {
     const state = raw as Record<string, unknown>;
-    if (state.Type === 'Task') found[name] = state as unknown as TaskState;
+    if (state.Type === type) found[name] = state as unknown as TaskState;
     const processors = [state.ItemProcessor, state.Iterator, ...((state.Branches as unknown[]) ?? [])];
     for (const processor of processors) {
       const nested = (processor as { States?: Record<string, unknown> } | undefined)?.States;
-      if (nested) Object.assign(found, taskStatesOf(nested));
+      if (nested) Object.assign(found, statesOfType(nested, type));
     }
   }
   return found;

@@ -6,7 +6,7 @@ import {
   START_EXECUTION_SYNC_RESOURCE,
   serviceError,
   startExecutionTask,
-  taskStatesOf,
+  statesOfType,
 } from './engine-tasks';
 
 export { START_EXECUTION_RESOURCE, START_EXECUTION_SYNC_RESOURCE } from './engine-tasks';
@@ -220,6 +220,8 @@ export interface StartLocalExecutionOptions {
   readonly handlers: LocalHandlers;
   /** Milliseconds every retry waits instead of the ASL's backoff; undefined keeps the real backoff. */
   readonly retryDelayMs?: number;
+  /** Milliseconds every Wait state waits instead of its own time; undefined keeps the real one. */
+  readonly waitDelayMs?: number;
   /** Called for every event, in order, while the execution runs. */
   readonly onEvent?: (event: LocalEvent, executionName: string) => void;
   /** Called when a Task state's resource is called and when the call ends (see {@link LocalTaskCallEvent}). */
@@ -276,7 +278,12 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
 
   const taskOverrides: Record<string, (input: unknown) => Promise<never>> = {};
   const retryOverrides: Record<string, number> = {};
-  const states = taskStatesOf(definition.States);
+  const states = statesOfType(definition.States, 'Task');
+  const waitOverrides: Record<string, number> = {};
+  if (options.waitDelayMs !== undefined) {
+    for (const name of Object.keys(statesOfType(definition.States, 'Wait')))
+      waitOverrides[name] = options.waitDelayMs;
+  }
   for (const [stateName, state] of Object.entries(states)) {
     if (state.Resource === START_EXECUTION_RESOURCE || state.Resource === START_EXECUTION_SYNC_RESOURCE) {
       const waits = state.Resource === START_EXECUTION_SYNC_RESOURCE;
@@ -311,7 +318,11 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
   const executionArn = localExecutionArn(options.name, spec.name);
   const startedAt = new Date();
   const execution = machine.run(options.input as never, {
-    overrides: { taskResourceLocalHandlers: taskOverrides as never, retryIntervalOverrides: retryOverrides },
+    overrides: {
+      taskResourceLocalHandlers: taskOverrides as never,
+      retryIntervalOverrides: retryOverrides,
+      waitTimeOverrides: waitOverrides,
+    },
     noThrowOnAbort: true,
     context: {
       Execution: {
@@ -407,6 +418,7 @@ export interface TrackedExecution extends LocalExecution {
 
 export interface LocalStateMachineOptions {
   readonly handlers: LocalHandlers;
+  readonly waitDelayMs?: number;
   /** The ASL file to run. @default PAGEWALK_MACHINE */
   readonly spec?: LocalMachineSpec;
   /** Other machines this one's startExecution Tasks may start, e.g. pagewalk for the all-jobs sync. */

@@ -20,6 +20,7 @@ let runs = 0;
 async function syncAll(options: Record<string, unknown>, handlers: Partial<LocalHandlers> = {}) {
   const machines = await createSyncMachines({ ...scenario.handlers, ...handlers } as LocalHandlers, {
     retryDelayMs: 0,
+    waitDelayMs: 0,
   });
   const name = `all-jobs-${++runs}`;
   const result = await machines.allJobs.start(name, { source: 'glue.allJobs', params: {}, options }).result;
@@ -109,6 +110,21 @@ describe('an all-jobs sync over three jobs, one with no runs and one failing', (
     await syncAll({ maxConcurrency: 1 }, counting);
 
     expect(most).toBe(1);
+  });
+});
+
+describe("when a job's run continues as a new execution", () => {
+  it('follows the run record past the child execution that .sync:2 waited for', async () => {
+    const result = await syncAll({ iterationsPerExecution: 1, pageSize: 100 });
+
+    // alpha: 3 pages, one per execution; the first execution ends after page 1.
+    const alpha = result.machines.pagewalk
+      .list()
+      .filter((e) => JSON.stringify(e.input).includes('alpha') || e.name.includes('-s'));
+    expect(alpha.length).toBeGreaterThan(1);
+    expect(result.output).toMatchObject({
+      jobs: [{ job: 'alpha', status: 'succeeded', items: 250, pages: 3 }, {}, {}],
+    });
   });
 });
 

@@ -28,6 +28,8 @@ export const CONTEXT_KEYS = [
   'lambdaErrorThreshold',
   'dashboard',
   'api',
+  'allJobs',
+  'syncSchedule',
 ] as const;
 
 /**
@@ -39,7 +41,7 @@ export const CONTEXT_KEYS = [
  *
  * | key | prop |
  * | --- | --- |
- * | tableName, memorySize, logLevel, stateMachineLogLevel, includeExecutionData, tracing, customerManagedKey, encryptionKeyArn, itemTtlDays, glueJobNames, sourceDefinitionsDir, alarmEmail, alarmTopicArn, lambdaErrorThreshold, dashboard, api | same name |
+ * | tableName, memorySize, logLevel, stateMachineLogLevel, includeExecutionData, tracing, customerManagedKey, encryptionKeyArn, itemTtlDays, glueJobNames, sourceDefinitionsDir, alarmEmail, alarmTopicArn, lambdaErrorThreshold, dashboard, api, allJobs, syncSchedule | same name |
  * | removalPolicy | `retain` or `destroy` |
  * | fetchPageTimeoutSeconds | fetchPageTimeout |
  * | logRetentionDays | logRetention |
@@ -107,6 +109,8 @@ export function stackPropsFromContext(node: Node): PagewalkStackProps {
     lambdaErrorThreshold: number('lambdaErrorThreshold'),
     dashboard: boolean('dashboard'),
     api: boolean('api'),
+    allJobs: boolean('allJobs'),
+    syncSchedule: string('syncSchedule'),
   };
 }
 

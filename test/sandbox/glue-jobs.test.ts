@@ -1,6 +1,7 @@
-import { GetJobRunsCommand, GetJobsCommand, GlueClient, ListJobsCommand } from '@aws-sdk/client-glue';
+import { GetJobRunsCommand, GetJobsCommand, type GlueClient, ListJobsCommand } from '@aws-sdk/client-glue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GlueSandbox, startGlueSandbox } from '../../local/sandbox/glue';
+import { errorOf, sandboxGlueClient } from '../support/glue-client';
 
 const JOBS = { 'c-job': 3, 'a-job': 2, 'b-job': 0, 'd-job': 5, 'e-job': 1 };
 
@@ -9,28 +10,12 @@ let glue: GlueClient;
 
 beforeAll(async () => {
   sandbox = await startGlueSandbox({ jobs: JOBS });
-  glue = new GlueClient({
-    region: 'us-east-1',
-    endpoint: sandbox.url,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  glue = sandboxGlueClient(sandbox.url);
 });
 afterAll(async () => {
   glue.destroy();
   await sandbox?.close();
 });
-
-async function errorOf(
-  promise: Promise<unknown>,
-): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { $metadata: { httpStatusCode?: number } };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('ListJobs and GetJobs', () => {
   it('list every job name in pages, in name order, with a NextToken until the last page', async () => {

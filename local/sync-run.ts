@@ -5,7 +5,7 @@
  */
 import type { SyncSummary } from '../functions/lib/finish-sync';
 import { createSyncMachines } from './all-jobs';
-import { type LocalExecutionResult, loadPagewalkHandlers } from './engine';
+import { followRun, type LocalExecutionResult, loadPagewalkHandlers } from './engine';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -47,8 +47,8 @@ export async function runAllJobsSync(run: AllJobsRunOptions): Promise<LocalExecu
         print(`  child ${executionName} started`);
     },
   });
-  const result = await allJobs.start(run.name, { source: 'glue.allJobs', params: {}, options: run.options })
-    .result;
+  const first = allJobs.start(run.name, { source: 'glue.allJobs', params: {}, options: run.options });
+  const { last: result } = await followRun(allJobs, first);
   for (const line of describeSync(result)) print(line);
   return result;
 }

@@ -4,7 +4,7 @@ import { mapAwsSdkError } from './sources/aws-errors';
 import type { JobsCursor } from './start-sync';
 import { SYNC_LEASE_SECONDS } from './start-sync';
 import type { CollectionLeases } from './store/lease';
-import { childExecutionName, JOBS_PER_PAGE, type SyncConfig } from './sync/all-jobs-config';
+import { childExecutionName, continuedSyncName, type SyncConfig } from './sync/all-jobs-config';
 import { isRecord } from './validate';
 
 /** What "List jobs" passes. */
@@ -39,19 +39,19 @@ const CONFIGURED = 'configured:';
  */
 export async function listJobsPage(event: ListJobsEvent, deps: ListJobsDeps): Promise<JobsCursor> {
   const { sync, jobs } = event;
+  const size = sync.options.jobsPerPage;
   let names: string[];
   let nextToken: string | null;
   if (deps.allowedJobs) {
     const offset = jobs.nextToken?.startsWith(CONFIGURED)
       ? Number(jobs.nextToken.slice(CONFIGURED.length))
       : 0;
-    names = deps.allowedJobs.slice(offset, offset + JOBS_PER_PAGE);
-    nextToken =
-      offset + JOBS_PER_PAGE < deps.allowedJobs.length ? `${CONFIGURED}${offset + JOBS_PER_PAGE}` : null;
+    names = deps.allowedJobs.slice(offset, offset + size);
+    nextToken = offset + size < deps.allowedJobs.length ? `${CONFIGURED}${offset + size}` : null;
   } else {
     try {
       const out = await deps.glue.send(
-        new ListJobsCommand({ MaxResults: JOBS_PER_PAGE, NextToken: jobs.nextToken ?? undefined }),
+        new ListJobsCommand({ MaxResults: size, NextToken: jobs.nextToken ?? undefined }),
       );
       names = out.JobNames ?? [];
       nextToken = out.NextToken ? out.NextToken : null;
@@ -60,9 +60,12 @@ export async function listJobsPage(event: ListJobsEvent, deps: ListJobsDeps): Pr
     }
   }
   await deps.leases.renew(sync.collection, sync.runId, SYNC_LEASE_SECONDS);
+  const page = jobs.page + 1;
   return {
     nextToken,
-    page: jobs.page + 1,
+    page,
+    pagesHere: jobs.pagesHere + 1,
+    nextExecutionName: continuedSyncName(sync.runId, page),
     names: names.map((name) => ({ name, executionName: childExecutionName(sync.runId, name) })),
   };
 }

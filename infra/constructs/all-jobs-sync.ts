@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ArnFormat, Aws, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
@@ -124,6 +124,17 @@ export class AllJobsSync extends Construct {
         resources: [props.pagewalk.stateMachineArn],
       }),
     );
+    // Continue as new: a policy of its own, because the role's default policy cannot name the
+    // state machine's own ARN (the state machine depends on that policy).
+    new Policy(this, 'ContinueAsNewExecution', {
+      roles: [role],
+      statements: [
+        new PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: [this.stateMachine.stateMachineArn],
+        }),
+      ],
+    });
     const childExecutions = stack.formatArn({
       service: 'states',
       resource: 'execution',

@@ -118,6 +118,15 @@ describe("the context key syncSchedule ('-c syncSchedule=rate(1 day)')", () => {
     });
   });
 
+  it('lets the all-jobs sync start only itself again, to continue as a new execution', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: allJobs } }],
+      },
+      Roles: [{ Ref: logicalId(stack, stack.allJobs?.stateMachine.role as never) }],
+    });
+  });
+
   it('lets only the list-jobs function call glue:ListJobs, and nothing call GetJobs or GetJobRun', () => {
     const listJobsRole = logicalId(stack, stack.allJobs?.functions.listJobs.role as never);
     const glueActions = allActions(template).filter((a) => a.startsWith('glue:'));

@@ -5,6 +5,7 @@ import { listJobsPage } from '../../functions/lib/list-jobs';
 import { readJobRun } from '../../functions/lib/read-job-run';
 import {
   childExecutionName,
+  continuedSyncName,
   parseAllJobsInput,
   type SyncConfig,
 } from '../../functions/lib/sync/all-jobs-config';
@@ -39,7 +40,7 @@ describe('listing jobs', () => {
     glue.on(ListJobsCommand).resolves({ JobNames: ['a', 'b'], NextToken: 'next' });
 
     const page = await listJobsPage(
-      { sync, jobs: { nextToken: 'this', page: 1, names: [] } },
+      { sync, jobs: { nextToken: 'this', page: 1, pagesHere: 1, nextExecutionName: 'x', names: [] } },
       { glue: glue as unknown as GlueClient, leases: { renew } },
     );
 
@@ -47,6 +48,8 @@ describe('listing jobs', () => {
     expect(page).toEqual({
       nextToken: 'next',
       page: 2,
+      pagesHere: 2,
+      nextExecutionName: continuedSyncName('sync-1', 2),
       names: [
         { name: 'a', executionName: childExecutionName('sync-1', 'a') },
         { name: 'b', executionName: childExecutionName('sync-1', 'b') },
@@ -59,7 +62,10 @@ describe('listing jobs', () => {
     const allowedJobs = Array.from({ length: 150 }, (_, i) => `job-${i}`);
     const deps = { glue: glue as unknown as GlueClient, leases: { renew }, allowedJobs };
 
-    const first = await listJobsPage({ sync, jobs: { nextToken: null, page: 0, names: [] } }, deps);
+    const first = await listJobsPage(
+      { sync, jobs: { nextToken: null, page: 0, pagesHere: 0, nextExecutionName: '', names: [] } },
+      deps,
+    );
     const second = await listJobsPage({ sync, jobs: first }, deps);
 
     expect(first.names).toHaveLength(100);
@@ -75,7 +81,7 @@ describe('listing jobs', () => {
 
     await expect(
       listJobsPage(
-        { sync, jobs: { nextToken: null, page: 0, names: [] } },
+        { sync, jobs: { nextToken: null, page: 0, pagesHere: 0, nextExecutionName: '', names: [] } },
         { glue: glue as unknown as GlueClient, leases: { renew } },
       ),
     ).rejects.toMatchObject({ name: 'ThrottlingException' });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CollectionLeases } from '../../functions/lib/store/lease';
 import { SyncRecords } from '../../functions/lib/sync/all-jobs-store';
 import { createSyncMachines } from '../../local/all-jobs';
-import type { LocalHandlers } from '../../local/engine';
+import { followRun, type LocalHandlers } from '../../local/engine';
 import { type Scenario, startScenario } from '../support/scenario';
 
 const JOBS = { alpha: 250, empty: 0, broken: 30 };
@@ -23,8 +23,9 @@ async function syncAll(options: Record<string, unknown>, handlers: Partial<Local
     waitDelayMs: 0,
   });
   const name = `all-jobs-${++runs}`;
-  const result = await machines.allJobs.start(name, { source: 'glue.allJobs', params: {}, options }).result;
-  return { ...result, machines };
+  const first = machines.allJobs.start(name, { source: 'glue.allJobs', params: {}, options });
+  const { last, segments } = await followRun(machines.allJobs, first);
+  return { ...last, name, segments, machines };
 }
 
 /** GetJobRuns calls per job since the last reset. */
@@ -124,6 +125,35 @@ describe("when a job's run continues as a new execution", () => {
     expect(result.output).toMatchObject({
       jobs: [{ job: 'alpha', status: 'succeeded', items: 250, pages: 3 }, {}, {}],
     });
+  });
+});
+
+describe('when there are more pages of jobs than one execution takes', () => {
+  it('continues as a new execution with the jobs token and sums up every job at the end', async () => {
+    const result = await syncAll({ jobsPerPage: 1, jobPagesPerExecution: 1 });
+
+    expect(result.segments.map((s) => s.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(result.output).toMatchObject({ status: 'partial', totals: { jobs: 3 } });
+    expect((result.output as { jobs: { job: string }[] }).jobs.map((j) => j.job)).toEqual([
+      'alpha',
+      'broken',
+      'empty',
+    ]);
+  });
+
+  it('refuses a continue typed by hand, which its sync did not start', async () => {
+    const done = await syncAll({});
+    const machines = await createSyncMachines(scenario.handlers, { retryDelayMs: 0 });
+
+    const forged = await machines.allJobs.start('forged', {
+      continue: {
+        runId: done.name,
+        jobs: { nextToken: 'x', page: 1, pagesHere: 1, nextExecutionName: 'y', names: [] },
+      },
+    }).result;
+
+    expect(forged.status).toBe('FAILED');
+    expect(forged.error).toBe('RunStateConflict');
   });
 });
 

@@ -12,8 +12,18 @@ export const ALL_JOBS_SOURCE = 'glue.allJobs';
 export const ALL_JOBS_COLLECTION = 'glue.allJobs';
 /** Map concurrency: children syncing at once. Glue's GetJobRuns quota is shared by them all. */
 export const MAX_CONCURRENCY = { min: 1, max: 40, default: 4 } as const;
-/** Job names per ListJobs page (1..1000 allowed): one page of names and outcomes stays far below 256 KiB. */
-export const JOBS_PER_PAGE = 100;
+/**
+ * Job names per ListJobs page (ListJobs allows 1..1000): a page of names stays far below
+ * 256 KiB of state.
+ */
+export const JOBS_PER_PAGE = { min: 1, max: 1000, default: 100 } as const;
+/**
+ * Pages of jobs per execution before the sync continues as a new one. About 17 history events
+ * per job: 10 pages of 100 jobs stay well under Step Functions' 25,000 events.
+ */
+export const JOB_PAGES_PER_EXECUTION = { min: 1, max: 100, default: 10 } as const;
+/** Options of the sync itself; every other option is passed on to each job's run. */
+const SYNC_OWN_OPTIONS = ['maxConcurrency', 'jobsPerPage', 'jobPagesPerExecution'];
 
 /** What every state of the all-jobs machine carries about the sync: small and constant. */
 export interface SyncConfig {
@@ -24,6 +34,8 @@ export interface SyncConfig {
     readonly sync: SyncMode;
     readonly maxConcurrency: number;
     readonly ifBusy: IfBusy;
+    readonly jobsPerPage: number;
+    readonly jobPagesPerExecution: number;
   };
   /** The options each child run gets: everything given except maxConcurrency, validated here. */
   readonly childOptions: Record<string, unknown>;
@@ -55,16 +67,24 @@ export function parseAllJobsInput(input: unknown, executionName: string): SyncCo
   }
   const options = fields.options ?? {};
   if (!isRecord(options)) throw new InvalidInput(`options must be an object; got ${describe(options)}`);
-  const { maxConcurrency: rawConcurrency, ...childOptions } = options;
+  const childOptions = Object.fromEntries(
+    Object.entries(options).filter(([k]) => !SYNC_OWN_OPTIONS.includes(k)),
+  );
   const child = parseOptions(childOptions, glueGetJobRuns as Source);
-  const maxConcurrency =
-    rawConcurrency === undefined
-      ? MAX_CONCURRENCY.default
-      : integerInRange(rawConcurrency, 'options.maxConcurrency', MAX_CONCURRENCY.min, MAX_CONCURRENCY.max);
+  const own = (name: string, bounds: { min: number; max: number; default: number }) =>
+    options[name] === undefined
+      ? bounds.default
+      : integerInRange(options[name], `options.${name}`, bounds.min, bounds.max);
   return {
     runId: executionName,
     collection: ALL_JOBS_COLLECTION,
-    options: { sync: child.sync, maxConcurrency, ifBusy: parseIfBusy(options.ifBusy, undefined) },
+    options: {
+      sync: child.sync,
+      maxConcurrency: own('maxConcurrency', MAX_CONCURRENCY),
+      ifBusy: parseIfBusy(options.ifBusy, undefined),
+      jobsPerPage: own('jobsPerPage', JOBS_PER_PAGE),
+      jobPagesPerExecution: own('jobPagesPerExecution', JOB_PAGES_PER_EXECUTION),
+    },
     childOptions,
   };
 }
@@ -78,6 +98,12 @@ const NAME_SAFE = /[^A-Za-z0-9_-]/g;
  * `A-Z a-z 0-9 - _`) whatever the job is called; the hash keeps two jobs whose names clean
  * up alike apart.
  */
+/** The name of the execution that continues the sync `runId` after `page` pages of jobs. */
+export function continuedSyncName(runId: string, page: number): string {
+  const hash = createHash('sha256').update(runId).digest('hex').slice(0, 8);
+  return `${runId.slice(0, 60)}-${hash}-j${page}`;
+}
+
 export function childExecutionName(runId: string, jobName: string): string {
   const hash = createHash('sha256').update(`${runId}\u0000${jobName}`).digest('hex').slice(0, 8);
   const parent = runId.replace(NAME_SAFE, '_').slice(0, 36);

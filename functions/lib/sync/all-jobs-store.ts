@@ -36,6 +36,9 @@ export interface SyncRecord {
   readonly runId: string;
   readonly status: SyncStatus;
   readonly options: SyncConfig['options'];
+  /** What a continued execution of the sync carries on with. */
+  readonly config: SyncConfig;
+  /** The execution running the sync now (or last). */
   readonly executionArn: string;
   readonly startedAt: string;
   readonly updatedAt: string;
@@ -77,6 +80,7 @@ export class SyncRecords {
       runId: config.runId,
       status: 'running',
       options: config.options,
+      config,
       executionArn,
       startedAt: at,
       updatedAt: at,
@@ -101,6 +105,33 @@ export class SyncRecords {
       new GetCommand({ TableName: this.tableName, Key: recordKey(runId), ConsistentRead: true }),
     );
     return out.Item as SyncRecord | undefined;
+  }
+
+  /**
+   * Hands a running sync to the execution that continues it; a retry of the same hand-over
+   * finds it done.
+   */
+  async handOver(runId: string, from: string, to: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: recordKey(runId),
+          UpdateExpression: 'SET executionArn = :to, updatedAt = :now',
+          ConditionExpression: '#status = :running AND (executionArn = :from OR executionArn = :to)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':to': to,
+            ':from': from,
+            ':running': 'running',
+            ':now': this.now().toISOString(),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      throw new RunStateConflict(`sync ${runId} is no longer running in ${from}`);
+    }
   }
 
   /** Records how a job's run ended; a retry writes the same row again. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { requireEnv } from './lib/env';
 import { InvalidInput } from './lib/errors';
-import { logger } from './lib/observability';
+import { logger, withLambdaContext } from './lib/observability';
 import { parseStartInput } from './lib/run-config';
 import { documentClient } from './lib/store/dynamo';
 import { RunRecords } from './lib/store/run-record';
@@ -78,7 +78,8 @@ async function getRun(runId: string | undefined): Promise<Result> {
  * this state machine and reads run records: both through the same validation and store
  * code the state machine uses.
  */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<Result> => {
+export const handler = async (event: APIGatewayProxyEventV2, context?: Context): Promise<Result> => {
+  withLambdaContext(context);
   switch (event.routeKey) {
     case 'POST /runs':
       return startRun(event.body, event.isBase64Encoded);

@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import type { Cursor } from './lib/cursor';
 import { optionalIntegerEnv, requireEnv } from './lib/env';
 import { THROTTLE_ERROR_NAMES } from './lib/errors';
@@ -8,6 +9,7 @@ import {
   recordPage,
   recordRestart,
   recordThrottle,
+  withLambdaContext,
   withRunContext,
 } from './lib/observability';
 import { documentClient } from './lib/store/dynamo';
@@ -22,7 +24,8 @@ const deps = {
  * Fetches one page (origin, continuation or restart call), writes its items to DynamoDB
  * and returns the cursor only: the items never travel through the state machine.
  */
-export const handler = async (raw: unknown): Promise<Cursor> => {
+export const handler = async (raw: unknown, context?: Context): Promise<Cursor> => {
+  withLambdaContext(context);
   const event = parseFetchPageEvent(raw);
   const { run, cursor } = event;
   withRunContext(run.runId, run.source, pageNumber(event));

@@ -1,6 +1,7 @@
+import type { Context } from 'aws-lambda';
 import { requireEnv } from './lib/env';
 import { finishRun, parseFinishRunEvent, type RunFailure, type RunSummary } from './lib/finish-run';
-import { logger, withRunContext } from './lib/observability';
+import { logger, withLambdaContext, withRunContext } from './lib/observability';
 import { documentClient } from './lib/store/dynamo';
 import { CollectionLeases } from './lib/store/lease';
 import { RunRecords } from './lib/store/run-record';
@@ -17,7 +18,8 @@ const deps = {
  * "Record completion" and "Record failure": records how the run ended and gives the
  * collection's lease back (see `finishRun`).
  */
-export const handler = async (raw: unknown): Promise<RunSummary | RunFailure> => {
+export const handler = async (raw: unknown, context?: Context): Promise<RunSummary | RunFailure> => {
+  withLambdaContext(context);
   const event = parseFinishRunEvent(raw);
   const { run, cursor } = event;
   withRunContext(run.runId, run.source);

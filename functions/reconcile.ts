@@ -1,6 +1,7 @@
+import type { Context } from 'aws-lambda';
 import { requireEnv } from './lib/env';
 import { InvalidInput } from './lib/errors';
-import { logger } from './lib/observability';
+import { logger, withLambdaContext } from './lib/observability';
 import { type EndedExecutionStatus, type Reconciled, reconcileExecution } from './lib/reconcile';
 import { documentClient } from './lib/store/dynamo';
 import { CollectionLeases } from './lib/store/lease';
@@ -22,7 +23,8 @@ const optionalString = (value: unknown) => (typeof value === 'string' ? value : 
  * timeout, a failure while the table was down) and releases the collection's lease (see
  * `reconcileExecution`). Locally, the endpoint calls it with the same event.
  */
-export const handler = async (event: unknown): Promise<Reconciled> => {
+export const handler = async (event: unknown, context?: Context): Promise<Reconciled> => {
+  withLambdaContext(context);
   const detail = isRecord(event) ? event.detail : undefined;
   if (
     !isRecord(detail) ||

@@ -1,6 +1,7 @@
+import type { Context } from 'aws-lambda';
 import { requireEnv } from './lib/env';
 import { InvalidInput } from './lib/errors';
-import { logger, withRunContext } from './lib/observability';
+import { logger, withLambdaContext, withRunContext } from './lib/observability';
 import { parseStartInput } from './lib/run-config';
 import { type StartedRun, startRun } from './lib/start-run';
 import { documentClient } from './lib/store/dynamo';
@@ -18,7 +19,8 @@ export interface StartRunEvent {
  * Validates the execution input, then starts, continues or resumes the run. Invalid input
  * fails here, before anything is written, with an `InvalidInput` naming the field.
  */
-export const handler = async (event: unknown): Promise<StartedRun> => {
+export const handler = async (event: unknown, context?: Context): Promise<StartedRun> => {
+  withLambdaContext(context);
   if (!isRecord(event) || !isRecord(event.execution) || typeof event.execution.name !== 'string') {
     throw new InvalidInput('the start-run event must carry the execution input and the execution name');
   }

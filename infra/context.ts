@@ -21,6 +21,7 @@ export const CONTEXT_KEYS = [
   'includeExecutionData',
   'glueJobNames',
   'tracing',
+  'sourceMaps',
   'sourceDefinitionsDir',
   'sourceEndpoints',
   'alarmEmail',
@@ -41,7 +42,7 @@ export const CONTEXT_KEYS = [
  *
  * | key | prop |
  * | --- | --- |
- * | tableName, memorySize, logLevel, stateMachineLogLevel, includeExecutionData, tracing, customerManagedKey, encryptionKeyArn, itemTtlDays, glueJobNames, sourceDefinitionsDir, alarmEmail, alarmTopicArn, lambdaErrorThreshold, dashboard, api, allJobs, syncSchedule | same name |
+ * | tableName, memorySize, logLevel, stateMachineLogLevel, includeExecutionData, tracing, sourceMaps, customerManagedKey, encryptionKeyArn, itemTtlDays, glueJobNames, sourceDefinitionsDir, alarmEmail, alarmTopicArn, lambdaErrorThreshold, dashboard, api, allJobs, syncSchedule | same name |
  * | removalPolicy | `retain` or `destroy` |
  * | fetchPageTimeoutSeconds | fetchPageTimeout |
  * | logRetentionDays | logRetention |
@@ -102,6 +103,7 @@ export function stackPropsFromContext(node: Node): PagewalkStackProps {
     includeExecutionData: boolean('includeExecutionData'),
     glueJobNames: list('glueJobNames'),
     tracing: boolean('tracing'),
+    sourceMaps: boolean('sourceMaps'),
     sourceDefinitionsDir: string('sourceDefinitionsDir'),
     sourceEndpoints: endpoints(read('sourceEndpoints')),
     alarmEmail: string('alarmEmail'),

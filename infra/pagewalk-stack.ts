@@ -1,4 +1,12 @@
-import { CfnOutput, type Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  Aws,
+  CfnMapping,
+  CfnOutput,
+  type Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
@@ -35,9 +43,11 @@ export interface PagewalkStackProps extends StackProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Encrypt the table and the log groups with this customer managed key. Its policy must let
-   * the account's IAM policies grant its use, and let CloudWatch Logs use it for log groups.
-   * @default - the AWS owned key (table) and CloudWatch Logs' own encryption (logs)
+   * Encrypt the table, the log groups and the state machine (definition and execution history)
+   * with this customer managed key. Its policy must let the account's IAM policies grant its
+   * use, let CloudWatch Logs use it for log groups, and (with state machine logging) let
+   * delivery.logs.amazonaws.com decrypt with it.
+   * @default - AWS owned keys (table, execution history) and CloudWatch Logs' own encryption (logs)
    */
   readonly encryptionKey?: IKey;
   /**
@@ -46,7 +56,8 @@ export interface PagewalkStackProps extends StackProps {
    */
   readonly encryptionKeyArn?: string;
   /**
-   * Create a customer managed key (with yearly rotation, $1/month) for the table and the log groups.
+   * Create a customer managed key (with yearly rotation, $1/month) for the table, the log groups
+   * and the state machine's definition and execution history.
    * @default false
    */
   readonly customerManagedKey?: boolean;
@@ -96,6 +107,12 @@ export interface PagewalkStackProps extends StackProps {
    * @default false
    */
   readonly tracing?: boolean;
+  /**
+   * Ship source maps with the functions and run them with `--enable-source-maps` (stack traces
+   * name the TypeScript files; bigger bundles, slower cold starts).
+   * @default false
+   */
+  readonly sourceMaps?: boolean;
   /**
    * The ASL file to deploy.
    * @default statemachine/pagewalk.asl.json
@@ -218,6 +235,7 @@ export class PagewalkStack extends Stack {
       logRemovalPolicy: removalPolicy,
       logEncryptionKey: this.encryptionKey,
     };
+    const sourceMaps = props.sourceMaps ?? false;
     this.functions = new PageFunctions(this, 'Functions', {
       ...logs,
       table: this.table.table,
@@ -229,6 +247,7 @@ export class PagewalkStack extends Stack {
       sourceEndpoints,
       itemTtlDays: props.itemTtlDays,
       tracing: props.tracing,
+      sourceMaps,
     });
     this.stateMachine = new PagewalkStateMachine(this, 'StateMachine', {
       ...logs,
@@ -238,6 +257,7 @@ export class PagewalkStack extends Stack {
         FinishRunFunctionArn: this.functions.finishRun,
       },
       definitionPath: props.definitionPath,
+      encryptionKey: this.encryptionKey,
       tracing: props.tracing,
       logLevel: props.stateMachineLogLevel,
       includeExecutionData: props.includeExecutionData,
@@ -264,6 +284,7 @@ export class PagewalkStack extends Stack {
         memorySize: props.memorySize,
         logLevel: props.logLevel,
         tracing: props.tracing,
+        sourceMaps,
       });
     }
 
@@ -282,7 +303,7 @@ export class PagewalkStack extends Stack {
     });
     new CfnOutput(this, 'StateMachineConsoleUrl', {
       description: 'Watch executions in the Step Functions console',
-      value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${stateMachineArn}`,
+      value: `https://${this.consoleDomain()}/states/home?region=${this.region}#/statemachines/view/${stateMachineArn}`,
     });
     if (this.api) {
       new CfnOutput(this, 'ApiUrl', {
@@ -294,7 +315,7 @@ export class PagewalkStack extends Stack {
     if (this.monitoring.dashboard) {
       new CfnOutput(this, 'DashboardUrl', {
         description: 'The CloudWatch dashboard: executions, fetch-page health, pages and items by source',
-        value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,
+        value: `https://${this.consoleDomain()}/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,
       });
     }
   }
@@ -321,6 +342,7 @@ export class PagewalkStack extends Stack {
         memorySize: props.memorySize,
         logLevel: props.logLevel,
         tracing: props.tracing,
+        sourceMaps: props.sourceMaps ?? false,
       });
       new CfnOutput(this, 'AllJobsStateMachineArn', {
         description:
@@ -335,6 +357,21 @@ export class PagewalkStack extends Stack {
       allJobs: allJobs?.stateMachine,
     });
     return { allJobs, schedules: scheduled };
+  }
+
+  /** The AWS console's domain in the stack's partition (the console links differ in aws-cn and aws-us-gov). */
+  private consoleDomain(): string {
+    const id = 'ConsoleDomain';
+    const mapping =
+      (this.node.tryFindChild(id) as CfnMapping | undefined) ??
+      new CfnMapping(this, id, {
+        mapping: {
+          aws: { domain: 'console.aws.amazon.com' },
+          'aws-cn': { domain: 'console.amazonaws.cn' },
+          'aws-us-gov': { domain: 'console.amazonaws-us-gov.com' },
+        },
+      });
+    return mapping.findInMap(Aws.PARTITION, 'domain');
   }
 
   /** The customer managed key, if any: given, given by ARN, or created. At most one way. */

@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Token } from 'aws-cdk-lib';
+import { loadHttpDefinitions } from '../functions/lib/sources/catalog';
 import type { HttpSourceDefinition } from '../functions/lib/sources/http-definition';
-import { loadHttpDefinitions } from '../functions/lib/sources/registry';
+import { describeEndpoint, endpointProblem } from '../functions/lib/sources/http-definition';
 import { fromRepoRoot, REPO_ROOT } from './paths';
 
 /** Where the definitions live in a function's bundle: the registry reads `${LAMBDA_TASK_ROOT}/sources`. */
@@ -10,8 +11,12 @@ export const BUNDLED_SOURCES_DIR = 'sources';
 
 /** The variables a definition may name to move its endpoint; the same rule the definition parser applies. */
 const ENDPOINT_VARIABLE = /^PAGEWALK_ENDPOINT_URL_[A-Z0-9_]+$/;
-/** An origin, as `endpoint.baseUrl` must be: the source appends the request path to it. */
-const ENDPOINT_URL = /^https?:\/\/[^/?#\s]+\/?$/;
+
+/** A customer managed key and the secrets (named by definitions) it encrypts. */
+export interface SecretKey {
+  readonly keyArn: string;
+  readonly secretArns: readonly string[];
+}
 
 /** The HTTP source definitions a deployment ships, read and validated at synth. */
 export interface SourceDefinitions {
@@ -24,6 +29,8 @@ export interface SourceDefinitions {
   readonly secretArns: readonly string[];
   /** Every `endpoint.variable`, once each, sorted: the only keys `sourceEndpoints` may set. */
   readonly endpointVariables: readonly string[];
+  /** Every `auth.kmsKeyArn` with the secrets it encrypts: fetch-page may decrypt exactly those. */
+  readonly secretKeys: readonly SecretKey[];
 }
 
 /**
@@ -47,12 +54,19 @@ export function loadSourceDefinitions(dir: string = fromRepoRoot('sources')): So
     definitions,
     secretArns: unique(definitions.map((definition) => definition.auth?.secretArn)),
     endpointVariables: unique(definitions.map((definition) => definition.endpoint.variable)),
+    secretKeys: unique(definitions.map((definition) => definition.auth?.kmsKeyArn)).map((keyArn) => ({
+      keyArn,
+      secretArns: unique(
+        definitions.filter((d) => d.auth?.kmsKeyArn === keyArn).map((d) => d.auth?.secretArn),
+      ),
+    })),
   };
 }
 
 /**
  * Checks deploy-time endpoint overrides: each key must be a variable some definition names
- * (so a typo cannot silently leave the default endpoint in place), each value an http(s) origin.
+ * (so a typo cannot silently leave the default endpoint in place), each value an https://
+ * origin (http:// only to a loopback host), by the rule the definitions' baseUrl follows.
  */
 export function checkSourceEndpoints(
   endpoints: Readonly<Record<string, string>>,
@@ -70,12 +84,8 @@ export function checkSourceEndpoints(
         `sourceEndpoints.${variable} is named by no source definition in ${sources.dir}; they name: ${used}`,
       );
     }
-    if (typeof url !== 'string' || (!Token.isUnresolved(url) && !ENDPOINT_URL.test(url))) {
-      throw new Error(
-        `sourceEndpoints.${variable} must be an https:// (or, for testing, http://) origin like ` +
-          `"https://api.example.com"; got ${JSON.stringify(url)}`,
-      );
-    }
+    const problem = typeof url === 'string' && Token.isUnresolved(url) ? undefined : endpointProblem(url);
+    if (problem) throw new Error(`sourceEndpoints.${variable} ${problem}; got ${describeEndpoint(url)}`);
   }
   return { ...endpoints };
 }

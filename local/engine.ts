@@ -68,6 +68,9 @@ export function localFunctionArn(placeholder: string): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:pagewalk-${base}`;
 }
 
+/** The partition local ARNs live in: what CDK substitutes for `${Partition}` in the commercial one. */
+export const LOCAL_PARTITION = 'aws';
+
 /** Loads the ASL file and fills in `${Placeholder}` exactly as CDK's definitionSubstitutions does. */
 export function loadDefinition(
   placeholders: readonly string[],
@@ -75,6 +78,7 @@ export function loadDefinition(
 ): StateMachineDefinition {
   const file = spec.definitionPath.pathname.slice(spec.definitionPath.pathname.indexOf('statemachine/'));
   const text = readFileSync(spec.definitionPath, 'utf8').replace(/\$\{(\w+)\}/g, (match, name: string) => {
+    if (name === 'Partition') return LOCAL_PARTITION;
     const substitution = spec.substitutions?.[name];
     if (substitution !== undefined) return substitution;
     if (!placeholders.includes(name)) {

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 
 /** The `service` key of every log line and the `service` dimension of every metric. */
 export const SERVICE_NAME = 'pagewalk';
@@ -87,6 +88,22 @@ function publishing(): boolean {
   );
 }
 
+/** Lambda's application log levels that drop INFO lines. */
+const ABOVE_INFO = ['WARN', 'ERROR', 'FATAL'];
+
+/**
+ * The `level` an EMF line carries so that Lambda keeps it. With the JSON log format Lambda
+ * filters stdout lines by their `level` field and counts a line without one as INFO, so at
+ * a WARN (or higher) application log level a plain EMF line is dropped and the metric goes
+ * dark. The line therefore states the function's own minimum level (`AWS_LAMBDA_LOG_LEVEL`,
+ * set by Lambda from the application log level), never less than INFO, and passes whatever
+ * the log level: metrics do not depend on how chatty the logs are.
+ */
+function metricLineLevel(): string {
+  const level = process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase();
+  return level !== undefined && ABOVE_INFO.includes(level) ? level : 'INFO';
+}
+
 /**
  * Writes the metrics recorded since the last call as EMF to stdout and empties the buffers.
  * Call it once at the end of each invocation (in a `finally`). Buffers with nothing in them
@@ -96,7 +113,8 @@ export function publishMetrics(): void {
   const emit = publishing();
   for (const buffer of [metrics, ...bySource.values()]) {
     if (!buffer.hasStoredMetrics()) continue;
-    if (emit) buffer.publishStoredMetrics();
+    // Metadata is a top-level key of the EMF line (not a dimension); Powertools clears it on publish.
+    if (emit) buffer.addMetadata('level', metricLineLevel()).publishStoredMetrics();
     else buffer.clearMetrics();
   }
 }
@@ -109,4 +127,13 @@ export function withRunContext(runId: string, source: string, page?: number): vo
   logger.appendPersistentKeys({ runId, source });
   if (page === undefined) logger.removePersistentKeys(['page']);
   else logger.appendPersistentKeys({ page });
+}
+
+/**
+ * Adds the Lambda context (request id, cold start, function name and memory) to every log
+ * line of this invocation. Call it first in each handler; the local engine passes no context,
+ * and then nothing is added.
+ */
+export function withLambdaContext(context: Context | undefined): void {
+  if (context) logger.addContext(context);
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidInput } from './errors';
-import { getSource } from './sources/registry';
-import type { Source } from './sources/source';
+import { describeSource } from './sources/catalog';
+import type { SourceDescription } from './sources/source';
 import { type IfBusy, parseIfBusy, parseSyncMode, type SyncMode } from './sync/options';
 import { describe, integerInRange, isRecord, rejectUnknownKeys } from './validate';
 
@@ -75,7 +75,12 @@ export const OPTION_FIELDS = [
  * Validates `options` from an execution input against `source`, on top of `base` (the
  * defaults for a new run, the stored options for a resumed one).
  */
-export function parseOptions(raw: unknown, source: Source, base?: RunOptions, now = new Date()): RunOptions {
+export function parseOptions(
+  raw: unknown,
+  source: SourceDescription,
+  base?: RunOptions,
+  now = new Date(),
+): RunOptions {
   const given = raw ?? {};
   if (!isRecord(given)) throw new InvalidInput(`options must be an object; got ${describe(given)}`);
   rejectUnknownKeys(given, OPTION_FIELDS, 'options.');
@@ -196,7 +201,7 @@ export function parseStartInput(input: unknown, executionName: string): StartReq
     return { kind: 'resume', runId: fields.resume, options: fields.options };
   }
 
-  const source = getSource(fields.source);
+  const source = describeSource(fields.source);
   const params = source.parseParams(fields.params) as Record<string, unknown>;
   return {
     kind: 'new',

@@ -9,7 +9,7 @@ import {
   type StartRequest,
   segmentExecutionName,
 } from './run-config';
-import { getSource } from './sources/registry';
+import { describeSource } from './sources/catalog';
 import { CollectionLeases, leaseSeconds } from './store/lease';
 import { RESUMABLE_STATUSES, type RunRecord, RunRecords } from './store/run-record';
 
@@ -66,7 +66,7 @@ export async function startRun(
 
   if (request.kind === 'new') {
     const { config } = request;
-    const cursor = initialCursor(getSource(config.source).signal);
+    const cursor = initialCursor(describeSource(config.source).signal);
     // The lease comes first: a refused run writes nothing at all.
     try {
       await leases.acquire(
@@ -141,7 +141,7 @@ async function resumeRun(
       );
     }
   }
-  const options = parseOptions(request.options, getSource(record.source), record.options, now());
+  const options = parseOptions(request.options, describeSource(record.source), record.options, now());
   const segment = ownRetry ? record.segmentCount : record.segmentCount + 1;
   const since = ownRetry ? record.since : { fetches: record.fetches, written: record.written };
   await leases.acquire(

@@ -98,6 +98,8 @@ export class AllJobsSync extends Construct {
       ReadJobRunFunctionArn: this.functions.readJobRun.functionArn,
       FinishSyncFunctionArn: this.functions.finishSync.functionArn,
       PagewalkStateMachineArn: props.pagewalk.stateMachineArn,
+      // The service-integration ARNs hold in every partition (aws, aws-cn, aws-us-gov).
+      Partition: Aws.PARTITION,
     };
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineType: StateMachineType.STANDARD,

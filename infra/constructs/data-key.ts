@@ -2,18 +2,21 @@ import { ArnFormat, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { KMS_KEY_ARN_PATTERN } from '../../functions/lib/sources/http-definition';
 
 /** A KMS key ARN (not an alias: CloudWatch Logs and DynamoDB need the key itself). */
-export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$/;
+export const KMS_KEY_ARN = KMS_KEY_ARN_PATTERN;
 
 /**
- * The customer managed key for the table and the log groups, created with yearly automatic
- * rotation. The key policy keeps the account's default statement (IAM policies decide who may
- * use it) and lets CloudWatch Logs use it for log groups of this account and Region only.
+ * The customer managed key for the table, the log groups and the state machine (definition and
+ * execution history), created with yearly automatic rotation. The key policy keeps the account's
+ * default statement (IAM policies decide who may use it: the state machine's role gets
+ * kms:Decrypt and kms:GenerateDataKey for its own encryption context) and lets CloudWatch Logs
+ * use it for log groups of this account and Region only.
  */
 export function createDataKey(scope: Construct, id: string, removalPolicy: RemovalPolicy): Key {
   const key = new Key(scope, id, {
-    description: `pagewalk ${Stack.of(scope).stackName}: encrypts the items table and the log groups`,
+    description: `pagewalk ${Stack.of(scope).stackName}: encrypts the items table, the log groups and the execution history`,
     enableKeyRotation: true,
     removalPolicy,
   });
@@ -31,7 +34,8 @@ export function allowCloudWatchLogs(key: IKey): boolean {
   return key.addToResourcePolicy(
     new PolicyStatement({
       sid: 'AllowCloudWatchLogsOfThisAccountAndRegion',
-      principals: [new ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      // The Region's own service principal, in the stack's partition (logs.<region>.amazonaws.com.cn in aws-cn).
+      principals: [new ServicePrincipal(`logs.${stack.region}.${stack.urlSuffix}`)],
       actions: [
         'kms:Encrypt',
         'kms:Decrypt',

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -12,6 +12,7 @@ import { fromRepoRoot } from '../paths';
 import {
   copyDefinitionsCommands,
   loadSourceDefinitions,
+  type SecretKey,
   type SourceDefinitions,
 } from '../source-definitions';
 import { requireIntegerInRange, requireOneOf } from '../validate';
@@ -50,6 +51,15 @@ const TABLE_ACCESS = {
 const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
 
 /**
+ * The `kms:ViaService` value of `service` in the stack's Region and partition, e.g.
+ * `dynamodb.cn-north-1.amazonaws.com.cn` in aws-cn.
+ */
+export function viaService(scope: NodejsFunction, service: string): string {
+  const stack = Stack.of(scope);
+  return `${service}.${stack.region}.${stack.urlSuffix}`;
+}
+
+/**
  * Gives `fn` the table: sets `TABLE_NAME` and grants exactly `actions` on it (and, for a
  * customer managed key, the key actions DynamoDB needs on its behalf), in one place, so the
  * environment variable and the permissions never drift apart.
@@ -63,7 +73,7 @@ export function useTable(fn: NodejsFunction, table: ITable, actions: readonly Ta
       new PolicyStatement({
         actions: TABLE_KEY_ACTIONS,
         resources: [table.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(fn).region}.amazonaws.com` } },
+        conditions: { StringEquals: { 'kms:ViaService': viaService(fn, 'dynamodb') } },
       }),
     );
   }
@@ -81,6 +91,14 @@ export function useGlueJobRuns(fn: NodejsFunction, jobNames?: readonly string[])
     new PolicyStatement({ actions: ['glue:GetJobRuns'], resources: (jobNames ?? ['*']).map(jobArn) }),
   );
   if (jobNames === undefined) {
+    // A warning on every synth (cdk synth prints it; --strict fails on it), besides the
+    // explicit cdk-nag acknowledgement: the reach is account-wide until someone narrows it.
+    Annotations.of(fn).addWarningV2(
+      'pagewalk:glueJobNames',
+      'glueJobNames is not set: fetch-page may read the run history of every Glue job in this account ' +
+        'and Region, and so may anyone allowed to start an execution or to call POST /runs. Deploy with ' +
+        '-c glueJobNames=<job>,<job> to allow only those jobs.',
+    );
     acknowledge(
       fn.role as IRole,
       iam5ResourceFinding(fn, jobArn('*')),
@@ -93,13 +111,34 @@ export function useGlueJobRuns(fn: NodejsFunction, jobNames?: readonly string[])
 
 /**
  * Lets `fn` read the credentials the HTTP source definitions name, and no other secret.
- * A definition must give the secret's complete ARN (with its six-character suffix).
+ * A definition must give the secret's complete ARN (with its six-character suffix). A secret
+ * under a customer managed key (`auth.kmsKeyArn`) also needs kms:Decrypt on that key, allowed
+ * only through Secrets Manager and only for those secrets (Secrets Manager puts the secret's
+ * ARN in the encryption context).
  */
-export function useSecrets(fn: NodejsFunction, secretArns: readonly string[]): void {
+export function useSecrets(
+  fn: NodejsFunction,
+  secretArns: readonly string[],
+  secretKeys: readonly SecretKey[] = [],
+): void {
   if (secretArns.length === 0) return;
   fn.addToRolePolicy(
     new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [...secretArns] }),
   );
+  for (const { keyArn, secretArns: encrypted } of secretKeys) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': viaService(fn, 'secretsmanager'),
+            'kms:EncryptionContext:SecretARN': [...encrypted],
+          },
+        },
+      }),
+    );
+  }
 }
 
 /** Sets the deploy-time endpoint overrides the source definitions name (already validated). */
@@ -140,6 +179,13 @@ export interface FunctionSettings {
    * @default - CloudWatch Logs' own encryption
    */
   readonly logEncryptionKey?: IKey;
+  /**
+   * Ship a source map with each bundle and run Node with `--enable-source-maps`, so stack
+   * traces name the TypeScript files. Off in production: the maps are larger than the code
+   * (600–800 KB each) and Node reads them at cold start.
+   * @default false
+   */
+  readonly sourceMaps?: boolean;
 }
 
 export interface PageFunctionsProps extends FunctionSettings {
@@ -238,7 +284,7 @@ export class PageFunctions extends Construct {
     useTable(this.fetchPage, props.table, TABLE_ACCESS.fetchPage);
     useTable(this.finishRun, props.table, TABLE_ACCESS.finishRun);
     useGlueJobRuns(this.fetchPage, props.glueJobNames);
-    useSecrets(this.fetchPage, sources.secretArns);
+    useSecrets(this.fetchPage, sources.secretArns, sources.secretKeys);
     useSourceEndpoints(this.fetchPage, props.sourceEndpoints ?? {});
     if (props.itemTtlDays !== undefined) {
       this.fetchPage.addEnvironment('ITEM_TTL_DAYS', String(props.itemTtlDays));
@@ -248,8 +294,8 @@ export class PageFunctions extends Construct {
 
 /**
  * One pagewalk function: `handler.entry` bundled with the local esbuild (CommonJS, minified,
- * source maps, the SDK pinned in package-lock.json), on Node.js 22 arm64, with JSON logs to
- * its own log group and its own role, allowed only to write there. Grant it what its handler
+ * source maps only with `sourceMaps`, the SDK pinned in package-lock.json), on Node.js 22
+ * arm64, with JSON logs to its own log group and its own role, allowed only to write there. Grant it what its handler
  * does with the `use...` helpers, which set the matching environment variable in the same call.
  */
 export function pagewalkFunction(
@@ -261,6 +307,7 @@ export function pagewalkFunction(
   const memorySize = requireIntegerInRange('memorySize', settings.memorySize ?? 256, 128, 10240, 'MB');
   const logLevel = requireOneOf('logLevel', settings.logLevel ?? 'INFO', LOG_LEVELS);
   const { entry, sources } = handler;
+  const sourceMaps = settings.sourceMaps ?? false;
   // An explicit log group with a retention replaces the deprecated `logRetention` custom resource.
   const logGroup = new LogGroup(scope, `${id}Logs`, {
     retention: settings.logRetention ?? RetentionDays.ONE_MONTH,
@@ -291,7 +338,7 @@ export function pagewalkFunction(
     applicationLogLevelV2: ApplicationLogLevel[logLevel],
     tracing: settings.tracing ? Tracing.ACTIVE : undefined,
     environment: {
-      NODE_OPTIONS: '--enable-source-maps',
+      ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       // Powertools calls Lambda's FATAL "CRITICAL"; the two levels must agree or it warns.
@@ -300,12 +347,12 @@ export function pagewalkFunction(
     bundling: {
       // CommonJS output needs no `require` shim for the CommonJS-only corners of the
       // SDK's dependency tree. `module` first still picks the SDK's ES builds, which
-      // esbuild tree-shakes to the commands a handler sends (fetch-page: ~390 KB, not ~835 KB).
+      // esbuild tree-shakes to the commands a handler sends (fetch-page: ~460 KB, not ~835 KB).
       format: OutputFormat.CJS,
       mainFields: ['module', 'main'],
       target: 'node22',
       minify: true,
-      sourceMap: true,
+      sourceMap: sourceMaps,
       sourcesContent: false,
       // Ship the SDK versions pinned in package-lock.json and tested here, not whatever
       // the Lambda runtime happens to carry.

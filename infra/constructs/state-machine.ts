@@ -6,6 +6,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { type IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
+  CustomerManagedEncryptionConfiguration,
   DefinitionBody,
   LogLevel,
   type LogOptions,
@@ -68,8 +69,21 @@ export interface PagewalkStateMachineProps {
    * @default - CloudWatch Logs' own encryption
    */
   readonly logEncryptionKey?: IKey;
+  /**
+   * A customer managed key for the definition and the execution history (inputs, outputs,
+   * params, cursors and tokens). The state machine's role may use it only with this state
+   * machine's encryption context; the key policy lets CloudWatch Logs' delivery read it.
+   * @default - Step Functions' AWS owned key
+   */
+  readonly encryptionKey?: IKey;
 }
 
+/**
+ * Placeholders this construct fills in besides the function ARNs: the partition, so service
+ * integration ARNs (`arn:${Partition}:states:::states:startExecution`) hold in aws-cn and
+ * aws-us-gov too. The local engine fills in the same names.
+ */
+const CONTEXT_PLACEHOLDERS = { Partition: Aws.PARTITION } as const;
 /** Task resources that need no grant beyond the function invokes (the ARN is in Parameters). */
 const LAMBDA_INVOKE = /^arn:[^:]+:states:::lambda:invoke$/;
 /** Fire-and-forget start of another execution: the "continue as new execution" state. */
@@ -127,9 +141,19 @@ export class PagewalkStateMachine extends Construct {
       // Inlined rather than DefinitionBody.fromFile (an S3 asset), so `cdk diff` shows
       // changes to the loop and the template can be checked without a deployment.
       definitionBody: DefinitionBody.fromString(definition),
-      definitionSubstitutions: Object.fromEntries(functions.map(([name, fn]) => [name, fn.functionArn])),
+      // Named, so its ARN is known without a reference to itself: the role's key grant names
+      // the ARN in its encryption context (CDK would put an empty name there otherwise).
+      // Step Functions allows 80 characters; stack names may have 128.
+      stateMachineName: `${Stack.of(this).stackName.slice(0, 79 - id.length)}-${id}`,
+      definitionSubstitutions: {
+        ...CONTEXT_PLACEHOLDERS,
+        ...Object.fromEntries(functions.map(([name, fn]) => [name, fn.functionArn])),
+      },
       logs,
       tracingEnabled: tracing,
+      encryptionConfiguration: props.encryptionKey
+        ? new CustomerManagedEncryptionConfiguration(props.encryptionKey)
+        : undefined,
     });
 
     // A definition loaded from a file is opaque to CDK, which therefore infers no grants.
@@ -214,15 +238,18 @@ function inspectDefinition(
   }
 
   const known = Object.keys(functions);
+  const substituted = [...known, ...Object.keys(CONTEXT_PLACEHOLDERS)];
   const used = new Set([...definition.matchAll(PLACEHOLDER)].map((match) => match[1] ?? ''));
-  const unknown = [...used].filter((name) => !known.includes(name));
+  const unknown = [...used].filter((name) => !substituted.includes(name));
   if (unknown.length > 0) {
     throw new Error(
       `${displayPath} uses placeholders with no substitution: ${unknown.map((n) => `\${${n}}`).join(', ')}; ` +
-        `known: ${known.map((n) => `\${${n}}`).join(', ')}`,
+        `known: ${substituted.map((n) => `\${${n}}`).join(', ')}`,
     );
   }
-  const qualified = /\$\{[^}]+\}:/.exec(definition);
+  const qualified = [...definition.matchAll(/\$\{([^}]+)\}:/g)].find((match) =>
+    known.includes(match[1] ?? ''),
+  );
   if (qualified) {
     throw new Error(
       `${displayPath} invokes a qualified function ARN (${qualified[0]}...); the state machine may ` +
@@ -237,13 +264,15 @@ function inspectDefinition(
   let startsExecutions = false;
   for (const [name, task] of taskStates(asl)) {
     const resource = typeof task.Resource === 'string' ? task.Resource : '';
-    if (START_EXECUTION.test(resource)) {
+    // Checked as deployed: `${Partition}` stands for aws, aws-cn, aws-us-gov.
+    const deployed = resource.replace(/\$\{Partition\}/g, Aws.PARTITION);
+    if (START_EXECUTION.test(deployed)) {
       startsExecutions = true;
-    } else if (!LAMBDA_INVOKE.test(resource) && !ONLY_PLACEHOLDER.test(resource)) {
+    } else if (!LAMBDA_INVOKE.test(deployed) && !ONLY_PLACEHOLDER.test(resource)) {
       throw new Error(
         `${displayPath} has a Task resource this stack grants no permission for: ${resource}; ` +
-          `supported: a \${...FunctionArn} placeholder, arn:aws:states:::lambda:invoke, ` +
-          'arn:aws:states:::states:startExecution',
+          `supported: a \${...FunctionArn} placeholder, arn:\${Partition}:states:::lambda:invoke, ` +
+          `arn:\${Partition}:states:::states:startExecution`,
       );
     }
     checkTaskOutlivesFunction(name, task, displayPath, functions);

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadHttpDefinitions } from '../../functions/lib/sources/catalog';
 import { parseHttpSourceDefinition } from '../../functions/lib/sources/http-definition';
 import { createHttpSource } from '../../functions/lib/sources/http-source';
-import { loadHttpDefinitions } from '../../functions/lib/sources/registry';
 import { type MarketplaceSandbox, startMarketplaceSandbox } from '../../local/sandbox/marketplace';
 
 const orders = JSON.parse(readFileSync('sources/marketplace-orders.json', 'utf8')) as Record<string, unknown>;
@@ -38,8 +38,8 @@ describe('validating a source definition', () => {
       { signal: 'pageNumber' },
       'signal must be one of: tokenPresence, hasNext, moreResultsAvailable; got "pageNumber"',
     ],
-    [{ endpoint: { baseUrl: 'ftp://x' } }, 'endpoint.baseUrl must be an http(s) origin'],
-    [{ endpoint: { baseUrl: 'https://api.example.com/v1' } }, 'endpoint.baseUrl must be an http(s) origin'],
+    [{ endpoint: { baseUrl: 'ftp://x' } }, 'endpoint.baseUrl must be an https:// origin'],
+    [{ endpoint: { baseUrl: 'https://api.example.com/v1' } }, 'endpoint.baseUrl must be an https:// origin'],
     [
       { endpoint: { baseUrl: 'https://a.example.com', variable: 'AWS_SECRET_ACCESS_KEY' } },
       'endpoint.variable must match ^PAGEWALK_ENDPOINT_URL_[A-Z0-9_]+$',

@@ -16,12 +16,12 @@ describe('bundling', () => {
   });
 
   // Slow on purpose (a few seconds): the only test that runs esbuild for real.
-  it('bundles each handler with the local esbuild into a loadable CommonJS file with a source map, and ships the source definitions to the three handlers that read them', () => {
+  it('bundles each handler with the local esbuild into a loadable CommonJS file (with a source map when sourceMaps is on), and ships the source definitions to the three handlers that read them', () => {
     // Any attempt to fall back to Docker fails at once instead of hanging.
     vi.stubEnv('CDK_DOCKER', join(scratch, 'no-docker-here'));
     const outdir = join(scratch, 'cdk.out');
     mkdirSync(outdir);
-    const stack = new PagewalkStack(newApp({ bundle: true, outdir }), 'Pagewalk');
+    const stack = new PagewalkStack(newApp({ bundle: true, outdir }), 'Pagewalk', { sourceMaps: true });
     const template = Template.fromStack(stack);
     const assetDir = (fn: IConstruct) => {
       const assetHash = (functionResource(template, stack, fn).Properties.Code.S3Key as string).replace(
@@ -61,5 +61,19 @@ describe('bundling', () => {
     }
     // finish-run never reads the registry.
     expect(existsSync(join(assetDir(finishRun), 'sources'))).toBe(false);
+
+    // Only fetch-page calls the sources, so only its bundle carries their SDK clients.
+    const carries = (fn: IConstruct, client: RegExp) =>
+      client.test(readFileSync(join(assetDir(fn), 'index.js'), 'utf8'));
+    const GLUE = /"GetJobRunsRequest"/;
+    const SECRETS = /"GetSecretValueRequest"/;
+    expect([GLUE, SECRETS].map((client) => carries(fetchPage, client))).toEqual([true, true]);
+    for (const fn of [startRun, finishRun, api]) {
+      expect({ fn: fn.node.id, glue: carries(fn, GLUE), secrets: carries(fn, SECRETS) }).toEqual({
+        fn: fn.node.id,
+        glue: false,
+        secrets: false,
+      });
+    }
   });
 });

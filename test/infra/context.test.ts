@@ -18,6 +18,7 @@ const EVERY_KEY: Record<string, string> = {
   includeExecutionData: 'true',
   glueJobNames: 'nightly-etl, hourly-etl',
   tracing: 'true',
+  sourceMaps: 'true',
   sourceDefinitionsDir: 'my-sources',
   sourceEndpoints:
     'PAGEWALK_ENDPOINT_URL_MARKETPLACE=https://sellers.example.com, PAGEWALK_ENDPOINT_URL_B=http://127.0.0.1:9000',
@@ -50,6 +51,7 @@ describe('the context the CDK app reads', () => {
       includeExecutionData: true,
       glueJobNames: ['nightly-etl', 'hourly-etl'],
       tracing: true,
+      sourceMaps: true,
       sourceDefinitionsDir: 'my-sources',
       sourceEndpoints: {
         PAGEWALK_ENDPOINT_URL_MARKETPLACE: 'https://sellers.example.com',

@@ -21,7 +21,7 @@ const ALL_GLUE_JOBS = 'arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:
 const TABLE_KEY: Omit<RoleStatement, 'role'> = {
   actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
   resources: ['Key.Arn'],
-  condition: { StringEquals: { 'kms:ViaService': 'dynamodb.<AWS::Region>.amazonaws.com' } },
+  condition: { StringEquals: { 'kms:ViaService': 'dynamodb.<AWS::Region>.<AWS::URLSuffix>' } },
 };
 const LAMBDA_XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 
@@ -180,6 +180,17 @@ describe('IAM: the whole set of statements', () => {
       { role: 'StartRunRole', ...TABLE_KEY },
       startLogs,
       { role: 'StartRunRole', actions: LAMBDA_XRAY, resources: ['*'] },
+      {
+        role: 'StateMachineRole',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['Key.Arn'],
+        condition: {
+          StringEquals: {
+            'kms:EncryptionContext:aws:states:stateMachineArn':
+              'arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:Pagewalk-StateMachine',
+          },
+        },
+      },
       INVOKE_THE_THREE_FUNCTIONS,
       { role: 'StateMachineRole', actions: ['states:StartExecution'], resources: ['StateMachine'] },
       {

@@ -163,3 +163,105 @@ describe('withRunContext', () => {
     expect(second).not.toHaveProperty('page');
   });
 });
+
+/** Lambda's application log levels, lowest first. */
+const LAMBDA_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+
+/**
+ * Lambda's documented filter for JSON-format logs: a line's `level` decides, and a line with
+ * no (or an unknown) level counts as INFO. True when a function at `threshold` keeps `line`.
+ */
+function lambdaKeeps(line: string, threshold: string): boolean {
+  let level = 'INFO';
+  try {
+    const parsed = JSON.parse(line) as { level?: unknown };
+    const named = typeof parsed.level === 'string' ? parsed.level.toUpperCase() : undefined;
+    if (named !== undefined && LAMBDA_LEVELS.includes(named)) level = named;
+  } catch {
+    // plain text counts as INFO
+  }
+  return LAMBDA_LEVELS.indexOf(level) >= LAMBDA_LEVELS.indexOf(threshold);
+}
+
+describe('the metrics at any application log level', () => {
+  it.each(['TRACE', 'INFO', 'WARN', 'ERROR', 'FATAL'])(
+    'pass Lambda’s log-level filter at %s, while the logger’s INFO lines are filtered as asked',
+    async (threshold) => {
+      const o = await load({ ...ON_LAMBDA, AWS_LAMBDA_LOG_LEVEL: threshold });
+      const lines = captureStdout(() => {
+        o.logger.info('page written');
+        o.recordPage({ source: 'glue.getJobRuns', items: 7, latencyMs: 12 });
+        o.publishMetrics();
+      });
+      const emf = lines.filter((line) => line.includes('"_aws"'));
+      expect(emf).toHaveLength(1);
+      expect(emf.every((line) => lambdaKeeps(line, threshold))).toBe(true);
+      expect(JSON.parse(emf[0] as string)).toMatchObject({
+        PagesFetched: 1,
+        ItemsWritten: 7,
+        level: LAMBDA_LEVELS.indexOf(threshold) > 2 ? threshold : 'INFO',
+      });
+      const infoLogs = lines.filter((line) => line.includes('page written'));
+      expect(infoLogs).toHaveLength(LAMBDA_LEVELS.indexOf(threshold) <= 2 ? 1 : 0);
+    },
+  );
+});
+
+describe('the synthesized logging configuration', () => {
+  it.each(['WARN', 'ERROR'] as const)(
+    'at logLevel %s filters every function at that level in the JSON format and leaves metrics on, so the EMF lines (which state that level) are kept',
+    async (logLevel) => {
+      const { synth } = await import('./support');
+      const { template } = synth({ logLevel });
+      const functions = Object.values(template.findResources('AWS::Lambda::Function')) as {
+        Properties: {
+          LoggingConfig: Record<string, unknown>;
+          Environment: { Variables: Record<string, unknown> };
+        };
+      }[];
+      expect(functions.length).toBeGreaterThanOrEqual(4);
+      for (const fn of functions) {
+        expect(fn.Properties.LoggingConfig).toMatchObject({
+          LogFormat: 'JSON',
+          ApplicationLogLevel: logLevel,
+        });
+        const env = fn.Properties.Environment.Variables;
+        expect(env).toMatchObject({
+          POWERTOOLS_METRICS_NAMESPACE: 'Pagewalk',
+          POWERTOOLS_LOG_LEVEL: logLevel,
+        });
+        expect(env).not.toHaveProperty('POWERTOOLS_METRICS_DISABLED');
+        expect(env).not.toHaveProperty('POWERTOOLS_DEV');
+      }
+    },
+  );
+});
+
+describe('withLambdaContext', () => {
+  it('adds the request id and the cold-start flag to the log lines, and nothing without a context (the local engine)', async () => {
+    const o = await load({ ...ON_LAMBDA, POWERTOOLS_LOG_LEVEL: 'INFO' });
+    const context = {
+      functionName: 'pagewalk-fetch-page',
+      functionVersion: '$LATEST',
+      invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:pagewalk-fetch-page',
+      memoryLimitInMB: '256',
+      awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+    } as unknown as import('aws-lambda').Context;
+    const lines = captureStdout(() => {
+      o.withLambdaContext(context);
+      o.logger.info('page written');
+    });
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      function_request_id: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+      cold_start: expect.any(Boolean),
+      function_name: 'pagewalk-fetch-page',
+    });
+
+    const local = await load({ POWERTOOLS_LOG_LEVEL: 'INFO' });
+    const plain = captureStdout(() => {
+      local.withLambdaContext(undefined);
+      local.logger.info('page written');
+    });
+    expect(JSON.parse(plain[0] as string)).not.toHaveProperty('function_request_id');
+  });
+});

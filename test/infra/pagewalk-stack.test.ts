@@ -112,7 +112,11 @@ describe('encryption with a customer managed key', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Sid: 'AllowCloudWatchLogsOfThisAccountAndRegion',
-            Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+            Principal: {
+              Service: {
+                'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
+              },
+            },
             Condition: {
               ArnLike: {
                 'kms:EncryptionContext:aws:logs:arn': Match.objectLike({ 'Fn::Join': Match.anyValue() }),
@@ -169,7 +173,6 @@ describe('the page functions', () => {
       Environment: {
         Variables: {
           TABLE_NAME: { Ref: logicalId(stack, stack.table.table) },
-          NODE_OPTIONS: '--enable-source-maps',
           POWERTOOLS_SERVICE_NAME: 'pagewalk',
           POWERTOOLS_METRICS_NAMESPACE: 'Pagewalk',
           POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -316,7 +319,7 @@ describe('the state machine', () => {
     );
   });
 
-  it('substitutes the ARNs of the three functions for the placeholders the definition uses', () => {
+  it('substitutes the ARNs of the three functions and the partition for the placeholders the definition uses', () => {
     const { stack, template } = synth();
     const { startRun, fetchPage, finishRun } = stack.functions;
     const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
@@ -325,9 +328,11 @@ describe('the state machine', () => {
     expect([...placeholders].sort()).toEqual([
       'FetchPageFunctionArn',
       'FinishRunFunctionArn',
+      'Partition',
       'StartRunFunctionArn',
     ]);
     expect(stateMachine?.Properties.DefinitionSubstitutions).toEqual({
+      Partition: { Ref: 'AWS::Partition' },
       StartRunFunctionArn: functionArn(stack, startRun),
       FetchPageFunctionArn: functionArn(stack, fetchPage),
       FinishRunFunctionArn: functionArn(stack, finishRun),
@@ -448,13 +453,21 @@ describe('the state machine', () => {
 });
 
 describe('the stack outputs', () => {
-  it('give the state machine ARN, the table name, a console link and the dashboard link', () => {
+  it('give the state machine ARN, the table name, a console link (for the partition) and the dashboard link', () => {
     const { stack, template } = synth();
     const stateMachineId = logicalId(stack, stack.stateMachine.stateMachine);
     template.hasOutput('StateMachineArn', { Value: { Ref: stateMachineId } });
     template.hasOutput('TableName', { Value: { Ref: logicalId(stack, stack.table.table) } });
     const url = JSON.stringify(template.findOutputs('StateMachineConsoleUrl').StateMachineConsoleUrl?.Value);
-    expect(url).toContain('.console.aws.amazon.com/states/home?region=');
+    expect(url).toContain(
+      JSON.stringify({ 'Fn::FindInMap': ['ConsoleDomain', { Ref: 'AWS::Partition' }, 'domain'] }),
+    );
+    expect(url).toContain('/states/home?region=');
+    expect(template.toJSON().Mappings.ConsoleDomain).toEqual({
+      aws: { domain: 'console.aws.amazon.com' },
+      'aws-cn': { domain: 'console.amazonaws.cn' },
+      'aws-us-gov': { domain: 'console.amazonaws-us-gov.com' },
+    });
     expect(url).toContain(JSON.stringify({ Ref: stateMachineId }));
     const dashboard = JSON.stringify(template.findOutputs('DashboardUrl').DashboardUrl?.Value);
     expect(dashboard).toContain('#dashboards/dashboard/');

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadHttpDefinitions } from '../../functions/lib/sources/registry';
+import { loadHttpDefinitions } from '../../functions/lib/sources/catalog';
 import { fromRepoRoot } from '../../infra/paths';
 import { copyDefinitionsCommands, loadSourceDefinitions } from '../../infra/source-definitions';
 import {
@@ -128,10 +128,18 @@ describe('deploy-time endpoints (sourceEndpoints)', () => {
     }
   });
 
-  it('accept http:// for testing', () => {
+  it('accept http:// to a loopback host, for testing', () => {
     expect(() =>
       synth({ sourceEndpoints: { PAGEWALK_ENDPOINT_URL_MARKETPLACE: 'http://127.0.0.1:8080' } }),
     ).not.toThrow();
+  });
+
+  it('reject plain http:// to any other host: params and credentials would travel in the clear', () => {
+    expect(() =>
+      synth({ sourceEndpoints: { PAGEWALK_ENDPOINT_URL_MARKETPLACE: 'http://sellers.example.com' } }),
+    ).toThrow(
+      'sourceEndpoints.PAGEWALK_ENDPOINT_URL_MARKETPLACE must be an https:// origin like "https://api.example.com" (http:// only for localhost, 127.0.0.1 or [::1]): plain http:// would send params and credentials in the clear; got "http://sellers.example.com"',
+    );
   });
 
   it('reject a variable outside PAGEWALK_ENDPOINT_URL_*', () => {
@@ -149,10 +157,10 @@ describe('deploy-time endpoints (sourceEndpoints)', () => {
   });
 
   it.each(['ftp://sellers.example.com', 'https://sellers.example.com/v1', 'sellers.example.com'])(
-    'reject %s, which is not an http(s) origin',
+    'reject %s, which is not an https:// origin',
     (url) => {
       expect(() => synth({ sourceEndpoints: { PAGEWALK_ENDPOINT_URL_MARKETPLACE: url } })).toThrow(
-        `sourceEndpoints.PAGEWALK_ENDPOINT_URL_MARKETPLACE must be an https:// (or, for testing, http://) origin like "https://api.example.com"; got ${JSON.stringify(url)}`,
+        `sourceEndpoints.PAGEWALK_ENDPOINT_URL_MARKETPLACE must be an https:// origin like "https://api.example.com" (http:// only for localhost, 127.0.0.1 or [::1]); got ${JSON.stringify(url)}`,
       );
     },
   );

@@ -41,7 +41,7 @@ beforeAll(async () => {
     JSON.stringify({
       name: 'looping.items',
       signal: 'tokenPresence',
-      endpoint: { baseUrl: 'http://looping.invalid', variable: 'PAGEWALK_ENDPOINT_URL_LOOPING' },
+      endpoint: { baseUrl: 'https://looping.invalid', variable: 'PAGEWALK_ENDPOINT_URL_LOOPING' },
       params: { mode: { type: 'string', required: true, pattern: '^(cycle|repeat)$' } },
       pageSize: { min: 1, max: 10, default: 10 },
       origin: { method: 'POST', path: '/list', body: { mode: '{params.mode}' } },

@@ -1,13 +1,7 @@
 import { GetJobRunsCommand, GlueClient, type JobRun } from '@aws-sdk/client-glue';
-import { InvalidInput } from '../errors';
-import { describe, isRecord, rejectUnknownKeys } from '../validate';
 import { mapAwsSdkError } from './aws-errors';
+import { type GlueGetJobRunsParams, glueGetJobRunsDescription } from './glue-get-job-runs-description';
 import type { Source, SourcePage } from './source';
-
-/** The execution's `params` for Glue GetJobRuns. */
-export interface GlueGetJobRunsParams {
-  readonly JobName: string;
-}
 
 /**
  * Created once per container. `maxAttempts: 1` hands every retry to the state machine,
@@ -15,9 +9,6 @@ export interface GlueGetJobRunsParams {
  * the execution history instead of hiding it inside one long invocation.
  */
 const glue = new GlueClient({ maxAttempts: 1 });
-
-/** Glue job names: 1 to 255 characters, single line (Glue's NameString pattern). */
-const JOB_NAME_PATTERN = /^[\u0020-\uD7FF\uE000-\uFFFD\uD800-\uDBFF\uDC00-\uDFFF\t]{1,255}$/;
 
 /** Glue's SDK returns Date objects; rows store ISO-8601 strings so they read back as written. */
 function toPlain(run: JobRun): Record<string, unknown> {
@@ -38,30 +29,7 @@ function toPage(runs: JobRun[] | undefined, nextToken: string | undefined): Sour
  * More pages exist while a `NextToken` comes back.
  */
 export const glueGetJobRuns: Source<GlueGetJobRunsParams> = {
-  name: 'glue.getJobRuns',
-  signal: 'tokenPresence',
-  // MaxResults has been 1..200 since early 2024 (older SDKs allowed 1000).
-  pageSize: { min: 1, max: 200, default: 200 },
-
-  parseParams(params: unknown): GlueGetJobRunsParams {
-    if (!isRecord(params)) {
-      throw new InvalidInput(
-        `params must be an object like {"JobName": "nightly-etl"}; got ${describe(params)}`,
-      );
-    }
-    rejectUnknownKeys(params, ['JobName'], 'params.');
-    const jobName = params.JobName;
-    if (typeof jobName !== 'string' || !JOB_NAME_PATTERN.test(jobName)) {
-      throw new InvalidInput(
-        `params.JobName must be a Glue job name: a single-line string of 1 to 255 characters; got ${describe(jobName)}`,
-      );
-    }
-    return { JobName: jobName };
-  },
-
-  collection(params) {
-    return `glue.getJobRuns#${params.JobName}`;
-  },
+  ...glueGetJobRunsDescription,
 
   async fetchOrigin(params, pageSize) {
     const out = await glue.send(new GetJobRunsCommand({ JobName: params.JobName, MaxResults: pageSize }));

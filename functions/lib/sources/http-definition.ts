@@ -36,9 +36,65 @@ export interface HttpSourceDefinition {
     readonly rules?: readonly ErrorRule[];
   };
   /** Credentials from Secrets Manager, sent as a header. Never from execution input. */
-  readonly auth?: { readonly secretArn: string; readonly header: string; readonly field?: string };
+  readonly auth?: {
+    readonly secretArn: string;
+    readonly header: string;
+    /** The secret is a JSON object and the credential is this field of it. @default - the whole SecretString */
+    readonly field?: string;
+    /**
+     * The customer managed KMS key the secret is encrypted with: fetch-page may then use it
+     * to decrypt, only through Secrets Manager. @default - the secret uses aws/secretsmanager
+     */
+    readonly kmsKeyArn?: string;
+  };
   /** Per-request timeout. @default 20000 */
   readonly timeoutMs?: number;
+  /**
+   * Largest response body read, in bytes (1 KiB to 100 MiB), counted while it streams in:
+   * a larger or endless body fails the call instead of exhausting the function's memory.
+   * @default 10485760 (10 MiB)
+   */
+  readonly maxResponseBytes?: number;
+}
+
+/** The response size cap when a definition sets none: far above any sane page, far below 256 MB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+export const MAX_RESPONSE_BYTES_RANGE = { min: 1024, max: 100 * 1024 * 1024 } as const;
+
+/** Hosts plain http:// may name: nothing leaves the machine, so nothing is sent in the clear. */
+export function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
+}
+
+/** Describes an endpoint for an error message, with any user and password in it masked. */
+export function describeEndpoint(url: unknown): string {
+  return typeof url === 'string' ? describe(url.replace(/\/\/[^/?#@]*@/, '//***@')) : describe(url);
+}
+
+/**
+ * Why `url` may not be an HTTP source's endpoint, or undefined when it may: an origin
+ * (no path, query or fragment), `https://`, or `http://` to a loopback host only (tests,
+ * sandboxes), so a credential never travels in the clear.
+ */
+export function endpointProblem(url: unknown): string | undefined {
+  const shape =
+    'an https:// origin like "https://api.example.com" (http:// only for localhost, 127.0.0.1 or [::1])';
+  if (typeof url !== 'string' || !/^https?:\/\/[^/?#\s]+\/?$/.test(url)) return `must be ${shape}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `must be ${shape}`;
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    return `must be ${shape}, without user or password: credentials come from auth.secretArn`;
+  }
+  if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+    return `must be ${shape}: plain http:// would send params and credentials in the clear`;
+  }
+  return undefined;
 }
 
 export interface ParamSpec {
@@ -76,6 +132,9 @@ const NAME_PATTERN = /^[a-z][a-zA-Z0-9]*(\.[a-z][a-zA-Z0-9]*)+$/;
 /** Only these variables may move an endpoint, so a definition cannot read other settings as a URL. */
 const ENDPOINT_VARIABLE_PATTERN = /^PAGEWALK_ENDPOINT_URL_[A-Z0-9_]+$/;
 const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+/** A KMS key ARN (not an alias: an IAM grant on an alias does not cover the key). */
+export const KMS_KEY_ARN_PATTERN =
+  /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$/;
 const PLACEHOLDER = /\{(params\.[A-Za-z0-9_]+|pageSize|nextToken)\}/g;
 
 class DefinitionError extends Error {
@@ -122,6 +181,7 @@ export function parseHttpSourceDefinition(raw: unknown, where: string): HttpSour
         'errors',
         'auth',
         'timeoutMs',
+        'maxResponseBytes',
       ],
       '',
     ),
@@ -140,9 +200,10 @@ export function parseHttpSourceDefinition(raw: unknown, where: string): HttpSour
   check(isRecord(endpoint), 'endpoint must be an object with baseUrl');
   const ep = endpoint as Record<string, unknown>;
   guard(() => rejectUnknownKeys(ep, ['baseUrl', 'variable'], 'endpoint.'));
+  const endpointError = endpointProblem(ep.baseUrl);
   check(
-    typeof ep.baseUrl === 'string' && /^https?:\/\/[^/?#]+\/?$/.test(ep.baseUrl),
-    `endpoint.baseUrl must be an http(s) origin like "https://api.example.com"; got ${describe(ep.baseUrl)}`,
+    endpointError === undefined,
+    `endpoint.baseUrl ${endpointError}; got ${describeEndpoint(ep.baseUrl)}`,
   );
   check(
     ep.variable === undefined ||
@@ -232,7 +293,7 @@ export function parseHttpSourceDefinition(raw: unknown, where: string): HttpSour
   if (raw.auth !== undefined) {
     check(isRecord(raw.auth), 'auth must be an object with secretArn and header');
     const a = raw.auth as Record<string, unknown>;
-    guard(() => rejectUnknownKeys(a, ['secretArn', 'header', 'field'], 'auth.'));
+    guard(() => rejectUnknownKeys(a, ['secretArn', 'header', 'field', 'kmsKeyArn'], 'auth.'));
     check(
       typeof a.secretArn === 'string' && SECRET_ARN_PATTERN.test(a.secretArn),
       `auth.secretArn must be a Secrets Manager secret ARN; got ${describe(a.secretArn)}`,
@@ -241,6 +302,14 @@ export function parseHttpSourceDefinition(raw: unknown, where: string): HttpSour
       typeof a.header === 'string' && /^[A-Za-z0-9-]+$/.test(a.header),
       `auth.header must be an HTTP header name; got ${describe(a.header)}`,
     );
+    check(
+      a.field === undefined || (typeof a.field === 'string' && a.field !== ''),
+      `auth.field must be a non-empty string naming a field of the secret's JSON; got ${describe(a.field)}`,
+    );
+    check(
+      a.kmsKeyArn === undefined || (typeof a.kmsKeyArn === 'string' && KMS_KEY_ARN_PATTERN.test(a.kmsKeyArn)),
+      `auth.kmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>, not an alias); got ${describe(a.kmsKeyArn)}`,
+    );
   }
   check(
     raw.timeoutMs === undefined ||
@@ -248,6 +317,14 @@ export function parseHttpSourceDefinition(raw: unknown, where: string): HttpSour
         (raw.timeoutMs as number) >= 100 &&
         (raw.timeoutMs as number) <= 600_000),
     'timeoutMs must be an integer from 100 to 600000',
+  );
+  const { min, max } = MAX_RESPONSE_BYTES_RANGE;
+  check(
+    raw.maxResponseBytes === undefined ||
+      (Number.isInteger(raw.maxResponseBytes) &&
+        (raw.maxResponseBytes as number) >= min &&
+        (raw.maxResponseBytes as number) <= max),
+    `maxResponseBytes must be an integer from ${min} to ${max}; got ${describe(raw.maxResponseBytes)}`,
   );
 
   return {

@@ -1,12 +1,14 @@
+import { InconsistentPage, NextTokenCorrupted, SourceUnavailable, THROTTLE_ERROR_NAMES } from '../errors';
+import { describe, isRecord } from '../validate';
 import {
-  InconsistentPage,
-  InvalidInput,
-  NextTokenCorrupted,
-  SourceUnavailable,
-  THROTTLE_ERROR_NAMES,
-} from '../errors';
-import { describe, integerInRange, isRecord, rejectUnknownKeys } from '../validate';
-import type { ErrorMeaning, HttpRequestTemplate, HttpSourceDefinition, ParamSpec } from './http-definition';
+  DEFAULT_MAX_RESPONSE_BYTES,
+  describeEndpoint,
+  type ErrorMeaning,
+  endpointProblem,
+  type HttpRequestTemplate,
+  type HttpSourceDefinition,
+} from './http-definition';
+import { describeHttpSource } from './http-description';
 import { readSecret } from './secrets';
 import type { CallKind, Source, SourcePage } from './source';
 
@@ -22,6 +24,77 @@ export class HttpSourceError extends Error {
   }
 }
 
+/** The API answered with a redirect. Never followed: the request carries the credential. */
+export class RedirectRefused extends HttpSourceError {
+  constructor(message: string, status: number) {
+    super('RedirectRefused', message, status);
+  }
+}
+
+/** The response body is larger than the definition's `maxResponseBytes`. */
+export class ResponseTooLarge extends HttpSourceError {
+  constructor(message: string, status: number) {
+    super('ResponseTooLarge', message, status);
+  }
+}
+
+/** An API's own error message, cut short: it lands in the execution history and the run record. */
+const MAX_MESSAGE_LENGTH = 500;
+const clip = (text: string) =>
+  text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : text;
+
+/**
+ * `text` with every occurrence of the credential replaced: some APIs quote the key they refused
+ * ("invalid API key sk_live_..."), and the message goes to the history and the run record.
+ */
+function scrub(text: string, credential: string | undefined): string {
+  return credential ? text.split(credential).join('[credential]') : text;
+}
+
+/** Where a redirect points, as an origin only: its path and query may carry tokens. */
+function redirectTarget(location: string | null, requestUrl: URL): string {
+  if (location === null) return 'no Location';
+  try {
+    return new URL(location, requestUrl).origin;
+  } catch {
+    return 'an unparsable Location';
+  }
+}
+
+/**
+ * Reads the body as text, counting bytes as they arrive, and stops (cancelling the stream,
+ * so the connection closes) as soon as it passes `maxBytes`: memory stays bounded by the cap
+ * whatever the server sends, even an endless body.
+ */
+async function readCapped(response: Response, maxBytes: number, sourceName: string): Promise<string> {
+  const tooLarge = (what: string) =>
+    new ResponseTooLarge(
+      `${sourceName} answered HTTP ${response.status} with a body of ${what}, over maxResponseBytes (${maxBytes}); ` +
+        'ask for smaller pages (options.pageSize) or raise maxResponseBytes in the definition',
+      response.status,
+    );
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge(`${declared} bytes (Content-Length)`);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(`more than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
+}
+
 /** Reads `a.b.0.c` from a parsed JSON body. */
 export function readPath(value: unknown, path: string): unknown {
   let current: unknown = value;
@@ -32,6 +105,9 @@ export function readPath(value: unknown, path: string): unknown {
   }
   return current;
 }
+
+/** Stands for an error body that was not JSON, so no code or message is read from it. */
+const NOT_JSON: unique symbol = Symbol('not JSON');
 
 type Vars = { params: Record<string, unknown>; pageSize: number; nextToken?: string };
 
@@ -62,29 +138,6 @@ function fill(template: unknown, vars: Vars, encode: (s: string) => string = (s)
   return template;
 }
 
-function parseParam(name: string, spec: ParamSpec, value: unknown): unknown {
-  const field = `params.${name}`;
-  if (value === undefined) {
-    if (spec.default !== undefined) return spec.default;
-    if (spec.required) throw new InvalidInput(`${field} is required`);
-    return undefined;
-  }
-  if (spec.type === 'integer') {
-    return integerInRange(
-      value,
-      field,
-      spec.min ?? Number.MIN_SAFE_INTEGER,
-      spec.max ?? Number.MAX_SAFE_INTEGER,
-    );
-  }
-  if (typeof value !== 'string' || (spec.pattern !== undefined && !new RegExp(spec.pattern).test(value))) {
-    throw new InvalidInput(
-      `${field} must be a string${spec.pattern ? ` matching ${spec.pattern}` : ''}; got ${describe(value)}`,
-    );
-  }
-  return value;
-}
-
 /**
  * A source built from a definition. Only the definition decides the host: the endpoint
  * comes from `endpoint.baseUrl` or the deploy-time variable it names, and params are only
@@ -92,9 +145,20 @@ function parseParam(name: string, spec: ParamSpec, value: unknown): unknown {
  */
 export function createHttpSource(definition: HttpSourceDefinition): Source<Record<string, unknown>> {
   const rules = definition.errors?.rules ?? [];
+  const maxResponseBytes = definition.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
 
   const baseUrl = (): string => {
-    const fromEnv = definition.endpoint.variable ? process.env[definition.endpoint.variable] : undefined;
+    const variable = definition.endpoint.variable;
+    const fromEnv = variable ? process.env[variable] : undefined;
+    if (variable && fromEnv) {
+      // The same rule as baseUrl: a deploy-time override cannot downgrade to plain http.
+      const problem = endpointProblem(fromEnv);
+      if (problem) {
+        throw new Error(
+          `${variable} (the endpoint of ${definition.name}) ${problem}; got ${describeEndpoint(fromEnv)}`,
+        );
+      }
+    }
     return (fromEnv || definition.endpoint.baseUrl).replace(/\/$/, '');
   };
 
@@ -110,13 +174,23 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Recor
     return status >= 500 ? 'transient' : 'permanent';
   };
 
-  const toError = (status: number, body: unknown, call: CallKind): Error => {
+  const toError = (status: number, body: unknown, call: CallKind, credential?: string): Error => {
     const codeValue = definition.errors?.codePath ? readPath(body, definition.errors.codePath) : undefined;
     const messageValue = definition.errors?.messagePath
       ? readPath(body, definition.errors.messagePath)
       : undefined;
-    const code = typeof codeValue === 'string' ? codeValue : undefined;
-    const message = typeof messageValue === 'string' ? messageValue : `HTTP ${status}`;
+    const code =
+      typeof codeValue === 'string' && !(credential && codeValue.includes(credential))
+        ? codeValue
+        : undefined;
+    const message = clip(
+      scrub(
+        typeof messageValue === 'string'
+          ? messageValue
+          : `${definition.name} answered HTTP ${status}${body === NOT_JSON ? ' with a body that is not JSON' : ''}`,
+        credential,
+      ),
+    );
     switch (classify(status, code, call)) {
       case 'corruptedToken':
         return new NextTokenCorrupted(
@@ -129,7 +203,9 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Recor
           status,
         );
       case 'transient':
-        return new SourceUnavailable(`${definition.name} answered HTTP ${status} ${code ?? ''}: ${message}`);
+        return new SourceUnavailable(
+          `${definition.name} answered HTTP ${status}${code ? ` ${code}` : ''}: ${message}`,
+        );
       default:
         return new HttpSourceError(
           code && /^[A-Za-z][A-Za-z0-9.]*$/.test(code) ? code : `Http${status}`,
@@ -147,8 +223,10 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Recor
       if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
     }
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (definition.auth)
-      headers[definition.auth.header] = await readSecret(definition.auth.secretArn, definition.auth.field);
+    const credential = definition.auth
+      ? await readSecret(definition.auth.secretArn, definition.auth.field)
+      : undefined;
+    if (definition.auth && credential) headers[definition.auth.header] = credential;
     let body: string | undefined;
     if (template.method === 'POST') {
       headers['content-type'] = 'application/json';
@@ -156,28 +234,42 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Recor
     }
 
     let response: Response;
+    let text: string;
     try {
       response = await fetch(url, {
         method: template.method,
         headers,
         body,
+        // Never follow: fetch would resend every header but Authorization (X-Api-Key included)
+        // to wherever the Location points. Read the 3xx here and refuse it.
+        redirect: 'manual',
         signal: AbortSignal.timeout(definition.timeoutMs ?? 20_000),
       });
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new RedirectRefused(
+          `${definition.name} answered HTTP ${response.status} redirecting to ${redirectTarget(response.headers.get('location'), url)}; ` +
+            'redirects are never followed (the request carries the credential): point endpoint.baseUrl at the final origin',
+          response.status,
+        );
+      }
+      text = await readCapped(response, maxResponseBytes, definition.name);
     } catch (error) {
+      if (error instanceof HttpSourceError) throw error;
+      // Only the error's own text: undici's messages name the host, never a header value.
       throw new SourceUnavailable(`${definition.name} could not be reached: ${(error as Error).message}`);
     }
-    const text = await response.text();
     let parsed: unknown;
     try {
       parsed = text === '' ? {} : JSON.parse(text);
     } catch {
-      if (response.status >= 500 || !response.ok) parsed = {};
-      else
-        throw new InconsistentPage(
-          `${definition.name} answered HTTP ${response.status} with a body that is not JSON`,
-        );
+      // A load balancer's HTML 502 is still a 5xx (retried) and a proxy's 403 still a 4xx (permanent).
+      if (!response.ok) throw toError(response.status, NOT_JSON, kind, credential);
+      throw new InconsistentPage(
+        `${definition.name} answered HTTP ${response.status} with a body that is not JSON`,
+      );
     }
-    if (!response.ok) throw toError(response.status, parsed, kind);
+    if (!response.ok) throw toError(response.status, parsed, kind, credential);
     return toPage(parsed);
   };
 
@@ -209,32 +301,7 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Recor
   };
 
   return {
-    name: definition.name,
-    signal: definition.signal,
-    pageSize: definition.pageSize,
-
-    parseParams(params: unknown) {
-      const raw = params ?? {};
-      if (!isRecord(raw)) throw new InvalidInput(`params must be an object; got ${describe(params)}`);
-      const names = Object.keys(definition.params);
-      rejectUnknownKeys(raw, names, 'params.');
-      const out: Record<string, unknown> = {};
-      for (const name of names) {
-        const value = parseParam(name, definition.params[name] as ParamSpec, raw[name]);
-        if (value !== undefined) out[name] = value;
-      }
-      return out;
-    },
-
-    collection(params) {
-      const scope = Object.keys(definition.params)
-        .sort()
-        .map((name) => params[name])
-        .filter((value) => value !== undefined)
-        .join('#');
-      return scope ? `${definition.name}#${scope}` : definition.name;
-    },
-
+    ...describeHttpSource(definition),
     fetchOrigin: (params, pageSize) => call(definition.origin, 'origin', { params, pageSize }),
     fetchContinuation: (params, pageSize, nextToken) =>
       call(definition.continuation, 'continuation', { params, pageSize, nextToken }),

@@ -13,10 +13,11 @@ export interface SourcePage {
 export type CallKind = 'origin' | 'continuation';
 
 /**
- * One paginated API. Sources are registered by name in `registry.ts`; an execution names
- * one in its input. `P` is the validated shape of the execution's `params`.
+ * What an execution may ask of a source, without the client that calls it. Listed by name in
+ * `catalog.ts`, which start-run and the HTTP API read: their bundles then carry no source's
+ * SDK client. `P` is the validated shape of the execution's `params`.
  */
-export interface Source<P = unknown> {
+export interface SourceDescription<P = unknown> {
   /** The name an execution uses, e.g. `glue.getJobRuns`. */
   readonly name: string;
   readonly signal: PaginationSignal;
@@ -26,6 +27,13 @@ export interface Source<P = unknown> {
   parseParams(params: unknown): P;
   /** The collection the items belong to: source plus its scope (e.g. the job name). */
   collection(params: P): string;
+}
+
+/**
+ * One paginated API: its description plus the calls. Registered by name in `registry.ts`,
+ * which only fetch-page reads.
+ */
+export interface Source<P = unknown> extends SourceDescription<P> {
   /** The first call of a pass. */
   fetchOrigin(params: P, pageSize: number): Promise<SourcePage>;
   /** Every later call, carrying the token. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { InvalidInput } from '../errors';
 import { parseOptions } from '../run-config';
-import { glueGetJobRuns } from '../sources/glue-get-job-runs';
-import type { Source } from '../sources/source';
+import { glueGetJobRunsDescription } from '../sources/glue-get-job-runs-description';
+import type { SourceDescription } from '../sources/source';
 import { describe, integerInRange, isRecord, rejectUnknownKeys } from '../validate';
 import { type IfBusy, parseIfBusy, type SyncMode } from './options';
 
@@ -70,7 +70,7 @@ export function parseAllJobsInput(input: unknown, executionName: string): SyncCo
   const childOptions = Object.fromEntries(
     Object.entries(options).filter(([k]) => !SYNC_OWN_OPTIONS.includes(k)),
   );
-  const child = parseOptions(childOptions, glueGetJobRuns as Source);
+  const child = parseOptions(childOptions, glueGetJobRunsDescription as SourceDescription);
   const own = (name: string, bounds: { min: number; max: number; default: number }) =>
     options[name] === undefined
       ? bounds.default

@@ -14,6 +14,7 @@ const COLORS: Record<VariantName, string> = {
   baselineA: '#d62728',
   baselineB: '#1f77b4',
   pagewalk: '#2ca02c',
+  pagewalkAws: '#9467bd',
 };
 
 type Scale = (value: number) => number;

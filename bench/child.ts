@@ -49,6 +49,8 @@ async function measure(job: ChildJob): Promise<Omit<RunResult, 'itemsInTable'>> 
       client: (await import('../functions/lib/store/dynamo')).documentClient,
       tableName: job.tableName,
       pageSize: job.pageSize,
+      pagesPerInvocation: job.pagesPerInvocation,
+      latency: job.latency,
     });
     const heap = new HeapPeak();
     const rss = new RssPeak();
@@ -59,7 +61,7 @@ async function measure(job: ChildJob): Promise<Omit<RunResult, 'itemsInTable'>> 
     forceGc();
     const heapBeforeBytes = usedHeap();
     const rssBeforeBytes = process.memoryUsage.rss();
-    const every = sampleEvery(expectedUnits(job.variant, job.size, job.pageSize));
+    const every = sampleEvery(expectedUnits(job.variant, job.size, job.pageSize, job.pagesPerInvocation));
     const work = new WorkSampler(heap, every, heapBeforeBytes);
 
     rss.start();

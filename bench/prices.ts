@@ -21,6 +21,7 @@ export const PRICES = {
  */
 export const LAMBDA_MEMORY_MB = {
   pagewalk: 256,
+  pagewalkAws: 256,
   baselineA: 1024,
   baselineB: 256,
 } as const;

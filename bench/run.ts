@@ -17,7 +17,8 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { PARTITION_KEY } from '../functions/lib/store/table-schema';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { renderChart } from './chart';
-import { printReport, summarise } from './report';
+import { printReport } from './print';
+import { summarise } from './report';
 import { LARGE_SIZE, parseSettings, runsAt, USAGE } from './settings';
 import type { BenchSettings, ChildJob, FailedRun, RunResult, VariantName } from './types';
 
@@ -54,6 +55,8 @@ function repetition(settings: BenchSettings, size: number, run: number): ChildJo
     warmupJobName: WARMUP_JOB,
     tableName: `bench-${variant}-${size}-r${run}`,
     pageSize: settings.pageSize,
+    ...(settings.pagesPerInvocation === undefined ? {} : { pagesPerInvocation: settings.pagesPerInvocation }),
+    ...(variant === 'pagewalkAws' ? { latency: settings.assumedLatency } : {}),
   }));
 }
 
@@ -111,7 +114,7 @@ async function countRows(stack: LocalStack, tableName: string, collection: strin
 
 /** The progress line after one child, so a person sees the bench working. */
 function progressLine(job: ChildJob, outcome: RunResult | string): string {
-  const head = `${clock(performance.now()).padStart(6)}  ${job.variant.padEnd(9)} ${job.size.toLocaleString('en-US').padStart(9)} items  run ${job.run}`;
+  const head = `${clock(performance.now()).padStart(6)}  ${job.variant.padEnd(11)} ${job.size.toLocaleString('en-US').padStart(9)} items  run ${job.run}`;
   if (typeof outcome === 'string') return `${head}  FAILED ${outcome}`;
   const { work } = outcome.memory;
   const unit = outcome.handler ? 'invocation' : 'page';

@@ -2,6 +2,13 @@
 import { parseArgs } from 'node:util';
 import { type BenchSettings, VARIANTS, type VariantName } from './types';
 
+/**
+ * What pagewalkAws assumes AWS adds: per state transition and per Lambda invocation. These
+ * are assumptions, not measurements (Standard workflows commonly show tens of milliseconds
+ * per transition; a warm Lambda invoke adds about 10-30 ms).
+ */
+export const DEFAULT_ASSUMED_LATENCY = { transitionMs: 50, invokeMs: 20 } as const;
+
 /** Sizes from here up get `runsLarge` repetitions instead of `runs`. */
 export const LARGE_SIZE = 100_000;
 
@@ -18,9 +25,13 @@ export const USAGE = `Usage: npm run bench -- [options]
   --full                also 1,000,000 items (same as adding 1000000 to --sizes)
   --runs N              repetitions per variant and size (default: 3)
   --runs-large N        repetitions at 100,000 items and more (default: 2, or --runs when given)
-  --variants LIST       which to run (default: baselineA,baselineB,pagewalk)
+  --variants LIST       which to run (default: baselineA,baselineB,pagewalk,pagewalkAws)
   --latency-ms N        sandbox Glue latency per call (default: 25)
   --page-size N         MaxResults per GetJobRuns call, 1..200 (default: 200)
+  --pages-per-invocation N   pagewalk's pagesPerInvocation (default: the run option's default)
+  --transition-latency-ms N  ASSUMED AWS latency per state transition, added by the local
+                        engine for the pagewalkAws variant only (default: ${DEFAULT_ASSUMED_LATENCY.transitionMs})
+  --invoke-latency-ms N ASSUMED AWS latency per Lambda invocation, likewise (default: ${DEFAULT_ASSUMED_LATENCY.invokeMs})
   --budget-minutes N    skip further repetitions (never a size's first) that would end later;
                         0 for none (default: ${DEFAULT_BUDGET_MINUTES} with the default sizes and runs, else 0)
   --out DIR             where latest.json and latest.svg go (default: bench/results)
@@ -62,6 +73,9 @@ export function parseSettings(argv: readonly string[]): BenchSettings | 'help' {
       variants: { type: 'string' },
       'latency-ms': { type: 'string' },
       'page-size': { type: 'string' },
+      'pages-per-invocation': { type: 'string' },
+      'transition-latency-ms': { type: 'string' },
+      'invoke-latency-ms': { type: 'string' },
       'budget-minutes': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -90,6 +104,21 @@ export function parseSettings(argv: readonly string[]): BenchSettings | 'help' {
     runsLarge: positiveInt(values['runs-large'], 'runs-large', values.runs === undefined ? 2 : runs),
     latencyMs: Math.round(nonNegative(values['latency-ms'], 'latency-ms', 25)),
     pageSize,
+    ...(values['pages-per-invocation'] === undefined
+      ? {}
+      : { pagesPerInvocation: positiveInt(values['pages-per-invocation'], 'pages-per-invocation', 1) }),
+    assumedLatency: {
+      transitionMs: nonNegative(
+        values['transition-latency-ms'],
+        'transition-latency-ms',
+        DEFAULT_ASSUMED_LATENCY.transitionMs,
+      ),
+      invokeMs: nonNegative(
+        values['invoke-latency-ms'],
+        'invoke-latency-ms',
+        DEFAULT_ASSUMED_LATENCY.invokeMs,
+      ),
+    },
     budgetMinutes: nonNegative(
       values['budget-minutes'],
       'budget-minutes',

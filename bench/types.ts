@@ -1,14 +1,22 @@
 /** Shapes shared by the bench parent (run.ts), its children (child.ts) and the report. */
+import type { LatencyModel } from '../local/latency';
 
-/** The three ways of draining GetJobRuns that the bench compares. */
-export const VARIANTS = ['baselineA', 'baselineB', 'pagewalk'] as const;
+/**
+ * The ways of draining GetJobRuns that the bench compares: the two in-Lambda loops, pagewalk
+ * on the local engine as it is, and pagewalk with the engine's simulated AWS latency.
+ */
+export const VARIANTS = ['baselineA', 'baselineB', 'pagewalk', 'pagewalkAws'] as const;
 export type VariantName = (typeof VARIANTS)[number];
+
+/** The variants that run the state machine on the local engine. */
+export const isPagewalk = (variant: VariantName) => variant === 'pagewalk' || variant === 'pagewalkAws';
 
 /** How each variant is named in the printed table and the chart. */
 export const VARIANT_LABELS: Record<VariantName, string> = {
   baselineA: 'A: collect all, then write',
   baselineB: 'B: write page by page',
   pagewalk: 'pagewalk (Step Functions)',
+  pagewalkAws: 'pagewalk + ASSUMED AWS latency',
 };
 
 /** What the parent asks one child process to measure. */
@@ -23,6 +31,10 @@ export interface ChildJob {
   /** A fresh table for this child only, deleted by the parent afterwards. */
   readonly tableName: string;
   readonly pageSize: number;
+  /** pagewalk's option; undefined leaves the run's default. */
+  readonly pagesPerInvocation?: number;
+  /** The engine's simulated AWS latency (pagewalkAws only). */
+  readonly latency?: LatencyModel;
 }
 
 /** Time spent inside SDK calls, as the union of in-flight intervals (concurrent calls count once). */
@@ -140,6 +152,10 @@ export interface BenchSettings {
   readonly runsLarge: number;
   readonly latencyMs: number;
   readonly pageSize: number;
+  /** pagewalk's pagesPerInvocation; undefined leaves the run's default. */
+  readonly pagesPerInvocation?: number;
+  /** The assumed AWS latency the pagewalkAws variant runs with (never a measurement). */
+  readonly assumedLatency: LatencyModel;
   /** Later repetitions that would end past this many minutes are skipped; 0 for no budget. */
   readonly budgetMinutes: number;
   readonly outDir: string;

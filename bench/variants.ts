@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GlueClient, type JobRun, paginateGetJobRuns } from '@aws-sdk/client-glue';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { OPTION_LIMITS } from '../functions/lib/run-config';
 import { writePage } from '../functions/lib/store/page-writer';
 import {
   followRun,
@@ -19,8 +20,9 @@ import {
   LocalStateMachine,
   loadPagewalkHandlers,
 } from '../local/engine';
+import type { LatencyModel } from '../local/latency';
 import type { WorkSampler } from './probes';
-import type { EngineStats, HandlerStats, VariantName } from './types';
+import { type EngineStats, type HandlerStats, isPagewalk, type VariantName } from './types';
 
 /** What a drain reports besides the probes' readings. */
 export interface DrainOutcome {
@@ -41,6 +43,10 @@ interface VariantContext {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly pageSize: number;
+  /** pagewalk's run option; undefined leaves its default. */
+  readonly pagesPerInvocation?: number;
+  /** The engine's simulated AWS latency (pagewalkAws). */
+  readonly latency?: LatencyModel;
 }
 
 /** Pagewalk's collection name for a Glue job, so every variant's rows look the same. */
@@ -58,17 +64,25 @@ export async function createVariant(name: VariantName, context: VariantContext):
     case 'baselineB':
       return writeEachPage(context);
     case 'pagewalk':
+    case 'pagewalkAws':
       return pagewalk(context, await loadPagewalkHandlers());
   }
 }
 
 /**
- * Units of work per drain, so the sampler can space its samples: pages, and for A the
- * write slices too.
+ * Units of work per drain, so the sampler can space its samples: pages, for A the write
+ * slices too, for pagewalk its page-fetch invocations (the first page alone, then up to
+ * `pagesPerInvocation` each).
  */
-export function expectedUnits(name: VariantName, size: number, pageSize: number): number {
+export function expectedUnits(
+  name: VariantName,
+  size: number,
+  pageSize: number,
+  pagesPerInvocation: number = OPTION_LIMITS.pagesPerInvocation.default,
+): number {
   const pages = Math.max(1, Math.ceil(size / pageSize));
-  return name === 'baselineA' ? 2 * pages : pages;
+  if (name === 'baselineA') return 2 * pages;
+  return isPagewalk(name) ? 1 + Math.ceil((pages - 1) / pagesPerInvocation) : pages;
 }
 
 /** Baseline A: every run is held in one array until the last page has arrived. */
@@ -176,20 +190,20 @@ function meterHandlers(handlers: LocalHandlers, meter: HandlerMeter, work: WorkS
   for (const [placeholder, handler] of Object.entries(handlers)) {
     metered[placeholder] =
       placeholder === 'FetchPageFunctionArn'
-        ? async (event) => {
+        ? async (event, context) => {
             work.next();
             try {
               return await meter.time(
-                () => handler(event),
+                () => handler(event, context),
                 (ms) => meter.fetchDurations.push(ms),
               );
             } finally {
               work.finish();
             }
           }
-        : (event) =>
+        : (event, context) =>
             meter.time(
-              () => handler(event),
+              () => handler(event, context),
               (ms) => {
                 meter.otherInvocations += 1;
                 meter.otherTotalMs += ms;
@@ -200,13 +214,17 @@ function meterHandlers(handlers: LocalHandlers, meter: HandlerMeter, work: WorkS
 }
 
 /** pagewalk: the ASL on aws-local-stepfunctions with the real handlers, instrumented. */
-function pagewalk({ pageSize }: VariantContext, handlers: LocalHandlers): Variant {
+function pagewalk(
+  { pageSize, pagesPerInvocation, latency }: VariantContext,
+  handlers: LocalHandlers,
+): Variant {
   return {
     async drain(jobName, work) {
       const meter = new HandlerMeter();
       const name = `bench-${randomUUID()}`;
-      const input = { source: 'glue.getJobRuns', params: { JobName: jobName }, options: { pageSize } };
-      const segments = await execute(name, input, meterHandlers(handlers, meter, work));
+      const options = { pageSize, ...(pagesPerInvocation === undefined ? {} : { pagesPerInvocation }) };
+      const input = { source: 'glue.getJobRuns', params: { JobName: jobName }, options };
+      const segments = await execute(name, input, meterHandlers(handlers, meter, work), latency);
       const last = segments[segments.length - 1];
       if (last?.status !== 'SUCCEEDED') {
         throw new Error(`pagewalk execution ${last?.status}: ${last?.error} ${last?.cause ?? ''}`);
@@ -231,8 +249,9 @@ async function execute(
   name: string,
   input: unknown,
   handlers: LocalHandlers,
+  latency: LatencyModel | undefined,
 ): Promise<LocalExecutionResult[]> {
-  const machine = new LocalStateMachine({ handlers });
+  const machine = new LocalStateMachine({ handlers, latency });
   return (await followRun(machine, machine.start(name, input))).segments;
 }
 

@@ -3,8 +3,10 @@
  * the same on AWS and locally: pages fetched, retries and caught errors by name, restarts,
  * waits, and how the execution ended.
  *
- * A page is a successful page-fetch call: a Lambda call whose input carries `call`
- * (`origin`, `continuation` or `restart`, as the ASL passes it to the fetch-page function).
+ * A page-fetch call is a Lambda call whose input carries `call` (`origin`, `continuation` or
+ * `restart`, as the ASL passes it to the fetch-page function). One call may read several
+ * pages (`pagesPerInvocation`): the pages it read are its output cursor's `fetches` less its
+ * input cursor's.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { isRecord, parseJson } from './format';
@@ -63,6 +65,8 @@ export function summarizeHistory(events: readonly HistoryEvent[]): HistorySummar
   let continuedAs: string | undefined;
   /** The call input of the Lambda call in flight, by its Scheduled event. */
   let call: string | undefined;
+  /** Its input cursor's `fetches`. */
+  let fetchesBefore: number | undefined;
   /** An attempt that failed: a retry if the same state schedules again, caught if it moves on. */
   let pendingFailure: string | undefined;
 
@@ -76,11 +80,21 @@ export function summarizeHistory(events: readonly HistoryEvent[]): HistorySummar
       }
       const input = parseJson(event.lambdaFunctionScheduledEventDetails?.input);
       call = isRecord(input) && typeof input.call === 'string' ? input.call : undefined;
+      const before = isRecord(input) && isRecord(input.cursor) ? input.cursor.fetches : undefined;
+      fetchesBefore = typeof before === 'number' ? before : undefined;
     } else if (type === 'LambdaFunctionSucceeded' && call) {
-      pages += 1;
-      bump(pagesByCall, call);
-      if (call === 'restart') restarts += 1;
       const cursor = parseJson(event.lambdaFunctionSucceededEventDetails?.output);
+      // A restart reads one page (and may count on from a checkpoint its input is behind).
+      const read =
+        call !== 'restart' &&
+        isRecord(cursor) &&
+        typeof cursor.fetches === 'number' &&
+        fetchesBefore !== undefined
+          ? Math.max(1, cursor.fetches - fetchesBefore)
+          : 1;
+      pages += read;
+      pagesByCall[call] = (pagesByCall[call] ?? 0) + read;
+      if (call === 'restart') restarts += 1;
       if (isRecord(cursor) && typeof cursor.items === 'number') items = cursor.items;
       call = undefined;
     } else if (FAILED_CALL.has(type)) {

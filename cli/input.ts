@@ -13,6 +13,8 @@ export const OPTION_FLAGS = {
   maxPolls: 'maxPolls',
   maxRestarts: 'maxRestarts',
   iterationsPerExecution: 'iterationsPerExecution',
+  pagesPerInvocation: 'pagesPerInvocation',
+  invocationBudget: 'invocationBudgetSeconds',
   maxPages: 'maxPages',
   maxItems: 'maxItems',
   deadline: 'deadline',

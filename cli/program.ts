@@ -30,7 +30,18 @@ function runOptionFlags(command: Command): Command {
     .option('--poll-interval <seconds>', 'wait after MoreResultsAvailable=false (0-86400)')
     .option('--max-polls <n>', 'polls before a MoreResultsAvailable run ends caught up (0-100000)')
     .option('--max-restarts <n>', 'restarts after a corrupted token before the run fails (0-100)')
-    .option('--iterations-per-execution <n>', 'pages per execution before continuing as a new one (1-2000)')
+    .option(
+      '--iterations-per-execution <n>',
+      'page-fetch invocations per execution before continuing as a new one (1-2000)',
+    )
+    .option(
+      '--pages-per-invocation <n>',
+      'most pages one page-fetch invocation reads (1-1000; 1: one page per state)',
+    )
+    .option(
+      '--invocation-budget <seconds>',
+      'seconds one page-fetch invocation may spend reading pages (1-900)',
+    )
     .option('--max-pages <n|none>', 'stop (resumable) after this many pages')
     .option('--max-items <n|none>', 'stop (resumable) after this many items')
     .option('--deadline <iso|none>', 'stop (resumable) at the first page after this time');

@@ -7,11 +7,12 @@ import { logger, withLambdaContext } from './lib/observability';
 import { parseStartInput } from './lib/run-config';
 import { documentClient } from './lib/store/dynamo';
 import { RunRecords } from './lib/store/run-record';
+import { clientTimeouts } from './lib/timeouts';
 import { isRecord } from './lib/validate';
 
 const stateMachineArn = requireEnv('STATE_MACHINE_ARN');
 const runs = new RunRecords(documentClient, requireEnv('TABLE_NAME'));
-const sfn = new SFNClient({});
+const sfn = new SFNClient(clientTimeouts());
 
 type Result = APIGatewayProxyStructuredResultV2;
 

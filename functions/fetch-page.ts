@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import type { Cursor } from './lib/cursor';
 import { optionalIntegerEnv, requireEnv } from './lib/env';
 import { THROTTLE_ERROR_NAMES } from './lib/errors';
-import { fetchAndStorePage, pageNumber, pageStores, parseFetchPageEvent } from './lib/fetch-page';
+import { fetchAndStorePages, pageNumber, pageStores, parseFetchPageEvent } from './lib/fetch-page';
 import {
   logger,
   publishMetrics,
@@ -20,33 +20,46 @@ const deps = {
   itemTtlDays: optionalIntegerEnv('ITEM_TTL_DAYS', 1, 3650),
 };
 
+const errorName = (error: unknown) => (error instanceof Error ? error.name : 'Error');
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /**
- * Fetches one page (origin, continuation or restart call), writes its items to DynamoDB
- * and returns the cursor only: the items never travel through the state machine.
+ * Fetches pages (origin, continuation or restart call) until its budget, its page cap, a
+ * limit or a signal for the state machine, writes their items to DynamoDB and returns the
+ * cursor only: the items never travel through the state machine.
  */
 export const handler = async (raw: unknown, context?: Context): Promise<Cursor> => {
   withLambdaContext(context);
   const event = parseFetchPageEvent(raw);
   const { run, cursor } = event;
   withRunContext(run.runId, run.source, pageNumber(event));
-  const started = performance.now();
   try {
     if (event.call === 'restart') recordRestart(run.source);
-    const next = await fetchAndStorePage(event, deps);
-    const items = next.written - cursor.written;
-    recordPage({ source: run.source, items, latencyMs: performance.now() - started });
-    logger.info('page written', {
+    const next = await fetchAndStorePages(event, deps, {
+      context,
+      onPage: ({ items, latencyMs }) => recordPage({ source: run.source, items, latencyMs }),
+      onDeferredError: (error) => {
+        if (THROTTLE_ERROR_NAMES.has(errorName(error))) recordThrottle(run.source);
+        logger.warn('page fetch left to the next invocation', {
+          error: errorName(error),
+          message: errorMessage(error),
+        });
+      },
+    });
+    logger.info('pages written', {
       call: event.call,
-      items,
+      pages: next.fetches - cursor.fetches,
+      lastPage: next.page,
+      items: next.written - cursor.written,
       itemsInPass: next.items,
       more: next.nextToken !== null,
       limit: next.limit,
     });
     return next;
   } catch (error) {
-    const name = (error as Error).name;
+    const name = errorName(error);
     if (THROTTLE_ERROR_NAMES.has(name)) recordThrottle(run.source);
-    logger.warn('page failed', { call: event.call, error: name, message: (error as Error).message });
+    logger.warn('page failed', { call: event.call, error: name, message: errorMessage(error) });
     throw error;
   } finally {
     publishMetrics();

@@ -16,6 +16,7 @@ import { createDataKey, KMS_KEY_ARN } from './constructs/data-key';
 import { ItemsTable } from './constructs/items-table';
 import { Monitoring } from './constructs/monitoring';
 import { type LogLevel, PageFunctions } from './constructs/page-functions';
+import { Reconcile } from './constructs/reconcile';
 import { RunApi } from './constructs/run-api';
 import { PagewalkStateMachine, type StateMachineLogLevel } from './constructs/state-machine';
 import { type SyncSchedule, SyncSchedules } from './constructs/sync-schedules';
@@ -198,6 +199,8 @@ export class PagewalkStack extends Stack {
   readonly functions: PageFunctions;
   readonly stateMachine: PagewalkStateMachine;
   readonly monitoring: Monitoring;
+  /** The EventBridge rule and function that record endings an execution could not record itself. */
+  readonly reconcile: Reconcile;
   /** The HTTP API that starts runs and reads run records; undefined when `api` is false. */
   readonly api?: RunApi;
   /** The customer managed key of the table and the log groups, when one is used. */
@@ -262,6 +265,15 @@ export class PagewalkStack extends Stack {
       logLevel: props.stateMachineLogLevel,
       includeExecutionData: props.includeExecutionData,
     });
+    this.reconcile = new Reconcile(this, 'Reconcile', {
+      ...logs,
+      stateMachine: this.stateMachine.stateMachine,
+      startRun: this.functions.startRun,
+      table: this.table.table,
+      memorySize: props.memorySize,
+      logLevel: props.logLevel,
+      tracing: props.tracing,
+    });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stateMachine: this.stateMachine.stateMachine,
       functions: {
@@ -273,6 +285,7 @@ export class PagewalkStack extends Stack {
       alarmTopic: this.alarmTopic(props),
       lambdaErrorThreshold: props.lambdaErrorThreshold,
       dashboard: props.dashboard,
+      deadLetterQueue: this.reconcile.deadLetterQueue,
     });
 
     if (props.api ?? true) {

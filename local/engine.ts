@@ -1,6 +1,7 @@
 import './polyfills';
 import { readFileSync } from 'node:fs';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { FUNCTION_TIMEOUT_SECONDS } from '../functions/lib/timeouts';
 import {
   START_EXECUTION_RESOURCE,
   START_EXECUTION_SYNC_RESOURCE,
@@ -8,8 +9,19 @@ import {
   startExecutionTask,
   statesOfType,
 } from './engine-tasks';
+import {
+  asLambdaTask,
+  type LocalHandler,
+  type LocalLambdaContext,
+  type Retrier,
+  RetryCounter,
+  type TaskOverride,
+} from './lambda-task';
+import { activeLatency, type LatencyModel, SimulatedLatency } from './latency';
 
 export { START_EXECUTION_RESOURCE, START_EXECUTION_SYNC_RESOURCE } from './engine-tasks';
+
+export { asLambdaTask, type LocalHandler, type LocalLambdaContext };
 
 /** The state machine file the CDK deploys and the local engine runs. */
 export const DEFINITION_PATH = new URL('../statemachine/pagewalk.asl.json', import.meta.url);
@@ -53,9 +65,6 @@ export const ALL_JOBS_MACHINE: LocalMachineSpec = {
   substitutions: { PagewalkStateMachineArn: LOCAL_STATE_MACHINE_ARN },
 };
 
-/** A Lambda handler as the local engine calls it. */
-export type LocalHandler = (event: unknown) => Promise<unknown>;
-
 /** Placeholder name in the ASL (without `${}`) → the handler that stands behind it. */
 export type LocalHandlers = Record<string, LocalHandler>;
 
@@ -87,34 +96,6 @@ export function loadDefinition(
     return localFunctionArn(name);
   });
   return JSON.parse(text) as StateMachineDefinition;
-}
-
-/**
- * Wraps a handler the way the Lambda service and Step Functions treat it: the payload and
- * the result cross a JSON boundary, and a thrown error becomes a task failure whose name is
- * `error.name` and whose cause is AWS's `{"errorType","errorMessage","trace"}` JSON, so the
- * Catch and Fail states see locally what they see on AWS.
- */
-export function asLambdaTask(handler: LocalHandler): (input: unknown) => Promise<never> {
-  return (async (input: unknown) => {
-    const event: unknown = JSON.parse(JSON.stringify(input ?? null));
-    try {
-      const result = await handler(event);
-      return result === undefined ? null : JSON.parse(JSON.stringify(result));
-    } catch (thrown) {
-      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-      const errorType = error.name || 'Error';
-      const failure = new Error(
-        JSON.stringify({
-          errorType,
-          errorMessage: error.message,
-          trace: (error.stack ?? '').split('\n'),
-        }),
-      );
-      failure.name = errorType;
-      throw failure;
-    }
-  }) as (input: unknown) => Promise<never>;
 }
 
 /** One entry of the local event log, as the engine reports it. */
@@ -158,8 +139,6 @@ export interface LocalTaskCallEvent {
   readonly error?: string;
   readonly cause?: string;
 }
-
-type TaskOverride = (input: unknown) => Promise<never>;
 
 /** Wraps a Task override so every call is reported through `report`, without changing what it does. */
 function reportingTaskCalls(
@@ -239,6 +218,13 @@ export interface StartLocalExecutionOptions {
   readonly spec?: LocalMachineSpec;
   /** Other machines whose executions startExecution Tasks may start (by ARN). */
   readonly targets?: readonly LocalStateMachine[];
+  /** Simulated AWS latency per transition and per Lambda invocation (see local/latency.ts); none by default. */
+  readonly latency?: LatencyModel;
+  /**
+   * Function timeouts by placeholder, in milliseconds, overriding the deployed ones
+   * (`FUNCTION_TIMEOUT_SECONDS`); tests shorten them to produce Sandbox.Timedout quickly.
+   */
+  readonly functionTimeoutsMs?: Readonly<Record<string, number>>;
 }
 
 export interface LocalExecution {
@@ -276,33 +262,51 @@ function loadedMachine(placeholders: readonly string[], spec: LocalMachineSpec) 
 export function startLocalExecution(options: StartLocalExecutionOptions): LocalExecution {
   const spec = options.spec ?? PAGEWALK_MACHINE;
   const { definition, machine } = loadedMachine(Object.keys(options.handlers), spec);
-  const arnToHandler = new Map(Object.entries(options.handlers).map(([p, h]) => [localFunctionArn(p), h]));
+  // Task states by name, those inside a Map's processor included.
+  const states = statesOfType(definition.States, 'Task');
   const targets = [...(options.machine ? [options.machine] : []), ...(options.targets ?? [])];
   const target = (arn: string | undefined) => targets.find((m) => m.arn === arn);
+  const waitOverrides: Record<string, number> = {};
+  if (options.waitDelayMs !== undefined) {
+    for (const name of Object.keys(statesOfType(definition.States, 'Wait'))) {
+      waitOverrides[name] = options.waitDelayMs;
+    }
+  }
+  const placeholderOf = new Map(Object.keys(options.handlers).map((p) => [localFunctionArn(p), p]));
+  const latencyModel = activeLatency(options.latency);
+  const latency = latencyModel ? new SimulatedLatency(latencyModel) : undefined;
+  const retryCounter = new RetryCounter(
+    (stateName) => ((states[stateName] as { Retry?: Retrier[] } | undefined)?.Retry ?? []) as Retrier[],
+  );
 
   const taskOverrides: Record<string, (input: unknown) => Promise<never>> = {};
   const retryOverrides: Record<string, number> = {};
-  const states = statesOfType(definition.States, 'Task');
-  const waitOverrides: Record<string, number> = {};
-  if (options.waitDelayMs !== undefined) {
-    for (const name of Object.keys(statesOfType(definition.States, 'Wait')))
-      waitOverrides[name] = options.waitDelayMs;
-  }
   for (const [stateName, state] of Object.entries(states)) {
     if (state.Resource === START_EXECUTION_RESOURCE || state.Resource === START_EXECUTION_SYNC_RESOURCE) {
-      const waits = state.Resource === START_EXECUTION_SYNC_RESOURCE;
       taskOverrides[stateName] = startExecutionTask(
-        options.machine === undefined && targets.length === 0 ? undefined : target,
-        waits,
+        targets.length === 0 ? undefined : target,
+        state.Resource === START_EXECUTION_SYNC_RESOURCE,
       ) as (input: unknown) => Promise<never>;
+      if (latency) taskOverrides[stateName] = latency.around(taskOverrides[stateName], false);
       if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
       continue;
     }
-    const handler = arnToHandler.get(state.Resource);
+    const placeholder = placeholderOf.get(state.Resource);
+    const handler = placeholder === undefined ? undefined : options.handlers[placeholder];
     // An un-overridden Task would call real AWS Lambda: refuse rather than leave this machine.
-    if (!handler) throw new Error(`no local handler for Task state "${stateName}" (${state.Resource})`);
-    taskOverrides[stateName] = asLambdaTask(handler);
+    if (!placeholder || !handler) {
+      throw new Error(`no local handler for Task state "${stateName}" (${state.Resource})`);
+    }
+    const deployedSeconds = (FUNCTION_TIMEOUT_SECONDS as Record<string, number>)[placeholder] ?? 60;
+    taskOverrides[stateName] = asLambdaTask(handler, {
+      functionName: state.Resource.slice(state.Resource.lastIndexOf(':') + 1),
+      timeoutMs: options.functionTimeoutsMs?.[placeholder] ?? deployedSeconds * 1000,
+    });
+    if (latency) taskOverrides[stateName] = latency.around(taskOverrides[stateName], true);
     if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
+  }
+  for (const [stateName, run] of Object.entries(taskOverrides)) {
+    taskOverrides[stateName] = retryCounter.wrap(stateName, run);
   }
   if (options.onTaskCall) {
     const onTaskCall = options.onTaskCall;
@@ -337,6 +341,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
         RoleArn: LOCAL_ROLE_ARN,
       },
       StateMachine: { Id: localStateMachineArn(spec.name), Name: spec.name },
+      State: retryCounter.contextState,
     },
   });
 
@@ -362,12 +367,14 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
             const name = event.state?.name ?? '?';
             stateEntries[name] = (stateEntries[name] ?? 0) + 1;
             transitions += 1;
+            latency?.transition();
             historyEvents += 1 + (event.state?.type === 'Task' ? EVENTS_PER_TASK_ATTEMPT : 0);
             break;
           }
           case 'StateRetried':
             retries += 1;
             transitions += 1;
+            latency?.transition();
             historyEvents += EVENTS_PER_TASK_ATTEMPT;
             break;
           case 'StateExited':
@@ -398,6 +405,8 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
       // The failure is read from the ExecutionFailed event, which carries Error and Cause.
     }
     await reading;
+    // The states after the last Task (a Fail, the end) still cost their transitions.
+    await latency?.chargeTransitions();
     return {
       executionArn,
       name: options.name,
@@ -422,12 +431,15 @@ export interface TrackedExecution extends LocalExecution {
 
 export interface LocalStateMachineOptions {
   readonly handlers: LocalHandlers;
+  readonly retryDelayMs?: number;
   readonly waitDelayMs?: number;
   /** The ASL file to run. @default PAGEWALK_MACHINE */
   readonly spec?: LocalMachineSpec;
   /** Other machines this one's startExecution Tasks may start, e.g. pagewalk for the all-jobs sync. */
   readonly targets?: readonly LocalStateMachine[];
-  readonly retryDelayMs?: number;
+  readonly latency?: LatencyModel;
+  /** See {@link StartLocalExecutionOptions.functionTimeoutsMs}. */
+  readonly functionTimeoutsMs?: Readonly<Record<string, number>>;
   readonly onEvent?: (event: LocalEvent, executionName: string) => void;
   readonly onTaskCall?: (event: LocalTaskCallEvent, executionName: string) => void;
 }

@@ -91,6 +91,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoEndpoint;
   process.env[MARKETPLACE_ENDPOINT_VARIABLE] = marketplaceEndpoint;
   process.env.AWS_ENDPOINT_URL_GLUE = glueEndpoint;
+  // Start run asks Step Functions whether a lease holder still runs. Without a local endpoint
+  // that call must still never leave the machine: nothing listens on port 1, so it fails and
+  // the start is refused with that reason (npm run serve points this at itself).
+  process.env.AWS_ENDPOINT_URL_SFN ??= 'http://127.0.0.1:1';
   process.env.TABLE_NAME = tableName;
 
   const client = new DynamoDBClient({ endpoint: dynamoEndpoint });

@@ -35,6 +35,8 @@ const OPTION_FLAGS = {
   'max-polls': 'maxPolls',
   'max-restarts': 'maxRestarts',
   'iterations-per-execution': 'iterationsPerExecution',
+  'pages-per-invocation': 'pagesPerInvocation',
+  'invocation-budget': 'invocationBudgetSeconds',
   'max-pages': 'maxPages',
   'max-items': 'maxItems',
   deadline: 'deadline',
@@ -54,7 +56,9 @@ Run options (defaults in brackets)
   --poll-interval S             seconds to wait after MoreResultsAvailable=false [60]
   --max-polls N                 polls before a MoreResultsAvailable run ends caught up [10]
   --max-restarts N              restarts after a corrupted token before the run fails [3]
-  --iterations-per-execution N  pages per execution before continuing as a new one [1000]
+  --iterations-per-execution N  page-fetch invocations per execution before continuing as a new one [1000]
+  --pages-per-invocation N      most pages one page-fetch invocation reads; 1: one page per state [25]
+  --invocation-budget S         seconds one page-fetch invocation may spend reading pages [5]
   --max-pages N, --max-items N, --deadline ISO   stop (resumable) when reached
 
 Local services

@@ -30,6 +30,22 @@ export class SourceUnavailable extends Error {
   }
 }
 
+/** A source call got no answer within the request timeout (the source, the page and the limit are named). Retried. */
+export class SourceTimeout extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SourceTimeout';
+  }
+}
+
+/** The source answered a 4xx whose body is not the API's JSON (a proxy or load balancer page); permanent. */
+export class UnexpectedResponse extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UnexpectedResponse';
+  }
+}
+
 /** DynamoDB left items unprocessed after every in-Lambda retry. Retried by the state machine. */
 export class PageWriteIncomplete extends Error {
   constructor(message: string) {
@@ -136,6 +152,8 @@ export const ERROR_HANDLING = {
   NextTokenCorrupted: 'restarts',
   RestartLimitExceeded: 'fails',
   SourceUnavailable: 'retried',
+  SourceTimeout: 'retried',
+  UnexpectedResponse: 'fails',
   PageWriteIncomplete: 'retried',
   ItemTooLarge: 'fails',
   InconsistentPage: 'fails',

@@ -1,17 +1,31 @@
+import { performance } from 'node:perf_hooks';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Cursor, RunLimit } from './cursor';
-import { causeMessage, InconsistentPage, InvalidInput, RestartLimitExceeded } from './errors';
-import type { RunConfig } from './run-config';
+import { type Cursor, normaliseToken, type RunLimit } from './cursor';
+import { causeMessage, InconsistentPage, InvalidInput, RestartLimitExceeded, SourceTimeout } from './errors';
+import {
+  DEFAULT_HISTORY_BUDGET,
+  type HistoryBudget,
+  historyAfterInvocation,
+  retryCountOf,
+  shouldContinueAsNew,
+} from './history-budget';
+import { InvocationBudget, type InvocationContext } from './invocation-budget';
+import { OPTION_LIMITS, type RunConfig } from './run-config';
+import { isRequestTimeout } from './sources/aws-errors';
 import { getSource } from './sources/registry';
 import type { CallKind, Source, SourcePage } from './sources/source';
 import { epochSeconds } from './store/conditions';
 import { CollectionLeases, leaseSeconds } from './store/lease';
-import { type PageWriterOptions, writePage } from './store/page-writer';
-import { RunRecords } from './store/run-record';
+import { type PageRows, type PageWriterOptions, pageRows, writeRows } from './store/page-writer';
+import { type RunRecord, RunRecords } from './store/run-record';
 import { TokenGuard } from './store/token-guard';
+import type { SyncProgress } from './sync/decide';
 import { syncStep } from './sync/page-step';
 import { Watermarks } from './sync/watermark';
+import { SOURCE_REQUEST_TIMEOUT_MS } from './timeouts';
 import { isRecord } from './validate';
+
+export type { InvocationContext } from './invocation-budget';
 
 /**
  * What the state machine passes to the page-fetch function. `restart` is the origin call
@@ -22,6 +36,10 @@ export interface FetchPageEvent {
   readonly call: CallKind | 'restart';
   readonly run: RunConfig;
   readonly cursor: Cursor & { readonly tokenError?: { readonly Error?: string; readonly Cause?: unknown } };
+  /** `$$.State.RetryCount`: how often Step Functions retried this Task before this attempt. */
+  readonly retryCount?: number;
+  /** `$$.Execution.StartTime`: when this segment started (its age is bounded by a year). */
+  readonly executionStartTime?: string;
 }
 
 /** What a page needs besides the event: built once per container by the handler. */
@@ -37,6 +55,30 @@ export interface FetchPageDeps {
   /** Days item rows live before DynamoDB's TTL deletes them; undefined keeps them for good. */
   readonly itemTtlDays?: number;
   readonly now?: () => Date;
+  /** @default DEFAULT_HISTORY_BUDGET */
+  readonly historyBudget?: HistoryBudget;
+}
+
+/** One page that became durable and was checkpointed, as the handler reports it. */
+export interface PageDone {
+  readonly page: number;
+  readonly items: number;
+  /** From the start of the page's source call until its checkpoint was written. */
+  readonly latencyMs: number;
+}
+
+/** What one invocation knows besides the event: the Lambda context and observers. */
+export interface InvocationOptions {
+  /** The Lambda context; its remaining time caps the invocation's budget. */
+  readonly context?: InvocationContext;
+  /** Called after each page is durable and checkpointed. */
+  readonly onPage?: (page: PageDone) => void;
+  /**
+   * Called when a source call after the invocation's first page failed: the invocation
+   * returns the last checkpointed cursor instead, and the next invocation makes the call
+   * again, where the state machine's Retry and Catch see its error.
+   */
+  readonly onDeferredError?: (error: unknown) => void;
 }
 
 /** The stores of `tableName`, for FetchPageDeps. */
@@ -51,7 +93,7 @@ export function pageStores(client: DynamoDBDocumentClient, tableName: string) {
   };
 }
 
-/** The number, within its pass, of the page this call reads: an origin or restart call begins a pass. */
+/** The number, within its pass, of the first page this invocation reads: an origin or restart call begins a pass. */
 export function pageNumber(event: Pick<FetchPageEvent, 'call' | 'cursor'>): number {
   return event.call === 'continuation' ? event.cursor.page + 1 : 1;
 }
@@ -93,99 +135,295 @@ function checkConsistent(page: SourcePage, source: Source): void {
   }
 }
 
+/** Whether a page says "more, now": only then may the same invocation ask for the next one. */
+function moreNow(page: Pick<SourcePage, 'nextToken' | 'hasNext' | 'moreResultsAvailable'>): boolean {
+  return page.nextToken !== null && page.hasNext !== false && page.moreResultsAvailable !== false;
+}
+
+/** A page as the sync sees it: an incremental sync that reached its floor drops the token. */
+type SyncedPage = SourcePage & { readonly sync?: SyncProgress };
+
 /**
- * Reads one page, writes its items, checkpoints the run and returns the next cursor.
- * The order matters: items are durable before the checkpoint moves past them, so a
- * failure anywhere leaves a checkpoint from which nothing is lost.
+ * One page, in two halves the invocation overlaps: `fetch` (the source call) and `store`
+ * (its rows, the token guard, the cursor after it). Every per-page rule lives here.
  */
-export async function fetchAndStorePage(event: FetchPageEvent, deps: FetchPageDeps): Promise<Cursor> {
-  const { run } = event;
-  const call: CallKind = event.call === 'restart' ? 'origin' : event.call;
-  let cursor: Cursor = event.cursor;
-  if (event.call === 'restart') {
-    // Never send the rejected token again: count the restart and begin a new pass from the origin call.
-    const reason = causeMessage(event.cursor.tokenError?.Cause) || 'the continuation token was rejected';
-    if (cursor.restarts >= run.options.maxRestarts) {
-      throw new RestartLimitExceeded(
-        `gave up after ${cursor.restarts} restart(s) from the origin call (options.maxRestarts is ${run.options.maxRestarts}): ${reason}`,
-      );
+class PageStep {
+  private readonly source: Source;
+  private readonly params: unknown;
+
+  constructor(
+    private readonly run: RunConfig,
+    private readonly deps: FetchPageDeps,
+    /** Loop iterations in this execution once this invocation returns. */
+    private readonly iterations: number,
+    /** This execution's estimated history events once this invocation returns (it counts once). */
+    private readonly historyEvents: number,
+    /** When this segment started, for its one-year bound; null when the state machine sent none. */
+    private readonly segmentStartedAt: Date | null,
+  ) {
+    this.source = getSource(run.source);
+    this.params = this.source.parseParams(run.params);
+  }
+
+  /** The source call of the page after `cursor`, checked for consistency. */
+  async fetch(call: CallKind, cursor: Cursor): Promise<SyncedPage> {
+    const { source, params } = this;
+    const pageSize = this.run.options.pageSize;
+    let page: SourcePage;
+    try {
+      page =
+        call === 'origin'
+          ? await source.fetchOrigin(params, pageSize)
+          : await source.fetchContinuation(params, pageSize, cursor.nextToken as string);
+    } catch (error) {
+      if (isRequestTimeout(error)) {
+        const number = call === 'continuation' ? cursor.page + 1 : 1;
+        throw new SourceTimeout(
+          `${source.name} gave no answer to page ${number} (the ${call} call) within ${SOURCE_REQUEST_TIMEOUT_MS} ms, the request timeout`,
+          { cause: error },
+        );
+      }
+      throw source.mapError(error, call);
     }
-    cursor = { ...cursor, restarts: cursor.restarts + 1, nextToken: null };
+    // An empty token means "no more" wherever it comes from; it is never sent back.
+    page = { ...page, nextToken: normaliseToken(page.nextToken) };
+    checkConsistent(page, source);
+    // An incremental sync that reached what the last sync left final ends here: no token, no more pages.
+    const synced = await syncStep(this.run, cursor, call, page.items, this.deps.watermarks);
+    return {
+      ...page,
+      nextToken: synced.stop ? null : page.nextToken,
+      ...(synced.sync ? { sync: synced.sync } : {}),
+    };
   }
-  const source = getSource(run.source);
-  const params = source.parseParams(run.params);
-  const pageSize = run.options.pageSize;
-  const number = pageNumber(event);
-  const now = deps.now?.() ?? new Date();
 
-  if (call === 'continuation' && cursor.nextToken === null) {
-    throw new InvalidInput('a continuation call needs cursor.nextToken; the state machine sent none');
+  /** The page's rows (size-checked, nothing written yet) and the cursor after it. */
+  prepare(call: CallKind, cursor: Cursor, page: SyncedPage): { rows: PageRows; next: Cursor } {
+    const { run, deps } = this;
+    const now = deps.now?.() ?? new Date();
+    const rows = pageRows({
+      collection: run.collection,
+      runId: run.runId,
+      items: page.items,
+      itemKey: (i) => this.source.itemKey(i),
+      expiresAt: deps.itemTtlDays === undefined ? undefined : epochSeconds(now) + deps.itemTtlDays * 86_400,
+    });
+    // The origin call starts a new pass: page and item counts begin again, so after a
+    // restart they count the distinct items of the final pass, which is what the table holds.
+    const isPoll = call === 'continuation' && cursor.moreResultsAvailable === false;
+    const counted = { fetches: cursor.fetches + 1, written: cursor.written + rows.size };
+    // Built field by field so nothing else (such as a caught tokenError) is carried on.
+    const next: Cursor = {
+      signal: this.source.signal,
+      nextToken: page.nextToken,
+      hasNext: page.hasNext,
+      moreResultsAvailable: page.moreResultsAvailable,
+      page: call === 'continuation' ? cursor.page + 1 : 1,
+      items: (call === 'origin' ? 0 : cursor.items) + rows.size,
+      restarts: cursor.restarts,
+      polls: cursor.polls + (isPoll ? 1 : 0),
+      iterations: this.iterations,
+      historyEvents: this.historyEvents,
+      continueAsNew: shouldContinueAsNew(
+        {
+          iterations: this.iterations,
+          historyEvents: this.historyEvents,
+          startedAt: this.segmentStartedAt,
+          now,
+        },
+        run.options.iterationsPerExecution,
+        deps.historyBudget ?? DEFAULT_HISTORY_BUDGET,
+      ),
+      ...counted,
+      limit: reachedLimit(run, counted, now),
+      ...(page.sync ? { sync: page.sync } : {}),
+    };
+    return { rows, next };
   }
 
-  let page: SourcePage;
-  try {
-    page =
-      call === 'origin'
-        ? await source.fetchOrigin(params, pageSize)
-        : await source.fetchContinuation(params, pageSize, cursor.nextToken as string);
-  } catch (error) {
-    throw source.mapError(error, call);
+  /** Makes the page durable: its rows, and the token it hands on remembered by the loop guard. */
+  async store(rows: PageRows, cursor: Cursor, next: Cursor): Promise<void> {
+    const { run, deps } = this;
+    // Only a page that says "more now" hands on a token that must be new: after
+    // MoreResultsAvailable=false the same token is asked again by design.
+    await Promise.all([
+      writeRows(deps.client, deps.tableName, rows, deps.writerOptions),
+      moreNow(next)
+        ? deps.tokens.remember(run.runId, next.nextToken as string, {
+            pass: cursor.restarts,
+            page: next.page,
+            fetch: next.fetches,
+          })
+        : undefined,
+    ]);
   }
-  checkConsistent(page, source);
-  // An incremental sync that reached what the last sync left final ends here: no token, no more pages.
-  const synced = await syncStep(run, cursor, call, page.items, deps.watermarks);
-  const nextToken = synced.stop ? null : page.nextToken;
 
-  // Only a page that says "more now" hands on a token that must be new: after
-  // MoreResultsAvailable=false the same token is asked again by design.
-  const continuing = nextToken !== null && page.hasNext !== false && page.moreResultsAvailable !== false;
-  const [written] = await Promise.all([
-    writePage(
-      deps.client,
-      deps.tableName,
-      {
-        collection: run.collection,
-        runId: run.runId,
-        items: page.items,
-        itemKey: (i) => source.itemKey(i),
-        expiresAt: deps.itemTtlDays === undefined ? undefined : epochSeconds(now) + deps.itemTtlDays * 86_400,
-      },
-      deps.writerOptions,
-    ),
-    continuing
-      ? deps.tokens.remember(run.runId, nextToken as string, {
-          pass: cursor.restarts,
-          page: number,
-          fetch: cursor.fetches + 1,
-        })
-      : undefined,
-  ]);
+  /** Checkpoints `next` once its page is durable, renewing the lease when it is due. */
+  async checkpoint(next: Cursor): Promise<void> {
+    const { run, deps } = this;
+    await Promise.all([
+      deps.runs.recordPage(run.runId, next),
+      deps.leases.renewIfDue(run.collection, run.runId, leaseSeconds(run.options.pollIntervalSeconds)),
+    ]);
+  }
+}
 
-  // The origin call starts a new pass: page and item counts begin again, so after a
-  // restart they count the distinct items of the final pass, which is what the table holds.
-  const isPoll = call === 'continuation' && cursor.moreResultsAvailable === false;
-  const counted = {
-    fetches: cursor.fetches + 1,
-    written: cursor.written + written,
-  };
-  // Built field by field so nothing else (such as a caught tokenError) is carried on.
-  const next: Cursor = {
-    signal: source.signal,
-    nextToken,
-    hasNext: page.hasNext,
-    moreResultsAvailable: page.moreResultsAvailable,
-    page: number,
-    items: (call === 'origin' ? 0 : cursor.items) + written,
-    restarts: cursor.restarts,
-    polls: cursor.polls + (isPoll ? 1 : 0),
-    iterations: cursor.iterations + 1,
-    ...counted,
-    limit: reachedLimit(run, counted, now),
-    ...(synced.sync ? { sync: synced.sync } : {}),
-  };
-  await Promise.all([
-    deps.runs.recordPage(run.runId, next),
-    deps.leases.renew(run.collection, run.runId, leaseSeconds(run.options.pollIntervalSeconds)),
-  ]);
-  return next;
+/**
+ * The cursor the restart pass counts on from: the checkpoint in the run record when it is
+ * ahead of the cursor the Catch kept. A multi-page invocation checkpoints its pages before
+ * its token is refused, so the Catch's cursor (the invocation's input) is behind them; and
+ * a retry of this restart finds the pages its earlier attempt read of the new pass, whose
+ * own counts give back where that pass began.
+ */
+export function restartBase(given: Cursor, record: RunRecord | undefined): Cursor {
+  const checkpoint = record?.status === 'running' ? record.checkpoint : undefined;
+  if (!checkpoint || checkpoint.fetches <= given.fetches) return given;
+  if (checkpoint.restarts === given.restarts) return checkpoint;
+  if (checkpoint.restarts === given.restarts + 1) {
+    return {
+      ...checkpoint,
+      restarts: given.restarts,
+      fetches: checkpoint.fetches - checkpoint.page,
+      written: checkpoint.written - checkpoint.items,
+    };
+  }
+  return given;
+}
+
+/** The cursor and call the invocation begins with; a restart counts itself and drops the token. */
+async function firstCall(event: FetchPageEvent, deps: FetchPageDeps): Promise<[CallKind, Cursor]> {
+  const { run } = event;
+  // A "" token (as some APIs and older checkpoints have it) means none.
+  const cursor = { ...event.cursor, nextToken: normaliseToken(event.cursor.nextToken) };
+  if (event.call !== 'restart') {
+    if (event.call === 'continuation' && cursor.nextToken === null) {
+      throw new InvalidInput('a continuation call needs cursor.nextToken; the state machine sent none');
+    }
+    return [event.call, cursor];
+  }
+  // Never send the rejected token again: count the restart and begin a new pass from the origin call.
+  const reason = causeMessage(cursor.tokenError?.Cause) || 'the continuation token was rejected';
+  // Restarts count from the start or the last resume, like the limits.
+  const restartsSince = cursor.restarts - (run.since.restarts ?? 0);
+  if (restartsSince >= run.options.maxRestarts) {
+    throw new RestartLimitExceeded(
+      `gave up after ${restartsSince} restart(s) from the origin call since the run was started or resumed (options.maxRestarts is ${run.options.maxRestarts}): ${reason}`,
+    );
+  }
+  const base = restartBase(cursor, await deps.runs.get(run.runId));
+  return ['origin', { ...base, restarts: cursor.restarts + 1, nextToken: null }];
+}
+
+type Fetched = { readonly page: SourcePage; readonly startedAt: number } | { readonly error: unknown };
+
+/**
+ * Reads pages until the invocation's budget is spent, `pagesPerInvocation` pages are read (a
+ * continuation call; an origin or restart call reads one), a
+ * limit is reached or a page hands control to the state machine (no token, HasNext=false,
+ * MoreResultsAvailable=false), and returns the cursor after the last page.
+ *
+ * Pipelined, with at most two pages in memory: while page N's rows are written (and its
+ * token remembered), page N+1 is fetched with N's token; N is checkpointed once it is
+ * durable, overlapping that fetch and N+1's write, and before N+1 is checkpointed. The checkpoint never moves past a page that is not
+ * durable, so a failure anywhere leaves a checkpoint from which nothing is lost, and a
+ * retried invocation re-reads from the cursor it was given and rewrites the same rows.
+ *
+ * A source error on a later page ends the invocation with the last checkpointed cursor, so
+ * the next invocation makes the call again and the state machine retries or catches it
+ * there, from the right cursor; NextTokenCorrupted goes to the restart branch at once (it
+ * must never be sent again), which counts on from the checkpoint.
+ */
+export async function fetchAndStorePages(
+  event: FetchPageEvent,
+  deps: FetchPageDeps,
+  invocation: InvocationOptions = {},
+): Promise<Cursor> {
+  const { run } = event;
+  const options = run.options;
+  // An origin or restart call reads its one page only: a refused token must reach the restart
+  // branch, and only "Fetch next page" catches NextTokenCorrupted (a restart of a restart
+  // would look like a retry of the first).
+  const cap =
+    event.call === 'continuation'
+      ? (options.pagesPerInvocation ?? OPTION_LIMITS.pagesPerInvocation.default)
+      : 1;
+  const budgetSeconds = options.invocationBudgetSeconds ?? OPTION_LIMITS.invocationBudgetSeconds.default;
+  const budget = new InvocationBudget(budgetSeconds * 1000, invocation.context);
+  let [call, cursor] = await firstCall(event, deps);
+  // The history estimate counts this invocation once, however many pages it reads; only its
+  // first call can follow a Wait (later pages follow a page that said "more, now").
+  const historyEvents = historyAfterInvocation(cursor.historyEvents ?? 0, {
+    retryCount: retryCountOf(event.retryCount),
+    waited: event.call === 'continuation' && event.cursor.moreResultsAvailable === false,
+    caughtFailure: event.call === 'restart',
+  });
+  const segmentStartedAt = event.executionStartTime ? new Date(event.executionStartTime) : null;
+  const step = new PageStep(
+    run,
+    deps,
+    event.cursor.iterations + 1,
+    historyEvents,
+    segmentStartedAt && !Number.isNaN(segmentStartedAt.getTime()) ? segmentStartedAt : null,
+  );
+
+  let startedAt = performance.now();
+  let page = await step.fetch(call, cursor);
+  /** The checkpoint of the page before, still in flight while this page is written. */
+  let checkpointed: Promise<void> = Promise.resolve();
+  for (let read = 1; ; read++) {
+    let prepared: ReturnType<PageStep['prepare']>;
+    try {
+      prepared = step.prepare(call, cursor, page);
+    } catch (error) {
+      // An item too large: the page before is still checkpointed first.
+      await Promise.allSettled([checkpointed]);
+      throw error;
+    }
+    const { rows, next } = prepared;
+    const another = moreNow(next) && next.limit === null && read < cap && budget.allowsAnother();
+    const stored = step.store(rows, cursor, next);
+    const prefetch: Promise<Fetched> | undefined = another
+      ? ((fetchStart) =>
+          step.fetch('continuation', next).then(
+            (fetched) => ({ page: fetched, startedAt: fetchStart }),
+            (error: unknown) => ({ error }),
+          ))(performance.now())
+      : undefined;
+    try {
+      await stored;
+      // In order: the page before must be checkpointed before this one is.
+      await checkpointed;
+    } catch (error) {
+      // Settle what is in flight so nothing outlives the invocation; the fetched page is dropped.
+      await Promise.allSettled([prefetch, checkpointed]);
+      throw error;
+    }
+    // Page N is durable: checkpoint it while page N+1 is fetched and written.
+    const pageStartedAt = startedAt;
+    checkpointed = step.checkpoint(next).then(() =>
+      invocation.onPage?.({
+        page: next.page,
+        items: rows.size,
+        latencyMs: performance.now() - pageStartedAt,
+      }),
+    );
+    // Handled here so a failure waits for the next await instead of counting as unhandled.
+    checkpointed.catch(() => undefined);
+    budget.pageDone();
+    if (!prefetch) {
+      await checkpointed;
+      return next;
+    }
+
+    const fetched = await prefetch;
+    if ('error' in fetched) {
+      await checkpointed;
+      if ((fetched.error as Error)?.name === 'NextTokenCorrupted') throw fetched.error;
+      invocation.onDeferredError?.(fetched.error);
+      return next;
+    }
+    ({ page, startedAt } = fetched);
+    cursor = next;
+    call = 'continuation';
+  }
 }

@@ -16,6 +16,8 @@ export interface ExecutionEnding {
   readonly input?: unknown;
   readonly error?: string | null;
   readonly cause?: string | null;
+  /** The run, when the caller knows it otherwise (a lease names it); else read from the input. */
+  readonly runId?: string;
 }
 
 export interface ReconcileDeps {
@@ -58,7 +60,12 @@ export const executionNameOf = (executionArn: string): string =>
  * execution needs nothing: it either recorded its ending or handed the run to its next segment.
  */
 export async function reconcileExecution(ending: ExecutionEnding, deps: ReconcileDeps): Promise<Reconciled> {
-  const runId = runIdOfExecution(ending.input, executionNameOf(ending.executionArn)) ?? null;
+  const name = executionNameOf(ending.executionArn);
+  // Without the input (a state machine encrypted with a customer managed key may leave it out
+  // of the event), a new run's id is its execution name; the record's executionArn must still
+  // match before anything changes, so the guess can only ever find the right run or none.
+  const missingInput = ending.input === undefined || ending.input === null;
+  const runId = ending.runId ?? (missingInput ? name : runIdOfExecution(ending.input, name)) ?? null;
   if (runId === null) return { runId, recorded: null, leaseReleased: false, status: null };
   const record = await deps.runs.get(runId);
   if (!record) return { runId, recorded: null, leaseReleased: false, status: null };

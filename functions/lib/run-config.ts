@@ -15,8 +15,15 @@ export interface RunOptions {
   readonly maxPolls: number;
   /** Restarts from the origin call after a corrupted token before the run fails. */
   readonly maxRestarts: number;
-  /** Loop iterations before the run continues as a new execution (history stays far below 25,000 events). */
+  /**
+   * Page-fetch invocations (loop iterations) before the run continues as a new execution, so
+   * the history stays far below 25,000 events.
+   */
   readonly iterationsPerExecution: number;
+  /** Most pages one page-fetch invocation reads before it hands the cursor back; 1 shows every page as a state. */
+  readonly pagesPerInvocation: number;
+  /** Seconds one page-fetch invocation may spend reading pages (it also stops a few pages before its timeout). */
+  readonly invocationBudgetSeconds: number;
   /** Stop (resumable) after this many pages since the run was started or resumed; null for no limit. */
   readonly maxPages: number | null;
   /** Stop (resumable) after writing this many items since the run was started or resumed; null for no limit. */
@@ -44,8 +51,18 @@ export interface RunConfig {
   readonly segment: number;
   /** The deterministic name of the execution this one continues as, so a retried start is idempotent. */
   readonly nextExecutionName: string;
-  /** Counters when the run was started or last resumed: limits count from here. */
-  readonly since: { readonly fetches: number; readonly written: number };
+  /** Counters when the run was started or last resumed: limits and restarts count from here. */
+  readonly since: RunSince;
+}
+
+/**
+ * A run's counters when it was started or last resumed. `restarts` is absent in records
+ * written before restarts counted from a resume; read it as 0.
+ */
+export interface RunSince {
+  readonly fetches: number;
+  readonly written: number;
+  readonly restarts?: number;
 }
 
 /** Bounds and defaults of the numeric options every source shares. */
@@ -56,6 +73,11 @@ export const OPTION_LIMITS = {
   // About 7 history events per iteration (more with retries and waits): 2,000 keeps a
   // segment well under Step Functions' 25,000-event limit.
   iterationsPerExecution: { min: 1, max: 2_000, default: 1_000 },
+  // 25 pages of 200 items cost two state transitions: 400 per million items instead of 10,000.
+  pagesPerInvocation: { min: 1, max: 1_000, default: 25 },
+  // A few seconds: a Task stays short (fast retries, a live console) and far inside the
+  // deployed 60 s function timeout; the invocation also stops a few pages before its timeout.
+  invocationBudgetSeconds: { min: 1, max: 900, default: 5 },
 } as const;
 
 const LIMIT_BOUNDS = { maxPages: 1_000_000_000, maxItems: 1_000_000_000_000 } as const;
@@ -114,6 +136,8 @@ export function parseOptions(
     maxPolls: numeric('maxPolls'),
     maxRestarts: numeric('maxRestarts'),
     iterationsPerExecution: numeric('iterationsPerExecution'),
+    pagesPerInvocation: numeric('pagesPerInvocation'),
+    invocationBudgetSeconds: numeric('invocationBudgetSeconds'),
     maxPages: limit('maxPages'),
     maxItems: limit('maxItems'),
     deadline,
@@ -152,7 +176,10 @@ export interface ContinueRequest {
   readonly kind: 'continue';
   readonly runId: string;
   readonly segment: number;
+  /** The cursor as typed; `Start run` checks it field by field against the run's checkpoint. */
   readonly cursor: Record<string, unknown>;
+  /** `AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID`: the execution that started this one, if any. */
+  readonly startedBy?: string;
 }
 
 export type StartRequest = NewRunRequest | ResumeRequest | ContinueRequest;
@@ -173,8 +200,11 @@ export function parseStartInput(input: unknown, executionName: string): StartReq
       `the execution input must be a JSON object like {"source": "glue.getJobRuns", "params": {"JobName": "nightly-etl"}}; got ${describe(input)}`,
     );
   }
-  const { [STARTED_BY]: _startedBy, ...fields } = input;
+  const { [STARTED_BY]: startedBy, ...fields } = input;
   rejectUnknownKeys(fields, INPUT_FIELDS, '');
+  if (startedBy !== undefined && typeof startedBy !== 'string') {
+    throw new InvalidInput(`${STARTED_BY} must be an execution ARN (a string); got ${describe(startedBy)}`);
+  }
 
   if (fields.continue !== undefined) {
     const c = fields.continue;
@@ -183,7 +213,13 @@ export function parseStartInput(input: unknown, executionName: string): StartReq
         'continue must be {"runId", "segment", "cursor"} as the state machine writes it',
       );
     }
-    return { kind: 'continue', runId: c.runId, segment: c.segment as number, cursor: c.cursor };
+    return {
+      kind: 'continue',
+      runId: c.runId,
+      segment: c.segment as number,
+      cursor: c.cursor,
+      ...(startedBy === undefined ? {} : { startedBy }),
+    };
   }
   if (fields.resume !== undefined) {
     if (typeof fields.resume !== 'string' || fields.resume === '') {
@@ -213,7 +249,7 @@ export function parseStartInput(input: unknown, executionName: string): StartReq
       options: parseOptions(fields.options, source),
       segment: 1,
       nextExecutionName: segmentExecutionName(executionName, 2),
-      since: { fetches: 0, written: 0 },
+      since: { fetches: 0, written: 0, restarts: 0 },
     },
   };
 }

@@ -15,6 +15,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, SOURCE_DIMENSION } from '../../functions/lib/observability';
@@ -52,6 +53,11 @@ export interface MonitoringProps {
    * @default true
    */
   readonly dashboard?: boolean;
+  /**
+   * The reconcile dead-letter queue: an alarm fires while it holds an ending nobody recorded.
+   * @default - no such alarm
+   */
+  readonly deadLetterQueue?: IQueue;
 }
 
 /**
@@ -62,6 +68,8 @@ export class Monitoring extends Construct {
   readonly executionsFailed: Alarm;
   readonly executionsThrottled: Alarm;
   readonly lambdaErrors: Alarm;
+  /** Set with `deadLetterQueue`. */
+  readonly deadLetters?: Alarm;
   /** Where the alarms notify; undefined when neither alarmEmail nor alarmTopic is given. */
   readonly alarmTopic?: ITopic;
   readonly dashboard?: Dashboard;
@@ -126,6 +134,23 @@ export class Monitoring extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
+    if (props.deadLetterQueue) {
+      this.deadLetters = new Alarm(this, 'ReconcileDeadLetters', {
+        alarmDescription:
+          'An execution ending could not be recorded on its run (a message waits in the reconcile ' +
+          'dead-letter queue). The next start or resume of that run takes over anyway; read the ' +
+          'message to see which execution, then delete it.',
+        metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: PERIOD,
+          statistic: Stats.MAXIMUM,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
+
     if (props.alarmEmail !== undefined) {
       const email = requireMatch('alarmEmail', props.alarmEmail, EMAIL, 'an e-mail address');
       this.alarmTopic = this.encryptedTopic();
@@ -135,7 +160,8 @@ export class Monitoring extends Construct {
     }
     if (this.alarmTopic) {
       const action = new SnsAction(this.alarmTopic);
-      for (const alarm of [this.executionsFailed, this.executionsThrottled, this.lambdaErrors]) {
+      const alarms = [this.executionsFailed, this.executionsThrottled, this.lambdaErrors, this.deadLetters];
+      for (const alarm of alarms.filter((a): a is Alarm => a !== undefined)) {
         alarm.addAlarmAction(action);
         alarm.addOkAction(action);
       }

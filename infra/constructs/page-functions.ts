@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/lib/observability';
+import { FUNCTION_TIMEOUT_SECONDS, sourceRequestTimeoutMs } from '../../functions/lib/timeouts';
 import { acknowledge, iam5ResourceFinding } from '../nag';
 import { fromRepoRoot } from '../paths';
 import {
@@ -33,12 +34,13 @@ export type TableAction =
 /**
  * Exactly what each handler does to the table, and nothing more. Keep this in step with
  * functions/lib/store/: start-run takes the collection lease and creates (or, for a new
- * segment, advances) the run record; fetch-page writes the page, remembers the token
+ * segment, advances) the run record, and on a takeover records how the old holder ended and
+ * releases its lease; fetch-page writes the page, remembers the token
  * (conditional put, read back on conflict), advances the run record and renews the lease;
  * finish-run marks the run finished and releases the lease.
  */
 const TABLE_ACCESS = {
-  startRun: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  startRun: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   fetchPage: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
   finishRun: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
 } as const satisfies Record<string, readonly TableAction[]>;
@@ -194,7 +196,7 @@ export interface PageFunctionsProps extends FunctionSettings {
   /**
    * How long fetch-page may take for one page: the source call plus the page's writes
    * (1 to 900 seconds).
-   * @default Duration.seconds(60)
+   * @default Duration.seconds(60), FUNCTION_TIMEOUT_SECONDS.FetchPageFunctionArn
    */
   readonly fetchPageTimeout?: Duration;
   /**
@@ -219,8 +221,8 @@ export interface PageFunctionsProps extends FunctionSettings {
   readonly itemTtlDays?: number;
 }
 
-/** Timeout of the two bookkeeping handlers: a few DynamoDB item calls. */
-const BOOKKEEPING_TIMEOUT = Duration.seconds(10);
+/** Timeout of the two bookkeeping handlers (a few DynamoDB item calls): the one the local engine enforces too. */
+const BOOKKEEPING_TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_SECONDS.StartRunFunctionArn);
 
 /** The handler a function runs, and what only that handler needs. */
 export interface HandlerOptions {
@@ -246,7 +248,8 @@ export class PageFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: PageFunctionsProps) {
     super(scope, id);
-    const fetchPageTimeout = props.fetchPageTimeout ?? Duration.seconds(60);
+    const fetchPageTimeout =
+      props.fetchPageTimeout ?? Duration.seconds(FUNCTION_TIMEOUT_SECONDS.FetchPageFunctionArn);
     requireIntegerInRange(
       'fetchPageTimeout',
       fetchPageTimeout.toSeconds({ integral: false }),
@@ -289,6 +292,11 @@ export class PageFunctions extends Construct {
     if (props.itemTtlDays !== undefined) {
       this.fetchPage.addEnvironment('ITEM_TTL_DAYS', String(props.itemTtlDays));
     }
+    // The source call's own timeout, well inside the function's, so a hung call is a retried SourceTimeout.
+    this.fetchPage.addEnvironment(
+      'SOURCE_REQUEST_TIMEOUT_MS',
+      String(sourceRequestTimeoutMs(fetchPageTimeout.toSeconds({ integral: false }))),
+    );
   }
 }
 

@@ -182,6 +182,8 @@ export interface JsonReply {
   status: number;
   payload: unknown;
   headers?: Record<string, string>;
+  /** Sent instead of the JSON payload: what a proxy or load balancer in front of an API answers. */
+  raw?: { contentType: string; text: string };
 }
 
 /** How {@link createJsonServer} turns requests into JSON responses. */
@@ -219,9 +221,9 @@ export function createJsonServer(config: JsonServerConfig): Server {
 }
 
 function sendJson(res: ServerResponse, contentType: string, reply: JsonReply): void {
-  const text = JSON.stringify(reply.payload);
+  const text = reply.raw ? reply.raw.text : JSON.stringify(reply.payload);
   res.writeHead(reply.status, {
-    'content-type': contentType,
+    'content-type': reply.raw ? reply.raw.contentType : contentType,
     'content-length': Buffer.byteLength(text),
     'x-amzn-RequestId': randomUUID(),
     ...reply.headers,

@@ -89,6 +89,11 @@ export interface GlueSandbox {
   failNext(n: number): void;
   /** The next `n` GetJobRuns calls fail with 400 OperationTimeoutException. */
   timeoutNext(n: number): void;
+  /**
+   * The next `n` GetJobRuns calls get `status` (default 502) with an HTML body, as a load
+   * balancer in front of the API answers: the SDK reports it as a SyntaxError.
+   */
+  htmlErrorNext(n: number, status?: number): void;
   /** While down, every request gets 503 ServiceUnavailable. */
   down(isDown: boolean): void;
   setLatency(ms: number): void;
@@ -112,6 +117,9 @@ export interface GlueSandbox {
   expireTokens(): void;
   close(): Promise<void>;
 }
+
+/** Marks an injected fault that is answered with an HTML page instead of Glue's JSON error. */
+const HTML_ERROR = 'html';
 
 /** Jobs served when none are configured: the demo job plus small edge cases. */
 export const DEFAULT_GLUE_JOBS: Record<string, number> = Object.freeze({
@@ -176,6 +184,8 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
   const throttles = new Countdown('throttleNext');
   const failures = new Countdown('failNext');
   const timeouts = new Countdown('timeoutNext');
+  const htmlErrors = new Countdown('htmlErrorNext');
+  let htmlStatus = 502;
   let isDown = false;
   const random = seededRandom(options.seed ?? 'pagewalk');
   let tokenSecret = options.tokenSecret ?? randomSecret();
@@ -271,6 +281,7 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
   };
 
   const injectedFault = (): GlueError | undefined => {
+    if (htmlErrors.take()) return new GlueError(htmlStatus, HTML_ERROR, 'Bad Gateway');
     if (throttles.take()) return new GlueError(400, 'ThrottlingException', 'Rate exceeded');
     if (timeouts.take()) return new GlueError(400, 'OperationTimeoutException', 'Operation timed out');
     if (failures.take()) {
@@ -377,6 +388,10 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
       stats.errors++;
       if (glueError.type === 'ThrottlingException') stats.throttled++;
       if (glueError.status >= 500) stats.serverErrors++;
+      if (glueError.type === HTML_ERROR) {
+        const text = `<html><head><title>${glueError.status} ${glueError.message}</title></head><body><center><h1>${glueError.status} ${glueError.message}</h1></center></body></html>`;
+        return { status: glueError.status, payload: null, raw: { contentType: 'text/html', text } };
+      }
       return {
         status: glueError.status,
         payload: { __type: glueError.type, Message: glueError.message },
@@ -401,6 +416,13 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     throttleNext: (n) => throttles.arm(n),
     failNext: (n) => failures.arm(n),
     timeoutNext: (n) => timeouts.arm(n),
+    htmlErrorNext: (n, status = 502) => {
+      if (!Number.isInteger(status) || status < 400 || status > 599) {
+        throw new Error(`htmlErrorNext status must be an HTTP error status from 400 to 599; got ${status}`);
+      }
+      htmlStatus = status;
+      htmlErrors.arm(n);
+    },
     down: (value) => {
       isDown = value;
     },

@@ -70,6 +70,8 @@ async function main(): Promise<undefined> {
     throw error;
   });
 
+  // Start run asks this endpoint (its own registry of executions) whether a lease holder still runs.
+  process.env.AWS_ENDPOINT_URL_SFN = server.url;
   console.log(`pagewalk: local Step Functions endpoint on ${server.url}`);
   console.log(`  state machine ${LOCAL_STATE_MACHINE_ARN}`);
   console.log(

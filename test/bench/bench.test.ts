@@ -9,11 +9,12 @@ const MB = 2 ** 20;
 
 const settings: BenchSettings = {
   sizes: [1000, 100_000],
-  variants: ['baselineA', 'baselineB', 'pagewalk'],
+  variants: ['baselineA', 'baselineB', 'pagewalk', 'pagewalkAws'],
   runs: 1,
   runsLarge: 1,
   latencyMs: 25,
   pageSize: 200,
+  assumedLatency: { transitionMs: 50, invokeMs: 20 },
   budgetMinutes: 0,
   outDir: 'unused',
 };
@@ -22,7 +23,9 @@ const settings: BenchSettings = {
 function result(variant: VariantName, size: number, overrides: Partial<RunResult> = {}): RunResult {
   const pages = size / 200;
   const wallMs = size; // 1,000 items/s
-  const pagewalk = variant === 'pagewalk';
+  const pagewalk = variant === 'pagewalk' || variant === 'pagewalkAws';
+  // The first page alone, then 25 pages an invocation.
+  const invocations = 1 + Math.ceil((pages - 1) / 25);
   return {
     variant,
     size,
@@ -62,17 +65,17 @@ function result(variant: VariantName, size: number, overrides: Partial<RunResult
     ...(pagewalk
       ? {
           handler: {
-            fetchInvocations: pages,
+            fetchInvocations: invocations,
             fetchTotalMs: wallMs * 0.97,
-            fetchMeanMs: (wallMs * 0.97) / pages,
+            fetchMeanMs: (wallMs * 0.97) / invocations,
             billedMs: wallMs,
             otherInvocations: 2,
             otherTotalMs: 10,
             engineFixedMs: 5,
           },
           engine: {
-            transitions: 2 * pages + 2,
-            historyEvents: 7 * pages + 9,
+            transitions: 2 * invocations + 3,
+            historyEvents: 7 * invocations + 9,
             stateEntries: {},
             executions: 1,
           },
@@ -82,14 +85,14 @@ function result(variant: VariantName, size: number, overrides: Partial<RunResult
   };
 }
 
-const allResults = (pagewalkSpeed = 1) =>
+const atSpeed = (variant: VariantName, size: number, speed: number) =>
+  result(variant, size, { wallMs: size / speed, itemsPerSecond: 1000 * speed });
+const allResults = (pagewalkSpeed = 1.3, awsSpeed = 1.1) =>
   settings.sizes.flatMap((size) => [
     result('baselineA', size),
     result('baselineB', size),
-    result('pagewalk', size, {
-      wallMs: size / pagewalkSpeed,
-      itemsPerSecond: 1000 * pagewalkSpeed,
-    }),
+    atSpeed('pagewalk', size, pagewalkSpeed),
+    atSpeed('pagewalkAws', size, awsSpeed),
   ]);
 
 describe('median', () => {
@@ -108,8 +111,10 @@ describe('the cost per million items', () => {
     const cost = costOf(pagewalk);
     const scale = 1_000_000 / 100_000;
 
-    expect(cost.stepFunctions).toBeCloseTo(1002 * PRICES.stepFunctionsPerTransition * scale, 10);
-    expect(cost.lambdaRequests).toBeCloseTo(502 * PRICES.lambdaPerRequest * scale, 10);
+    // 500 pages: the first alone, then 20 invocations of 25; two transitions each, and 3 per run.
+    expect(cost.transitions).toBe(45 * scale);
+    expect(cost.stepFunctions).toBeCloseTo(45 * PRICES.stepFunctionsPerTransition * scale, 10);
+    expect(cost.lambdaRequests).toBeCloseTo(23 * PRICES.lambdaPerRequest * scale, 10);
     // 100 s billed at 256 MB.
     expect(cost.lambdaDuration).toBeCloseTo(100 * 0.25 * PRICES.lambdaPerGbSecond * scale, 10);
     // 740-byte items and a 600-byte run record: one write unit each.
@@ -128,16 +133,22 @@ describe('the cost per million items', () => {
 });
 
 describe('the targets', () => {
-  it('pass when pagewalk keeps pace with B, its handler memory stays flat while A grows, and a page costs 2 transitions', () => {
+  it('pass when pagewalk is 1.25× B and ≥ 1× B with the assumed latency, under 1,000 transitions per million items, near the DynamoDB floor, with flat memory', () => {
     const summary = summarise(settings, allResults(), []);
-    expect(summary.steadyStateTransitionsPerPage).toBe(2);
-    expect(summary.targets.map((t) => t.verdict)).toEqual(['PASS', 'PASS', 'PASS']);
+    expect(summary.targets.map((t) => t.verdict)).toEqual(['PASS', 'PASS', 'PASS', 'PASS', 'PASS']);
+    expect(summary.targets[1]?.text).toContain('(450,');
   });
 
-  it('report a miss when pagewalk is below 0.9× baseline B at any size', () => {
-    const summary = summarise(settings, allResults(0.85), []);
+  it('report a miss when pagewalk is below 1.25× baseline B at 10k items or more', () => {
+    const summary = summarise(settings, allResults(1.2), []);
     expect(summary.targets[0]?.verdict).toBe('MISS');
-    expect(summary.targets[0]?.text).toContain('0.85×');
+    expect(summary.targets[0]?.text).toContain('100k 1.20×');
+  });
+
+  it('report a miss when pagewalk with the assumed AWS latency falls below baseline B', () => {
+    const summary = summarise(settings, allResults(1.3, 0.95), []);
+    expect(summary.targets[4]?.verdict).toBe('MISS');
+    expect(summary.targets[4]?.text).toContain('ASSUMED');
   });
 
   it('are not applicable when the run lacks what they compare', () => {
@@ -146,7 +157,8 @@ describe('the targets', () => {
       [result('pagewalk', 1000)],
       [],
     );
-    expect(summary.targets.map((t) => t.verdict)).toEqual(['N/A', 'N/A', 'N/A']);
+    // Transitions need pagewalk alone; every other target compares with a baseline or a second size.
+    expect(summary.targets.map((t) => t.verdict)).toEqual(['N/A', 'MISS', 'N/A', 'N/A', 'N/A']);
   });
 
   it('flag a size whose table did not hold exactly the items drained', () => {
@@ -166,8 +178,8 @@ describe('the chart', () => {
     const svg = renderChart(summarise(settings, allResults(), []));
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    // Throughput, heap needed, heap per page and RSS for each of the three variants.
-    expect(svg.match(/<polyline /g)).toHaveLength(12);
+    // Throughput, heap needed, heap per page and RSS for each of the four variants.
+    expect(svg.match(/<polyline /g)).toHaveLength(16);
     for (const tick of ['>1k<', '>10k<', '>100k<']) expect(svg).toContain(tick);
   });
 });
@@ -181,7 +193,25 @@ describe('the command line', () => {
       budgetMinutes: 9,
       latencyMs: 25,
       pageSize: 200,
+      assumedLatency: { transitionMs: 50, invokeMs: 20 },
     });
+    expect(parseSettings([])).not.toHaveProperty('pagesPerInvocation');
+  });
+
+  it('takes the assumed AWS latency and pagewalk pages per invocation from the command line', () => {
+    expect(
+      parseSettings([
+        '--transition-latency-ms',
+        '80',
+        '--invoke-latency-ms',
+        '0',
+        '--pages-per-invocation',
+        '1',
+      ]),
+    ).toMatchObject({ assumedLatency: { transitionMs: 80, invokeMs: 0 }, pagesPerInvocation: 1 });
+    expect(() => parseSettings(['--transition-latency-ms=-1'])).toThrow(
+      '--transition-latency-ms must be a number ≥ 0; got -1',
+    );
   });
 
   it('adds a million items with --full and then runs every repetition asked for', () => {

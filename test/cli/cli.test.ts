@@ -98,6 +98,13 @@ describe('the pagewalk CLI against the local endpoint', () => {
     expect(run.stdout).toMatch(/segments\s+1\. new/);
   });
 
+  it('counts the pages each page-fetch call read, not the calls, in the history', async () => {
+    // cli-tiny read its 3 pages in two calls: the first page, then one call for the other two.
+    const run = await inProcess('history', 'cli-tiny');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/pages\s+3 \(origin 1, continuation 2\), 25 items so far/);
+  });
+
   it('summarises the history: pages, retries by error, caught errors and restarts', async () => {
     h.marketplace.throttleNext(2);
     h.marketplace.corruptNextTokens(1);
@@ -109,6 +116,8 @@ describe('the pagewalk CLI against the local endpoint', () => {
       `MarketplaceId=${MARKETPLACES[0]}`,
       '--page-size',
       '20',
+      '--pages-per-invocation',
+      '1',
       '--name',
       'cli-bumpy',
       '--watch',
@@ -152,6 +161,8 @@ describe('the pagewalk CLI against the local endpoint', () => {
       '10',
       '--iterations-per-execution',
       '2',
+      '--pages-per-invocation',
+      '1',
       '--name',
       'cli-segments',
       '--watch',

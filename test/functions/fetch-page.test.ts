@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   EntityNotFoundException,
   GetJobRunsCommand,
@@ -18,7 +18,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { initialCursor } from '../../functions/lib/cursor';
 import type { RunConfig } from '../../functions/lib/run-config';
-import { glueRun } from '../support/fixtures';
+import { CollectionLeases } from '../../functions/lib/store/lease';
+import { DEFAULT_OPTIONS, glueRun } from '../support/fixtures';
 
 vi.hoisted(() => {
   process.env.TABLE_NAME = 'pagewalk-unit';
@@ -29,7 +30,8 @@ const { handler } = await import('../../functions/fetch-page');
 const glue = mockClient(GlueClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
 
-const run = glueRun();
+// One page per invocation, as before multi-page invocations: each test here is about one page.
+const run = glueRun({ options: { ...DEFAULT_OPTIONS, pagesPerInvocation: 1 } });
 const jobRun = (i: number, extra: Partial<JobRun> = {}): JobRun => ({
   Id: `jr_${String(i).padStart(4, '0')}`,
   JobName: 'nightly-etl',
@@ -102,6 +104,8 @@ describe('fetching a page', () => {
       restarts: 0,
       polls: 0,
       iterations: 1,
+      historyEvents: 7,
+      continueAsNew: false,
       fetches: 1,
       written: 200,
       limit: null,
@@ -366,15 +370,46 @@ describe('guarding against pagination loops', () => {
 });
 
 describe('holding the collection', () => {
-  it('renews the lease on every page', async () => {
+  const leaseUpdates = () =>
+    dynamo
+      .commandCalls(UpdateCommand)
+      .filter((c) => c.args[0].input.Key?.pk === 'lease#glue.getJobRuns#nightly-etl');
+
+  it("renews the lease on a container's first page of a run, not on every page", async () => {
     glue.on(GetJobRunsCommand).resolves({ JobRuns: runs(2), NextToken: 'token-3' });
+    const fresh = { ...run, runId: 'run-renewal' };
 
-    await handler(nextPage('token-2'));
+    await handler({ ...nextPage('token-2'), run: fresh });
+    await handler({ ...nextPage('token-3', { page: 2, fetches: 2 }), run: fresh });
 
-    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
-      Key: { pk: 'lease#glue.getJobRuns#nightly-etl', sk: 'lease' },
+    expect(leaseUpdates()).toHaveLength(1);
+    expect(leaseUpdates()[0]?.args[0].input).toMatchObject({
       ConditionExpression: 'runId = :runId',
+      ExpressionAttributeValues: { ':runId': 'run-renewal' },
     });
+  });
+
+  it('renews again once a third of the lease lifetime has passed since its last renewal', async () => {
+    let now = new Date('2026-03-01T00:00:00Z');
+    const leases = new CollectionLeases(
+      DynamoDBDocumentClient.from(new DynamoDBClient({})),
+      'pagewalk-unit',
+      () => now,
+    );
+    const renewals: boolean[] = [];
+
+    renewals.push(await leases.renewIfDue('c', 'run-1', 900));
+    now = new Date(now.getTime() + 299_000);
+    renewals.push(await leases.renewIfDue('c', 'run-1', 900));
+    now = new Date(now.getTime() + 1_000);
+    renewals.push(await leases.renewIfDue('c', 'run-1', 900));
+
+    expect(renewals).toEqual([true, false, true]);
+    expect(
+      dynamo
+        .commandCalls(UpdateCommand)
+        .map((c) => c.args[0].input.ExpressionAttributeValues?.[':expiresAt']),
+    ).toEqual([Date.parse('2026-03-01T00:15:00Z') / 1000, Date.parse('2026-03-01T00:20:00Z') / 1000]);
   });
 
   it('fails with LeaseLost when another run took the collection', async () => {
@@ -388,7 +423,9 @@ describe('holding the collection', () => {
       .on(GetCommand)
       .resolves({ Item: { runId: 'run-2', executionArn: 'arn:x', expiresAt: 9_999_999_999 } });
 
-    await expect(handler(nextPage('token-2'))).rejects.toMatchObject({
+    await expect(
+      handler({ ...nextPage('token-2'), run: { ...run, runId: 'run-lease-lost' } }),
+    ).rejects.toMatchObject({
       name: 'LeaseLost',
       message: expect.stringContaining('run run-2 took it'),
     });

@@ -1,4 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -10,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { initialCursor } from '../../functions/lib/cursor';
 import * as errors from '../../functions/lib/errors';
+import { historyAtStart } from '../../functions/lib/history-budget';
 import { DEFAULT_OPTIONS, glueRun } from '../support/fixtures';
 
 vi.hoisted(() => {
@@ -20,11 +22,14 @@ const startRun = (await import('../../functions/start-run')).handler;
 const finishRun = (await import('../../functions/finish-run')).handler;
 
 const dynamo = mockClient(DynamoDBDocumentClient);
+const sfn = mockClient(SFNClient);
 const execution = { id: 'arn:aws:states:us-east-1:123456789012:execution:pagewalk:run-1', name: 'run-1' };
 const conditionFailed = () =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
 beforeEach(() => {
+  sfn.reset();
+  sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
   dynamo.reset();
   dynamo.on(PutCommand).resolves({});
   dynamo.on(UpdateCommand).resolves({});
@@ -55,6 +60,7 @@ const storedRun = (changes: Record<string, unknown> = {}) => ({
   },
   fetches: 40,
   written: 8000,
+  restarts: 0,
   ...changes,
 });
 const leaseKey = { pk: 'lease#glue.getJobRuns#nightly-etl', sk: 'lease' };
@@ -72,7 +78,7 @@ describe('starting a new run', () => {
     expect(out).toEqual({
       startedAs: 'new',
       run: glueRun(),
-      cursor: initialCursor('tokenPresence'),
+      cursor: { ...initialCursor('tokenPresence'), historyEvents: historyAtStart(0) },
     });
   });
 
@@ -98,7 +104,7 @@ describe('starting a new run', () => {
     });
   });
 
-  it('refuses with CollectionBusy, writing nothing, while another run drains the collection', async () => {
+  it('refuses with CollectionBusy, writing nothing, while another run RUNNING drains the collection', async () => {
     refusePut('lease#');
     dynamo
       .on(GetCommand)
@@ -106,8 +112,11 @@ describe('starting a new run', () => {
 
     await expect(startRun({ input: newRun, execution })).rejects.toMatchObject({
       name: 'CollectionBusy',
-      message: expect.stringContaining('glue.getJobRuns#nightly-etl is being drained by run run-0'),
+      message: expect.stringContaining(
+        'run run-0 is being run by execution arn:run-0, which is still RUNNING',
+      ),
     });
+    expect(sfn).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: 'arn:run-0' });
     expect(dynamo.commandCalls(PutCommand)).toHaveLength(1);
   });
 
@@ -218,16 +227,16 @@ describe('continuing a run as its next segment', () => {
   };
 
   it('picks up the handed-over cursor with a fresh iteration count and records the segment', async () => {
-    dynamo
-      .on(GetCommand)
-      .resolves({ Item: storedRun({ status: 'running', segmentCount: 1, fetches: 1000 }) });
+    dynamo.on(GetCommand).resolves({
+      Item: storedRun({ status: 'running', segmentCount: 1, fetches: 1000, checkpoint: handed }),
+    });
 
     const out = await startRun({ input: continueInput, execution: segmentExecution });
 
     expect(out).toMatchObject({
       startedAs: 'continued',
       run: { runId: 'run-1', segment: 2, nextExecutionName: 'run-1-s3' },
-      cursor: { ...handed, iterations: 0 },
+      cursor: { ...handed, iterations: 0, historyEvents: historyAtStart(0), continueAsNew: false },
     });
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { pk: 'run#run-1', sk: 'run' },
@@ -241,14 +250,18 @@ describe('continuing a run as its next segment', () => {
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { Key: leaseKey });
   });
 
-  it('refuses a cursor that is not where the run record stands', async () => {
-    dynamo.on(GetCommand).resolves({ Item: storedRun({ status: 'running', fetches: 1003 }) });
-    dynamo.on(UpdateCommand).rejects(conditionFailed());
+  it("refuses with InvalidInput, writing nothing, a cursor that is not the run record's checkpoint", async () => {
+    const checkpoint = { ...handed, page: 1003, fetches: 1003 };
+    dynamo
+      .on(GetCommand)
+      .resolves({ Item: storedRun({ status: 'running', segmentCount: 1, fetches: 1003, checkpoint }) });
 
     await expect(startRun({ input: continueInput, execution: segmentExecution })).rejects.toMatchObject({
-      name: 'RunStateConflict',
-      message: expect.stringContaining('expected running at fetch 1000'),
+      name: 'InvalidInput',
+      message: expect.stringContaining("continue.cursor must be the run's checkpoint (fetch 1003)"),
     });
+    expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
+    expect(dynamo).not.toHaveReceivedCommand(PutCommand);
   });
 });
 
@@ -272,7 +285,7 @@ describe('resuming a run', () => {
         runId: 'run-1',
         segment: 4,
         nextExecutionName: 'run-1-s5',
-        since: { fetches: 40, written: 8000 },
+        since: { fetches: 40, written: 8000, restarts: 0 },
       },
       cursor: { nextToken: 'tok-40', page: 40, fetches: 40, iterations: 0, polls: 0, limit: null },
     });
@@ -292,7 +305,7 @@ describe('resuming a run', () => {
     expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
   });
 
-  it('refuses a run that is still running in another execution', async () => {
+  it('refuses a run that is still RUNNING in another execution, saying which and what to do', async () => {
     dynamo
       .on(GetCommand, { Key: { pk: 'run#run-1', sk: 'run' } })
       .resolves({ Item: storedRun({ status: 'running' }) });
@@ -302,8 +315,11 @@ describe('resuming a run', () => {
 
     await expect(startRun({ input: { resume: 'run-1' }, execution: resumeExecution })).rejects.toMatchObject({
       name: 'RunStateConflict',
-      message: expect.stringContaining('is still running'),
+      message: expect.stringMatching(
+        /execution arn:aws:states:us-east-1:123456789012:execution:pagewalk:run-1, which is still RUNNING\..*Stop that execution .*then resume run run-1/,
+      ),
     });
+    expect(dynamo).not.toHaveReceivedCommand(PutCommand);
   });
 
   it.each([

@@ -161,6 +161,9 @@ describe('cdk-nag AwsSolutions checks', () => {
       'Pagewalk/Functions/FetchPageRole: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:job/*]',
       'Pagewalk/Functions/FinishRun: AwsSolutions-L1',
       'Pagewalk/Functions/StartRun: AwsSolutions-L1',
+      'Pagewalk/Reconcile/DeadLetters: AwsSolutions-SQS3',
+      'Pagewalk/Reconcile/Reconcile: AwsSolutions-L1',
+      'Pagewalk/Reconcile/StartRunDescribeExecution: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<StateMachine703B4B93.Name>:*]',
       'Pagewalk/StateMachine/StateMachine/Role: AwsSolutions-IAM5[Resource::*]',
       'Pagewalk/StateMachine/StateMachine: AwsSolutions-SF1',
       'Pagewalk/StateMachine/StateMachine: AwsSolutions-SF2',
@@ -174,6 +177,10 @@ describe('cdk-nag AwsSolutions checks', () => {
       'Pagewalk/Functions/FinishRunRole: AwsSolutions-IAM5[Resource::*]',
       'Pagewalk/Functions/StartRun: AwsSolutions-L1',
       'Pagewalk/Functions/StartRunRole: AwsSolutions-IAM5[Resource::*]',
+      'Pagewalk/Reconcile/DeadLetters: AwsSolutions-SQS3',
+      'Pagewalk/Reconcile/Reconcile: AwsSolutions-L1',
+      'Pagewalk/Reconcile/ReconcileRole: AwsSolutions-IAM5[Resource::*]',
+      'Pagewalk/Reconcile/StartRunDescribeExecution: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<StateMachine703B4B93.Name>:*]',
       'Pagewalk/StateMachine/StateMachine/Role: AwsSolutions-IAM5[Resource::*]',
     ]);
   });

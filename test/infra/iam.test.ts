@@ -51,7 +51,7 @@ function functionStatements(): RoleStatement[] {
     },
     {
       role: 'StartRunRole',
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       resources: ['Table.Arn'],
     },
     {
@@ -60,6 +60,43 @@ function functionStatements(): RoleStatement[] {
       resources: ['StartRunLogs.Arn'],
     },
   ];
+}
+
+/**
+ * What the reconcile function may do: read a run record, mark its ending, release the lease,
+ * write its own logs, and send what it could not handle to its dead-letter queue.
+ */
+function reconcileStatements(): RoleStatement[] {
+  return [
+    {
+      role: 'ReconcileRole',
+      actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      resources: ['Table.Arn'],
+    },
+    {
+      role: 'ReconcileRole',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: ['ReconcileLogs.Arn'],
+    },
+    {
+      role: 'ReconcileRole',
+      actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+      resources: ['ReconcileDeadLetters.Arn'],
+    },
+  ];
+}
+
+/** start-run may ask about this state machine's executions (to take over from ended ones), and no other's. */
+const DESCRIBE_OWN_EXECUTIONS: RoleStatement = {
+  role: 'StartRunRole',
+  actions: ['states:DescribeExecution'],
+  resources: ['arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:StateMachine.Name:*'],
+};
+
+/** Statements in the order iamStatements reports them: by role, then actions. */
+function sorted(statements: (RoleStatement | undefined)[]): (RoleStatement | undefined)[] {
+  const key = (s: RoleStatement | undefined) => (s ? `${s.role} ${s.actions.join(',')}` : '');
+  return [...statements].sort((a, b) => key(a).localeCompare(key(b)));
 }
 
 /**
@@ -90,10 +127,11 @@ const LOG_DELIVERY: RoleStatement = {
 };
 
 describe('IAM: the whole set of statements', () => {
-  it("has five roles: one per function (the three the state machine calls and the API's), trusted by Lambda, and the state machine, trusted by Step Functions", () => {
+  it("has six roles: one per function (the three the state machine calls, the API's and the reconcile), trusted by Lambda, and the state machine, trusted by Step Functions", () => {
     const { stack, template } = synth({ definitionPath: plainAsl });
     expect(roles(stack, template)).toEqual({
       ApiHandlerRole: 'lambda.amazonaws.com',
+      ReconcileRole: 'lambda.amazonaws.com',
       StartRunRole: 'lambda.amazonaws.com',
       FetchPageRole: 'lambda.amazonaws.com',
       FinishRunRole: 'lambda.amazonaws.com',
@@ -108,28 +146,44 @@ describe('IAM: the whole set of statements', () => {
 
   it('is exactly this by default', () => {
     const { stack } = synth({ definitionPath: plainAsl });
-    expect(iamStatements(stack)).toEqual([
-      ...apiStatements(),
-      ...functionStatements(),
-      INVOKE_THE_THREE_FUNCTIONS,
-      LOG_DELIVERY,
-    ]);
+    expect(iamStatements(stack)).toEqual(
+      sorted([
+        ...apiStatements(),
+        ...functionStatements(),
+        ...reconcileStatements(),
+        DESCRIBE_OWN_EXECUTIONS,
+        INVOKE_THE_THREE_FUNCTIONS,
+        LOG_DELIVERY,
+      ]),
+    );
   });
 
   it("loses exactly the API function's statements without the API", () => {
     const { stack } = synth({ definitionPath: plainAsl, api: false });
-    expect(iamStatements(stack)).toEqual([...functionStatements(), INVOKE_THE_THREE_FUNCTIONS, LOG_DELIVERY]);
+    expect(iamStatements(stack)).toEqual(
+      sorted([
+        ...functionStatements(),
+        ...reconcileStatements(),
+        DESCRIBE_OWN_EXECUTIONS,
+        INVOKE_THE_THREE_FUNCTIONS,
+        LOG_DELIVERY,
+      ]),
+    );
   });
 
   it('adds only states:StartExecution on the state machine itself when the definition continues as new', () => {
     const { stack } = synth({ definitionPath: continueAsNewAsl });
-    expect(iamStatements(stack)).toEqual([
-      ...apiStatements(),
-      ...functionStatements(),
-      INVOKE_THE_THREE_FUNCTIONS,
-      LOG_DELIVERY,
-      { role: 'StateMachineRole', actions: ['states:StartExecution'], resources: ['StateMachine'] },
-    ]);
+    expect(iamStatements(stack)).toEqual(
+      sorted([
+        ...apiStatements(),
+        ...functionStatements(),
+        ...reconcileStatements(),
+        DESCRIBE_OWN_EXECUTIONS,
+        INVOKE_THE_THREE_FUNCTIONS,
+        LOG_DELIVERY,
+        { role: 'StateMachineRole', actions: ['states:StartExecution'], resources: ['StateMachine'] },
+      ]),
+    );
   });
 
   it('narrows Glue to the named jobs, adds the secrets the definitions name, the key and X-Ray when configured', () => {
@@ -152,53 +206,62 @@ describe('IAM: the whole set of statements', () => {
     const [fetchTable, , fetchLogs, finishTable, finishLogs, startTable, startLogs] = functionStatements();
     const [apiTable, apiLogs, apiStart] = apiStatements();
     const glueJob = (name: string) => `arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:job/${name}`;
-    expect(iamStatements(stack)).toEqual([
-      apiTable,
-      { role: 'ApiHandlerRole', ...TABLE_KEY },
-      apiLogs,
-      apiStart,
-      { role: 'ApiHandlerRole', actions: LAMBDA_XRAY, resources: ['*'] },
-      fetchTable,
-      {
-        role: 'FetchPageRole',
-        actions: ['glue:GetJobRuns'],
-        resources: [glueJob('hourly-etl'), glueJob('nightly-etl')],
-      },
-      { role: 'FetchPageRole', ...TABLE_KEY },
-      fetchLogs,
-      {
-        role: 'FetchPageRole',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:vendor/api-AbCdEf'],
-      },
-      { role: 'FetchPageRole', actions: LAMBDA_XRAY, resources: ['*'] },
-      finishTable,
-      { role: 'FinishRunRole', ...TABLE_KEY },
-      finishLogs,
-      { role: 'FinishRunRole', actions: LAMBDA_XRAY, resources: ['*'] },
-      startTable,
-      { role: 'StartRunRole', ...TABLE_KEY },
-      startLogs,
-      { role: 'StartRunRole', actions: LAMBDA_XRAY, resources: ['*'] },
-      {
-        role: 'StateMachineRole',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['Key.Arn'],
-        condition: {
-          StringEquals: {
-            'kms:EncryptionContext:aws:states:stateMachineArn':
-              'arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:Pagewalk-StateMachine',
+    const [reconcileTable, reconcileLogs, reconcileQueue] = reconcileStatements();
+    expect(iamStatements(stack)).toEqual(
+      sorted([
+        reconcileTable,
+        { role: 'ReconcileRole', ...TABLE_KEY },
+        reconcileLogs,
+        reconcileQueue,
+        { role: 'ReconcileRole', actions: LAMBDA_XRAY, resources: ['*'] },
+        DESCRIBE_OWN_EXECUTIONS,
+        apiTable,
+        { role: 'ApiHandlerRole', ...TABLE_KEY },
+        apiLogs,
+        apiStart,
+        { role: 'ApiHandlerRole', actions: LAMBDA_XRAY, resources: ['*'] },
+        fetchTable,
+        {
+          role: 'FetchPageRole',
+          actions: ['glue:GetJobRuns'],
+          resources: [glueJob('hourly-etl'), glueJob('nightly-etl')],
+        },
+        { role: 'FetchPageRole', ...TABLE_KEY },
+        fetchLogs,
+        {
+          role: 'FetchPageRole',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:vendor/api-AbCdEf'],
+        },
+        { role: 'FetchPageRole', actions: LAMBDA_XRAY, resources: ['*'] },
+        finishTable,
+        { role: 'FinishRunRole', ...TABLE_KEY },
+        finishLogs,
+        { role: 'FinishRunRole', actions: LAMBDA_XRAY, resources: ['*'] },
+        startTable,
+        { role: 'StartRunRole', ...TABLE_KEY },
+        startLogs,
+        { role: 'StartRunRole', actions: LAMBDA_XRAY, resources: ['*'] },
+        {
+          role: 'StateMachineRole',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: ['Key.Arn'],
+          condition: {
+            StringEquals: {
+              'kms:EncryptionContext:aws:states:stateMachineArn':
+                'arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:Pagewalk-StateMachine',
+            },
           },
         },
-      },
-      INVOKE_THE_THREE_FUNCTIONS,
-      { role: 'StateMachineRole', actions: ['states:StartExecution'], resources: ['StateMachine'] },
-      {
-        role: 'StateMachineRole',
-        actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', ...LAMBDA_XRAY],
-        resources: ['*'],
-      },
-    ]);
+        INVOKE_THE_THREE_FUNCTIONS,
+        { role: 'StateMachineRole', actions: ['states:StartExecution'], resources: ['StateMachine'] },
+        {
+          role: 'StateMachineRole',
+          actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', ...LAMBDA_XRAY],
+          resources: ['*'],
+        },
+      ]),
+    );
   });
 });
 
@@ -241,16 +304,18 @@ describe('IAM least privilege', () => {
       'ApiHandlerRole',
       'FetchPageRole',
       'FinishRunRole',
+      'ReconcileRole',
       'StartRunRole',
     ]);
     for (const statement of dynamo) expect(statement.resources).toEqual(['Table.Arn']);
   });
 
-  it('starts executions of this state machine only, never of "*" and never by execution ARN', () => {
+  it('starts executions of this state machine only, never of "*" and never by execution ARN, and describes only its executions', () => {
     const { stack } = synth({ definitionPath: continueAsNewAsl, tracing: true, customerManagedKey: true });
     const states = iamStatements(stack).filter((s) => s.actions.some((a) => a.startsWith('states:')));
     expect(states).toEqual([
       { role: 'ApiHandlerRole', actions: ['states:StartExecution'], resources: ['StateMachine'] },
+      DESCRIBE_OWN_EXECUTIONS,
       { role: 'StateMachineRole', actions: ['states:StartExecution'], resources: ['StateMachine'] },
     ]);
   });
@@ -262,6 +327,7 @@ describe('IAM least privilege', () => {
       ['ApiHandler', ['ApiHandlerLogs.Arn']],
       ['FetchPage', ['FetchPageLogs.Arn']],
       ['FinishRun', ['FinishRunLogs.Arn']],
+      ['Reconcile', ['ReconcileLogs.Arn']],
       ['StartRun', ['StartRunLogs.Arn']],
     ]);
   });

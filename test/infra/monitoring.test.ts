@@ -76,9 +76,27 @@ describe('the alarms', () => {
     );
   });
 
+  it('fire while the reconcile dead-letter queue holds an ending nobody recorded', () => {
+    const { stack, template } = synth();
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalId(stack, stack.reconcile.deadLetterQueue), 'QueueName'] },
+        },
+      ],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
   it('notify nobody unless asked', () => {
     const { template } = synth();
-    expect(alarms(template)).toHaveLength(3);
+    expect(alarms(template)).toHaveLength(4);
     for (const alarm of alarms(template)) {
       expect(alarm.AlarmActions).toBeUndefined();
       expect(alarm.OKActions).toBeUndefined();

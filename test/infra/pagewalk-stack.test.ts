@@ -4,6 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../functions/lib/timeouts';
 import { fromRepoRoot } from '../../infra/paths';
 import {
   aslFile,
@@ -98,8 +99,8 @@ describe('encryption with a customer managed key', () => {
       },
     });
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    // Four functions, the state machine and the API's access logs.
-    expect(logGroups).toHaveLength(6);
+    // Five functions, the state machine and the API's access logs.
+    expect(logGroups).toHaveLength(7);
     for (const logGroup of logGroups) {
       expect(logGroup.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     }
@@ -163,9 +164,9 @@ describe('encryption with a customer managed key', () => {
 });
 
 describe('the page functions', () => {
-  it("are four Node.js 22 arm64 functions (the three the state machine calls and the API's) that know the table and the Powertools settings", () => {
+  it("are five Node.js 22 arm64 functions (the three the state machine calls, the API's and the reconcile) that know the table and the Powertools settings", () => {
     const { stack, template } = synth();
-    template.resourceCountIs('AWS::Lambda::Function', 4);
+    template.resourceCountIs('AWS::Lambda::Function', 5);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -181,19 +182,29 @@ describe('the page functions', () => {
     });
   });
 
-  it('get 256 MB, 60 s for fetching a page and 10 s for the bookkeeping handlers and the API by default', () => {
+  it('get 256 MB, 60 s for fetching a page and 10 s for the bookkeeping handlers, the reconcile and the API by default: the timeouts the local engine enforces', () => {
     const { stack, template } = synth();
     const { startRun, fetchPage, finishRun } = stack.functions;
     expect(functionResource(template, stack, fetchPage).Properties).toMatchObject({
       MemorySize: 256,
       Timeout: 60,
     });
-    for (const fn of [startRun, finishRun, stack.api!.handler]) {
+    for (const fn of [startRun, finishRun, stack.reconcile.function, stack.api!.handler]) {
       expect(functionResource(template, stack, fn).Properties).toMatchObject({
         MemorySize: 256,
         Timeout: 10,
       });
     }
+    expect(FUNCTION_TIMEOUT_SECONDS).toMatchObject({
+      StartRunFunctionArn: 10,
+      FetchPageFunctionArn: 60,
+      FinishRunFunctionArn: 10,
+      ReconcileFunctionArn: 10,
+    });
+    // The source call's timeout sits well inside fetch-page's.
+    expect(functionResource(template, stack, fetchPage).Properties).toMatchObject({
+      Environment: { Variables: expect.objectContaining({ SOURCE_REQUEST_TIMEOUT_MS: '20000' }) },
+    });
   });
 
   it('take the memory size, fetch-page timeout and log level they are given, for Lambda and Powertools alike', () => {
@@ -210,6 +221,9 @@ describe('the page functions', () => {
       Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }) },
     });
     expect(functionResource(template, stack, stack.functions.fetchPage).Properties.Timeout).toBe(300);
+    expect(
+      functionResource(template, stack, stack.functions.fetchPage).Properties.Environment.Variables,
+    ).toMatchObject({ SOURCE_REQUEST_TIMEOUT_MS: '20000' });
   });
 
   it("call Lambda's FATAL level CRITICAL for Powertools", () => {
@@ -239,8 +253,8 @@ describe('the page functions', () => {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    // Four functions, the state machine and the API's access logs.
-    expect(logGroups).toHaveLength(6);
+    // Five functions, the state machine and the API's access logs.
+    expect(logGroups).toHaveLength(7);
     for (const logGroup of logGroups) {
       expect(logGroup).toMatchObject({ DeletionPolicy: 'Delete', Properties: { RetentionInDays: 90 } });
     }
@@ -377,8 +391,8 @@ describe('the state machine', () => {
   it('has no log group and no logging permissions when logging is OFF', () => {
     const { stack, template } = synth({ stateMachineLogLevel: 'OFF' });
     expect(stack.stateMachine.logGroup).toBeUndefined();
-    // The four functions' and the API's access logs remain.
-    template.resourceCountIs('AWS::Logs::LogGroup', 5);
+    // The five functions' and the API's access logs remain.
+    template.resourceCountIs('AWS::Logs::LogGroup', 6);
     const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     expect(stateMachine?.Properties.LoggingConfiguration).toBeUndefined();
     expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain(

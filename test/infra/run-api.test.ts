@@ -118,9 +118,9 @@ describe('the run API function', () => {
   it('may be invoked by API Gateway only for this API and its two paths', () => {
     const { stack, template } = synth();
     const names = resourceNames(stack);
-    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).map((permission) =>
-      render(permission.Properties, names),
-    );
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission'))
+      .map((permission) => render(permission.Properties, names) as { FunctionName?: string })
+      .filter((permission) => permission.FunctionName === 'ApiHandler.Arn');
     expect(permissions).toEqual(
       ['/*/*/runs', '/*/*/runs/{runId}'].map((path) => ({
         Action: 'lambda:InvokeFunction',
@@ -247,8 +247,13 @@ describe('the API switch', () => {
     expect(stack.api).toBeUndefined();
     const types = Object.values(template.toJSON().Resources as Resources).map((resource) => resource.Type);
     expect(types.filter((type) => type.startsWith('AWS::ApiGateway'))).toEqual([]);
-    template.resourceCountIs('AWS::Lambda::Function', 3);
-    template.resourceCountIs('AWS::Lambda::Permission', 0);
+    // The three the state machine calls and the reconcile; no permission for API Gateway.
+    template.resourceCountIs('AWS::Lambda::Function', 4);
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::Permission',
+      { Principal: 'apigateway.amazonaws.com' },
+      0,
+    );
     expect(JSON.stringify(template.toJSON())).not.toContain('functions/api.ts');
     expect(template.findOutputs('ApiUrl')).toEqual({});
   });

@@ -130,7 +130,8 @@ export function functionArn(stack: PagewalkStack, fn: IConstruct): unknown {
 
 /**
  * Readable names for the stack's resources: `Table`, `Key`, `FetchPage`, `FetchPageRole`,
- * `FetchPageLogs`, `StateMachine`, `StateMachineRole`, `StateMachineLogs`, `ApiHandler`, ...
+ * `FetchPageLogs`, `StateMachine`, `StateMachineRole`, `StateMachineLogs`, `ApiHandler`,
+ * `Reconcile`, `ReconcileDeadLetters`, ...
  */
 export function resourceNames(stack: PagewalkStack): Map<string, string> {
   const names = new Map<string, string>();
@@ -158,6 +159,12 @@ export function resourceNames(stack: PagewalkStack): Map<string, string> {
     add(stack.api.api, 'Api');
     add(stack.api.accessLogs, 'ApiAccessLogs');
   }
+  const reconcile = stack.reconcile.function;
+  add(reconcile, 'Reconcile');
+  add(reconcile.role, 'ReconcileRole');
+  add(reconcile.logGroup, 'ReconcileLogs');
+  add(stack.reconcile.deadLetterQueue, 'ReconcileDeadLetters');
+  add(stack.reconcile.rule, 'ReconcileRule');
   add(stack.stateMachine.stateMachine, 'StateMachine');
   add(stack.stateMachine.stateMachine.role, 'StateMachineRole');
   add(stack.stateMachine.logGroup, 'StateMachineLogs');

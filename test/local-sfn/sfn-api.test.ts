@@ -33,7 +33,10 @@ beforeEach(() => {
 });
 
 const stateMachineArn = LOCAL_STATE_MACHINE_ARN;
-const glueInput = (JobName: string, options: Record<string, unknown> = { pageSize: 10 }) => ({
+const glueInput = (
+  JobName: string,
+  options: Record<string, unknown> = { pageSize: 10, pagesPerInvocation: 1 },
+) => ({
   source: 'glue.getJobRuns',
   params: { JobName },
   options,
@@ -355,7 +358,12 @@ describe('GetExecutionHistory', () => {
   it('records each retry as another Scheduled/Started after the failure, and a restart after a caught error', async () => {
     h.marketplace.throttleNext(2);
     h.marketplace.corruptNextTokens(1);
-    const arn = (await start('retry-restart', ordersInput(MARKETPLACES[0]))).executionArn as string;
+    const arn = (
+      await start('retry-restart', {
+        ...ordersInput(MARKETPLACES[0]),
+        options: { pageSize: 20, pagesPerInvocation: 1 },
+      })
+    ).executionArn as string;
     expect((await h.waitForEnd(arn)).status).toBe('SUCCEEDED');
     const history = await h.history(arn);
 
@@ -389,7 +397,10 @@ describe('GetExecutionHistory', () => {
 
 describe('continue as new', () => {
   it('lists the executions the machine starts itself, with TaskScheduled events for states:startExecution', async () => {
-    const first = await start('segmented', glueInput('small', { pageSize: 10, iterationsPerExecution: 2 }));
+    const first = await start(
+      'segmented',
+      glueInput('small', { pageSize: 10, iterationsPerExecution: 2, pagesPerInvocation: 1 }),
+    );
     const firstArn = first.executionArn as string;
     const head = await h.waitForEnd(firstArn);
     const continued = parse(head.output).continuedAs as { executionArn: string };

@@ -1,15 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { ERROR_HANDLING } from '../../functions/lib/errors';
+import { ERROR_HANDLING, THROTTLE_ERROR_NAMES } from '../../functions/lib/errors';
 import { DEFINITION_PATH } from '../../local/engine';
 
 type Retrier = { ErrorEquals: string[]; JitterStrategy?: string; BackoffRate?: number };
 type State = {
   Type: string;
+  Parameters?: Record<string, unknown>;
+  ErrorPath?: string;
+  CausePath?: string;
   Resource?: string;
   Retry?: Retrier[];
-  Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
+  Catch?: Array<{ ErrorEquals: string[]; Next: string; ResultPath?: string }>;
   Next?: string;
   Default?: string;
   Choices?: Array<{ Next: string }>;
@@ -25,9 +28,75 @@ const validate = createRequire(import.meta.url)('asl-validator') as (definition:
 
 /** Error names that come from AWS services or Step Functions itself, not from pagewalk's code. */
 const AWS_ERROR_NAME =
-  /^(States|Lambda|StepFunctions)\.|^(ThrottlingException|TooManyRequestsException|RequestThrottled|QuotaExceeded|ProvisionedThroughputExceededException|RequestLimitExceeded|InternalServiceException|InternalServerError|OperationTimeoutException|ServiceUnavailableException|ServiceUnavailable)$/;
+  /^(States|Lambda|StepFunctions|Sandbox)\.|^(TimeoutError|ThrottlingException|TooManyRequestsException|RequestThrottled|QuotaExceeded|ProvisionedThroughputExceededException|RequestLimitExceeded|InternalServiceException|InternalServerError|OperationTimeoutException|ServiceUnavailableException|ServiceUnavailable)$/;
 
 const tasks = Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
+const lambdaTasks = tasks.filter(([, state]) => /^\$\{\w+FunctionArn\}$/.test(state.Resource ?? ''));
+
+/**
+ * What AWS reports when a function crashes or times out, or the Lambda service fails (the
+ * Step Functions developer guide's recommended retry list, plus Sandbox.Timedout of current
+ * runtimes): every Lambda Task retries these.
+ */
+const LAMBDA_FAILURES = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.Unknown',
+  'Sandbox.Timedout',
+];
+const THROTTLES = [
+  ...THROTTLE_ERROR_NAMES,
+  'Lambda.TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+];
+const backoff = (IntervalSeconds: number, MaxAttempts: number, MaxDelaySeconds: number) => ({
+  IntervalSeconds,
+  BackoffRate: 2,
+  MaxAttempts,
+  MaxDelaySeconds,
+  JitterStrategy: 'FULL',
+});
+/** One retry policy per class of Lambda Task. */
+const RETRY_POLICIES = {
+  /** The page fetches: the source's throttles and transient errors too. */
+  fetch: [
+    { ErrorEquals: [...THROTTLES, 'PageWriteIncomplete'], ...backoff(2, 8, 60) },
+    {
+      ErrorEquals: [
+        ...LAMBDA_FAILURES,
+        'InternalServiceException',
+        'InternalServerError',
+        'OperationTimeoutException',
+        'ServiceUnavailableException',
+        'ServiceUnavailable',
+        'SourceUnavailable',
+        'SourceTimeout',
+        'TimeoutError',
+        'States.Timeout',
+      ],
+      ...backoff(2, 5, 30),
+    },
+  ],
+  /** Start run and the two recording states: DynamoDB and Step Functions calls only. */
+  bookkeeping: [
+    { ErrorEquals: THROTTLES, ...backoff(1, 6, 20) },
+    {
+      ErrorEquals: [...LAMBDA_FAILURES, 'InternalServerError', 'TimeoutError', 'States.Timeout'],
+      ...backoff(1, 5, 20),
+    },
+  ],
+};
+const TASK_CLASSES: Record<string, keyof typeof RETRY_POLICIES> = {
+  'Start run': 'bookkeeping',
+  'Fetch first page': 'fetch',
+  'Fetch next page': 'fetch',
+  'Restart from first page': 'fetch',
+  'Record completion': 'bookkeeping',
+  'Record failure': 'bookkeeping',
+};
 const retriedNames = (state: State) => new Set((state.Retry ?? []).flatMap((r) => r.ErrorEquals));
 
 describe('the state machine definition', () => {
@@ -92,6 +161,56 @@ describe('the state machine definition', () => {
       SecondsPath: '$.run.options.pollIntervalSeconds',
       Next: 'Fetch next page',
     });
+  });
+
+  it("gives every Lambda Task exactly its class's retry policy", () => {
+    expect(lambdaTasks.map(([name]) => name).sort()).toEqual(Object.keys(TASK_CLASSES).sort());
+    for (const [name, state] of lambdaTasks) {
+      const policy = RETRY_POLICIES[TASK_CLASSES[name] as keyof typeof RETRY_POLICIES];
+      expect({ name, retry: state.Retry }).toEqual({ name, retry: policy });
+    }
+  });
+
+  it('passes $$.State.RetryCount into every Lambda Task, and the segment start time into the fetches', () => {
+    for (const [name, state] of lambdaTasks) {
+      if (name === 'Record completion' || name === 'Record failure') continue;
+      expect({ name, retryCount: state.Parameters?.['retryCount.$'] }).toEqual({
+        name,
+        retryCount: '$$.State.RetryCount',
+      });
+    }
+    for (const [name, state] of lambdaTasks.filter(([n]) => TASK_CLASSES[n] === 'fetch')) {
+      expect({ name, start: state.Parameters?.['executionStartTime.$'] }).toEqual({
+        name,
+        start: '$$.Execution.StartTime',
+      });
+    }
+  });
+
+  it('fails the execution with the original error when a recording state exhausts its retries', () => {
+    const failure = definition.States['Record failure'] as State;
+    const completion = definition.States['Record completion'] as State;
+    // The failure's own error stays in $.error; the recording error goes beside it.
+    expect(failure.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.recordingError', Next: 'Ending not recorded' },
+    ]);
+    expect(completion.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Ending not recorded' },
+    ]);
+    expect(definition.States['Ending not recorded']).toMatchObject({
+      Type: 'Fail',
+      ErrorPath: '$.error.Error',
+      CausePath: '$.error.Cause',
+    });
+  });
+
+  it('continues as new on the one boolean the handler computes', () => {
+    const choices = (definition.States['More pages?'] as State & { Choices: Array<Record<string, unknown>> })
+      .Choices;
+    const toContinue = choices.filter((c) => c.Next === 'Continue as new execution');
+    expect(toContinue).toEqual([
+      { Variable: '$.cursor.continueAsNew', BooleanEquals: true, Next: 'Continue as new execution' },
+    ]);
   });
 
   it('retries every retried error with exponential backoff and full jitter', () => {

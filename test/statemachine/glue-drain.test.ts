@@ -18,8 +18,13 @@ beforeAll(async () => {
 afterAll(async () => scenario?.close());
 beforeEach(() => scenario.stack.glue?.resetStats());
 
+/** One page per invocation, as every test here counts states per page; multi-page drains have their own file. */
 const drain = (JobName: string, options?: Record<string, unknown>) =>
-  scenario.execute({ source: 'glue.getJobRuns', params: { JobName }, ...(options ? { options } : {}) });
+  scenario.execute({
+    source: 'glue.getJobRuns',
+    params: { JobName },
+    options: { pagesPerInvocation: 1, ...options },
+  });
 
 describe('when Glue says "there is more" by the presence of a NextToken', () => {
   it.each([
@@ -78,7 +83,10 @@ describe('when Glue says "there is more" by the presence of a NextToken', () => 
         sizes.push(Buffer.byteLength(JSON.stringify(event.state.output)));
       }
     };
-    await scenario.execute({ source: 'glue.getJobRuns', params: { JobName: 'nightly-etl' } }, { onEvent });
+    await scenario.execute(
+      { source: 'glue.getJobRuns', params: { JobName: 'nightly-etl' }, options: { pagesPerInvocation: 1 } },
+      { onEvent },
+    );
 
     expect(sizes.length).toBe(21);
     expect(Math.max(...sizes)).toBeLessThan(1024);
@@ -128,7 +136,11 @@ describe('when Glue throttles or fails transiently', () => {
     const glue = scenario.stack.glue!;
     let pages = 0;
     const result = await scenario.execute(
-      { source: 'glue.getJobRuns', params: { JobName: 'flaky-job' }, options: { pageSize: 100 } },
+      {
+        source: 'glue.getJobRuns',
+        params: { JobName: 'flaky-job' },
+        options: { pageSize: 100, pagesPerInvocation: 1 },
+      },
       {
         onEvent: (event) => {
           if (event.type === 'StateExited' && event.state?.name.startsWith('Fetch') && ++pages === 2)

@@ -24,7 +24,8 @@ beforeEach(() => glue.resetStats());
 const drain = (JobName: string, options: Record<string, unknown> = {}) => ({
   source: 'glue.getJobRuns',
   params: { JobName },
-  options: { pageSize: 10, ...options },
+  // One page per invocation: these tests act between pages and count pages per segment.
+  options: { pageSize: 10, pagesPerInvocation: 1, ...options },
 });
 
 const expectExactly = async (job: string) => {
@@ -184,7 +185,7 @@ describe('when a run reaches a limit from its input', () => {
 });
 
 describe('when two runs want the same collection', () => {
-  it('refuses the second while the first is active, and allows a new run once it finished', async () => {
+  it('refuses the second while the first holds the lease and Step Functions cannot be asked about it, and allows a new run once it finished', async () => {
     glue.setLatency(30);
     let second: Promise<LocalExecutionResult> | undefined;
     const first = scenario.execute(drain('busy-job'), {
@@ -200,7 +201,10 @@ describe('when two runs want the same collection', () => {
 
     expect(secondResult.status).toBe('FAILED');
     expect(secondResult.error).toBe('CollectionBusy');
-    expect(JSON.parse(secondResult.cause ?? '{}').errorMessage).toContain('being drained by run busy-first');
+    // No Step Functions endpoint here: the start is refused with that reason, never guessed.
+    expect(JSON.parse(secondResult.cause ?? '{}').errorMessage).toMatch(
+      /^run busy-first is held by execution \S+:busy-first, and Step Functions could not say whether it still runs/,
+    );
     expect(await scenario.runRecord('busy-second')).toBeUndefined();
     expect(firstResult.status).toBe('SUCCEEDED');
 

@@ -19,9 +19,9 @@ type FetchEvent = { call: string; cursor: { page: number; moreResultsAvailable: 
 /** The real page-fetch handler, with `before` run ahead of each call: how a test acts between two pages. */
 const fetchPageWith =
   (before: (event: FetchEvent) => void): LocalHandler =>
-  async (event) => {
+  async (event, context) => {
     before(event as FetchEvent);
-    return scenario.handlers.FetchPageFunctionArn?.(event);
+    return scenario.handlers.FetchPageFunctionArn?.(event, context);
   };
 
 const sortedEqual = (stored: string[], expected: string[]) => {
@@ -34,7 +34,7 @@ describe('when the API says "there is more" by a NextToken and a ByNextToken ope
     const result = await scenario.execute({
       source: 'marketplace.orders',
       params: { MarketplaceId: MARKETPLACE },
-      options: { pageSize: 100 },
+      options: { pageSize: 100, pagesPerInvocation: 1 },
     });
 
     expect(result.status).toBe('SUCCEEDED');
@@ -49,7 +49,7 @@ describe('when the API says HasNext', () => {
     const result = await scenario.execute({
       source: 'marketplace.reports',
       params: {},
-      options: { pageSize: 50 },
+      options: { pageSize: 50, pagesPerInvocation: 1 },
     });
 
     expect(result.status).toBe('SUCCEEDED');
@@ -86,7 +86,7 @@ describe('when the API says MoreResultsAvailable', () => {
       {
         source: 'marketplace.customers',
         params: { MarketplaceId: MARKETPLACE },
-        options: { pageSize: 100, pollIntervalSeconds: 0, maxPolls: 2 },
+        options: { pageSize: 100, pollIntervalSeconds: 0, maxPolls: 2, pagesPerInvocation: 1 },
       },
       { handlers },
     );
@@ -109,7 +109,7 @@ describe('when the API says MoreResultsAvailable', () => {
     const result = await scenario.execute({
       source: 'marketplace.customers',
       params: { MarketplaceId: MARKETPLACE },
-      options: { pageSize: 10, maxPolls: 0 },
+      options: { pageSize: 10, maxPolls: 0, pagesPerInvocation: 1 },
     });
 
     expect(result.output).toMatchObject({ status: 'caughtUp', polls: 0 });
@@ -133,7 +133,11 @@ describe('when the continuation token is corrupted', () => {
     };
 
     const result = await scenario.execute(
-      { source: 'marketplace.orders', params: { MarketplaceId: MARKETPLACE }, options: { pageSize: 100 } },
+      {
+        source: 'marketplace.orders',
+        params: { MarketplaceId: MARKETPLACE },
+        options: { pageSize: 100, pagesPerInvocation: 1 },
+      },
       { handlers },
     );
 
@@ -151,14 +155,14 @@ describe('when the continuation token is corrupted', () => {
     const result = await scenario.execute({
       source: 'marketplace.orders',
       params: { MarketplaceId: MARKETPLACE },
-      options: { maxRestarts: 2 },
+      options: { maxRestarts: 2, pagesPerInvocation: 1 },
     });
     sandbox.corruptNextTokens(0);
 
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('RestartLimitExceeded');
     expect(result.cause).toMatch(
-      /^gave up after 2 restart\(s\) from the origin call \(options.maxRestarts is 2\): .*Invalid NextToken/,
+      /^gave up after 2 restart\(s\) from the origin call since the run was started or resumed \(options.maxRestarts is 2\): .*Invalid NextToken/,
     );
     expect(result.stats.stateEntries['Restart from first page']).toBe(3);
     expect(await scenario.runRecord(result.name)).toMatchObject({ status: 'failed', restarts: 2 });

@@ -172,3 +172,16 @@ describe('which run an execution worked on', () => {
     expect(runIdOfExecution('{', 'x')).toBeUndefined();
   });
 });
+
+describe('reconciling an execution reported without its input', () => {
+  it("finds a new run by the execution's name and records it", async () => {
+    await running();
+
+    const result = await reconcileExecution(
+      { executionArn: arn(runId), status: 'ABORTED' },
+      { runs, leases },
+    );
+
+    expect(result).toMatchObject({ runId, recorded: 'stopped', leaseReleased: true });
+  });
+});

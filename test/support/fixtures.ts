@@ -7,6 +7,8 @@ export const DEFAULT_OPTIONS: RunOptions = {
   maxPolls: 10,
   maxRestarts: 3,
   iterationsPerExecution: 1000,
+  pagesPerInvocation: 25,
+  invocationBudgetSeconds: 5,
   maxPages: null,
   maxItems: null,
   deadline: null,
@@ -24,7 +26,7 @@ export function glueRun(changes: Partial<RunConfig> = {}): RunConfig {
     options: DEFAULT_OPTIONS,
     segment: 1,
     nextExecutionName: 'run-1-s2',
-    since: { fetches: 0, written: 0 },
+    since: { fetches: 0, written: 0, restarts: 0 },
     ...changes,
   };
 }

@@ -6,3 +6,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 // The handlers' JSON logs would drown the test output; tests assert behaviour, not log lines.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+
+// Start run asks Step Functions whether a lease holder still runs. No test may reach real AWS:
+// by default that goes to a loopback port where nothing listens (the call fails and the start
+// is refused, as it is when DescribeExecution fails); scenarios that need the answer run the
+// local endpoint and point this at it before loading the handlers.
+process.env.AWS_ENDPOINT_URL_SFN ??= 'http://127.0.0.1:1';

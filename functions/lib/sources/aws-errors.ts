@@ -1,4 +1,4 @@
-import { NextTokenCorrupted, SourceUnavailable } from '../errors';
+import { NextTokenCorrupted, SourceTimeout, SourceUnavailable, UnexpectedResponse } from '../errors';
 
 /** Names real AWS services use for a bad or expired pagination token. */
 export const TOKEN_ERROR_NAMES: ReadonlySet<string> = new Set([
@@ -33,9 +33,21 @@ function asSdkError(error: unknown): SdkErrorShape {
 }
 
 /**
+ * Whether a call ran past its client's request timeout: smithy's NodeHttpHandler (with
+ * `throwOnRequestTimeout`) rejects with a `TimeoutError`, and fetch's `AbortSignal.timeout`
+ * with a DOMException of the same name.
+ */
+export function isRequestTimeout(error: unknown): boolean {
+  return asSdkError(error).name === 'TimeoutError';
+}
+
+/**
  * The mapping every AWS SDK source shares: token errors become `NextTokenCorrupted`
- * (only on a continuation call: the origin call carries no token), connection failures
- * and nameless 5xx become `SourceUnavailable`, everything else passes through untouched.
+ * (only on a continuation call: the origin call carries no token), a request timeout
+ * `SourceTimeout`, connection failures and nameless 5xx `SourceUnavailable`. A body that is
+ * not the API's JSON (a load balancer's HTML 502, which the SDK reports as a `SyntaxError`
+ * carrying the status) is `SourceUnavailable` for a 5xx and a permanent `UnexpectedResponse`
+ * naming the status for a 4xx. Everything else passes through untouched.
  */
 export function mapAwsSdkError(
   error: unknown,
@@ -52,12 +64,30 @@ export function mapAwsSdkError(
       },
     );
   }
-  if (NETWORK_ERROR_CODES.has(e.code ?? '') || NETWORK_ERROR_CODES.has(name) || name === 'TimeoutError') {
+  if (isRequestTimeout(error)) {
+    return new SourceTimeout(`The source gave no answer within the request timeout (${e.message ?? ''})`, {
+      cause: error,
+    });
+  }
+  if (NETWORK_ERROR_CODES.has(e.code ?? '') || NETWORK_ERROR_CODES.has(name)) {
     return new SourceUnavailable(`The source could not be reached (${e.code ?? name}: ${e.message ?? ''})`, {
       cause: error,
     });
   }
   const status = e.$metadata?.httpStatusCode;
+  if (name === 'SyntaxError' && status !== undefined) {
+    if (status >= 500) {
+      return new SourceUnavailable(`The source answered HTTP ${status} with a body that is not JSON`, {
+        cause: error,
+      });
+    }
+    if (status >= 400) {
+      return new UnexpectedResponse(
+        `The source answered HTTP ${status} with a body that is not JSON (a proxy or load balancer page?); not retried`,
+        { cause: error },
+      );
+    }
+  }
   if (
     status !== undefined &&
     status >= 500 &&

@@ -1,4 +1,5 @@
 import { GetJobRunsCommand, GlueClient, type JobRun } from '@aws-sdk/client-glue';
+import { clientTimeouts, SOURCE_REQUEST_TIMEOUT_MS } from '../timeouts';
 import { mapAwsSdkError } from './aws-errors';
 import { type GlueGetJobRunsParams, glueGetJobRunsDescription } from './glue-get-job-runs-description';
 import type { Source, SourcePage } from './source';
@@ -6,9 +7,10 @@ import type { Source, SourcePage } from './source';
 /**
  * Created once per container. `maxAttempts: 1` hands every retry to the state machine,
  * which backs off with full jitter while no Lambda is billed, and shows each retry in
- * the execution history instead of hiding it inside one long invocation.
+ * the execution history instead of hiding it inside one long invocation. The hard request
+ * timeout turns a stalled call into a retried `SourceTimeout` well before the function's own.
  */
-const glue = new GlueClient({ maxAttempts: 1 });
+const glue = new GlueClient({ maxAttempts: 1, ...clientTimeouts(SOURCE_REQUEST_TIMEOUT_MS) });
 
 /** Glue's SDK returns Date objects; rows store ISO-8601 strings so they read back as written. */
 function toPlain(run: JobRun): Record<string, unknown> {

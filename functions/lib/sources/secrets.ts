@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { clientTimeouts } from '../timeouts';
 
 /** Created on the first read, so a container that never reads a secret never builds the client. */
 let client: SecretsManagerClient | undefined;
@@ -61,7 +62,7 @@ export function readSecret(secretArn: string, field?: string): Promise<string> {
   let value = cache.get(key);
   if (!value) {
     value = (async () => {
-      client ??= new SecretsManagerClient({});
+      client ??= new SecretsManagerClient(clientTimeouts());
       const out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
       return credentialFrom(secretArn, out.SecretString, field);
     })();

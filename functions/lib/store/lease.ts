@@ -9,11 +9,21 @@ import { CollectionBusy, LeaseLost } from '../errors';
 import { epochSeconds, isConditionFailure } from './conditions';
 import { PARTITION_KEY, SORT_KEY } from './table-schema';
 
-/** How long a lease lasts without renewal; every page renews it. */
+/** How long a lease lasts without renewal. */
 export function leaseSeconds(pollIntervalSeconds: number): number {
   // Outlive the longest quiet stretch of a healthy run: a poll wait plus retries with backoff.
   return Math.max(900, 2 * pollIntervalSeconds + 600);
 }
+
+/**
+ * A lease is renewed once this fraction of its lifetime has passed since this container last
+ * renewed it, not on every page: two thirds of the lifetime are always left, and a page
+ * costs no lease write on its critical path.
+ */
+export const LEASE_RENEWAL_FRACTION = 1 / 3;
+
+/** Leases renewed by this container that it still remembers; a cold container renews at once. */
+const REMEMBERED_RENEWALS = 100;
 
 const leaseKey = (collection: string) => ({ [PARTITION_KEY]: `lease#${collection}`, [SORT_KEY]: 'lease' });
 
@@ -34,6 +44,9 @@ export class CollectionLeases {
     private readonly tableName: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** When this container last renewed a lease (epoch ms), by collection and run. */
+  private readonly renewedAt = new Map<string, number>();
 
   /** Takes the lease for `runId`, or keeps it when the run already holds it. */
   async acquire(collection: string, runId: string, executionArn: string, seconds: number): Promise<void> {
@@ -83,6 +96,23 @@ export class CollectionLeases {
         `run ${runId} no longer holds ${collection}: ${holder ? `run ${holder.runId} took it after it expired` : 'the lease is gone'}`,
       );
     }
+  }
+
+  /**
+   * Renews the lease only when {@link LEASE_RENEWAL_FRACTION} of its `seconds` have passed
+   * since this container last renewed it (or it never did). Never renewing less often than
+   * that is safe with many containers too: each one's last renewal is a lower bound of the
+   * lease's expiry. Returns whether it renewed.
+   */
+  async renewIfDue(collection: string, runId: string, seconds: number): Promise<boolean> {
+    const key = `${collection}\n${runId}`;
+    const now = this.now().getTime();
+    const last = this.renewedAt.get(key);
+    if (last !== undefined && now - last < seconds * 1000 * LEASE_RENEWAL_FRACTION) return false;
+    await this.renew(collection, runId, seconds);
+    if (this.renewedAt.size >= REMEMBERED_RENEWALS) this.renewedAt.clear();
+    this.renewedAt.set(key, now);
+    return true;
   }
 
   /**

@@ -32,18 +32,16 @@ type WriteRequest = { PutRequest: { Item: Record<string, unknown> } };
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A page's rows, one per distinct natural key, ready for {@link writeRows}. */
+export type PageRows = ReadonlyMap<string, Record<string, unknown>>;
+
 /**
- * Writes a page with BatchWriteItem, 25 items a request, all requests at once, retrying
- * UnprocessedItems with exponential backoff and full jitter. Rows are keyed by collection
- * and natural key, so writing a page twice leaves the same rows: no duplicates after a
- * retried Lambda or a restarted pass. Returns how many distinct items the page held.
+ * Builds the rows of a page under their natural keys and checks each against DynamoDB's item
+ * size limit, before anything is written. A key repeated within the page is kept once (it
+ * would make BatchWriteItem reject the whole request), so `size` is the number of distinct
+ * items the page holds.
  */
-export async function writePage(
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  page: PageToWrite,
-  options: PageWriterOptions = {},
-): Promise<number> {
+export function pageRows(page: PageToWrite): PageRows {
   const rows = new Map<string, Record<string, unknown>>();
   for (const item of page.items) {
     const key = page.itemKey(item);
@@ -60,16 +58,40 @@ export async function writePage(
         `item ${key} in ${page.collection} is ${size} bytes, over DynamoDB's limit of ${MAX_ITEM_BYTES} bytes`,
       );
     }
-    // A page that repeats a key would make BatchWriteItem reject the whole request.
     rows.set(key, row);
   }
+  return rows;
+}
 
+/**
+ * Writes rows with BatchWriteItem, 25 items a request, all requests at once, retrying
+ * UnprocessedItems with exponential backoff and full jitter. Rows are keyed by collection
+ * and natural key, so writing a page twice leaves the same rows: no duplicates after a
+ * retried Lambda or a restarted pass.
+ */
+export async function writeRows(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  rows: PageRows,
+  options: PageWriterOptions = {},
+): Promise<void> {
   const requests: WriteRequest[] = [...rows.values()].map((Item) => ({ PutRequest: { Item } }));
   const chunks: WriteRequest[][] = [];
   for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
     chunks.push(requests.slice(i, i + BATCH_WRITE_LIMIT));
   }
   await Promise.all(chunks.map((chunk) => writeChunk(client, tableName, chunk, options)));
+}
+
+/** {@link pageRows}, then {@link writeRows}; returns how many distinct items the page held. */
+export async function writePage(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  page: PageToWrite,
+  options: PageWriterOptions = {},
+): Promise<number> {
+  const rows = pageRows(page);
+  await writeRows(client, tableName, rows, options);
   return rows.size;
 }
 

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Cursor } from '../cursor';
 import { RunStateConflict } from '../errors';
-import type { RunConfig, RunOptions } from '../run-config';
+import type { RunConfig, RunOptions, RunSince } from '../run-config';
 import { isConditionFailure } from './conditions';
 import { runRecordKey } from './table-schema';
 
@@ -51,7 +51,7 @@ export interface RunRecord {
   readonly segments: Record<string, Segment>;
   readonly segmentCount: number;
   /** Counters when the run was started or last resumed: limits count from here. */
-  readonly since: { readonly fetches: number; readonly written: number };
+  readonly since: RunSince;
   /** The cursor after the last page that was written: where a resumed run continues. */
   readonly checkpoint: Cursor;
   readonly pages: number;
@@ -137,7 +137,7 @@ export class RunRecords {
     segment: number,
     segmentInfo: Segment,
     expect: { fetches: number; status: RunStatus[] },
-    resume?: { options: RunOptions; since: { fetches: number; written: number } },
+    resume?: { options: RunOptions; since: RunSince },
   ): Promise<void> {
     const names: Record<string, string> = {
       '#status': 'status',
@@ -191,7 +191,9 @@ export class RunRecords {
 
   /**
    * Checkpoints the cursor after a page was written. The condition refuses to move the
-   * record backwards (a late retry of an older page) or to touch a finished run.
+   * record backwards or to touch a run that is not running. A page the record is already
+   * past, while the run is still running, is a retried invocation re-reading from the cursor
+   * it was given: its checkpoint is left as it is, and that is no error.
    */
   async recordPage(runId: string, cursor: Cursor): Promise<void> {
     try {
@@ -219,6 +221,7 @@ export class RunRecords {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const existing = await this.get(runId);
+      if (existing?.status === 'running' && existing.fetches >= cursor.fetches) return;
       throw new RunStateConflict(
         existing
           ? `run ${runId} did not accept page ${cursor.page}: it is ${existing.status} at fetch ${existing.fetches}, this page is fetch ${cursor.fetches}`

@@ -1,3 +1,4 @@
+import { InvalidInput } from '../errors';
 import type { SyncMode } from './options';
 import { compareStarted, type MarkedRun, type RunMark } from './run-marks';
 
@@ -35,6 +36,48 @@ export interface SyncProgress {
   readonly fullPassReason: string | null;
   /** The id of the run at or below the floor on the page where the sync stopped; null until then. */
   readonly stoppedAt: string | null;
+}
+
+/**
+ * The sync progress a cursor carries, checked field by field: a continue or resume hands it
+ * on, and the stop of an incremental sync depends on it. `at` names it in the error.
+ */
+export function parseSyncProgress(raw: unknown, at: string): SyncProgress {
+  const p = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<
+    string,
+    unknown
+  >;
+  const fail = (field: string, allowed: string): never => {
+    throw new InvalidInput(`${at}.${field} must be ${allowed}; got ${JSON.stringify(p[field]) ?? 'nothing'}`);
+  };
+  if (p !== raw) throw new InvalidInput(`${at} must be the sync progress object the state machine writes`);
+  const mark = (field: string): RunMark | null => {
+    const value = p[field];
+    if (value === null) return null;
+    const m = value as Record<string, unknown> | undefined;
+    if (
+      typeof m?.id !== 'string' ||
+      typeof m.startedOn !== 'string' ||
+      Number.isNaN(Date.parse(m.startedOn))
+    ) {
+      return fail(field, 'null or {"id", "startedOn"}');
+    }
+    return { id: m.id, startedOn: m.startedOn };
+  };
+  const text = (field: string): string | null =>
+    p[field] === null || typeof p[field] === 'string'
+      ? (p[field] as string | null)
+      : fail(field, 'a string or null');
+  if (typeof p.ordered !== 'boolean') fail('ordered', 'true or false');
+  return {
+    floor: mark('floor'),
+    newest: mark('newest'),
+    oldestPending: mark('oldestPending'),
+    lastStartedOn: text('lastStartedOn'),
+    ordered: p.ordered as boolean,
+    fullPassReason: text('fullPassReason'),
+    stoppedAt: text('stoppedAt'),
+  };
 }
 
 /** The progress of a run that has read no page yet. */

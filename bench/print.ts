@@ -1,0 +1,232 @@
+/** Prints a summary: the tables, the cost, the targets and how it was measured. */
+import { LAMBDA_MEMORY_MB, LAMBDA_TIMEOUT_SECONDS } from './prices';
+import type { Cost, Summary } from './report';
+import { times } from './report';
+import { isPagewalk, VARIANT_LABELS } from './types';
+
+/** Left-pads every column but the ones named, to the widest cell, joined by two spaces. */
+function table(header: readonly string[], rows: readonly (readonly string[])[], leftAligned: number[] = []) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (leftAligned.includes(i) ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].map((l) => `  ${l}`).join('\n');
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const fixed = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const mbNum = (bytes: number) => fixed(bytes / 2 ** 20);
+const dollars = (n: number) => (n > 0 && n < 0.0001 ? '<$0.0001' : `$${n.toFixed(n < 1 ? 4 : 2)}`);
+
+function mainTable(summary: Summary): string {
+  const rows = summary.cells.map((c) => [
+    int(c.size),
+    VARIANT_LABELS[c.variant],
+    String(c.runs),
+    int(c.itemsPerSecond),
+    fixed(c.wallMs / 1000),
+    mbNum(c.heapNeededBytes),
+    mbNum(c.heapPerPageBytes),
+    mbNum(c.rssPeakBytes),
+    fixed(c.glueMsPerPage),
+    fixed(c.itemWriteMsPerPage),
+    fixed(c.overheadMsPerPage),
+    c.rowsVerified ? 'ok' : 'WRONG',
+  ]);
+  const header = [
+    'items',
+    'variant',
+    'runs',
+    'items/s',
+    'wall s',
+    'heap need MB',
+    'heap/pg MB',
+    'RSS MB',
+    'glue ms/pg',
+    'write ms/pg',
+    'ovh ms/pg',
+    'rows',
+  ];
+  return table(header, rows, [1]);
+}
+
+function ratioTable(summary: Summary): string {
+  const rows = summary.ratios.map((r) => [
+    int(r.size),
+    times(r.throughputVsB),
+    times(r.throughputVsA),
+    r.throughputAwsVsB === undefined ? '-' : times(r.throughputAwsVsB),
+    times(r.heapVsB),
+    times(r.heapVsA),
+    times(r.rssVsB),
+    times(r.rssVsA),
+  ]);
+  return table(
+    ['items', 'items/s ÷ B', 'items/s ÷ A', 'ASSUMED-AWS ÷ B', 'heap ÷ B', 'heap ÷ A', 'RSS ÷ B', 'RSS ÷ A'],
+    rows,
+  );
+}
+
+/** The wall time by what was in flight, in % of the wall time: where the pipelining overlaps. */
+function overlapTable(summary: Summary): string {
+  const pct = (ms: number, wall: number) => `${fixed((100 * ms) / wall)}%`;
+  const rows = summary.cells.map((c) => [
+    int(c.size),
+    VARIANT_LABELS[c.variant],
+    fixed(c.wallMs / 1000),
+    pct(c.overlap.glueOnly, c.wallMs),
+    pct(c.overlap.writeOnly, c.wallMs),
+    pct(c.overlap.both, c.wallMs),
+    pct(c.overlap.neither, c.wallMs),
+    isPagewalk(c.variant) ? fixed(c.pages / Math.max(1, c.fetchInvocations)) : '-',
+  ]);
+  return table(
+    ['items', 'variant', 'wall s', 'Glue only', 'writes only', 'both at once', 'neither', 'pages/invocation'],
+    rows,
+    [1],
+  );
+}
+
+function overheadTable(summary: Summary): string {
+  const rows = summary.cells.map((c) => [
+    int(c.size),
+    VARIANT_LABELS[c.variant],
+    fixed(c.glueMsPerPage),
+    fixed(c.itemWriteMsPerPage),
+    fixed(c.runRecordMsPerPage),
+    fixed(c.otherMsPerPage),
+    isPagewalk(c.variant) ? fixed(c.engineMsPerPage) : '-',
+    isPagewalk(c.variant) ? fixed(c.engineFixedMs / c.pages) : '-',
+    fixed(c.overheadMsPerPage),
+    isPagewalk(c.variant) ? fixed(c.transitions / c.pages, 2) : '-',
+    isPagewalk(c.variant) ? fixed(c.historyEvents / c.pages, 2) : '-',
+  ]);
+  const header = [
+    'items',
+    'variant',
+    'glue',
+    'write',
+    'run record',
+    'other code',
+    'engine',
+    'engine fixed',
+    'overhead',
+    'transitions/pg',
+    'history ev/pg',
+  ];
+  return table(header, rows, [1]);
+}
+
+/** Whether a million items fit one Lambda invocation: its time limit and its memory. */
+function oneLambda(cost: Cost): string {
+  const time = `${int(cost.secondsPerMillion)} s${cost.secondsPerMillion > LAMBDA_TIMEOUT_SECONDS ? ' (> 15 min)' : ''}`;
+  const memoryMb = LAMBDA_MEMORY_MB[cost.variant];
+  const heapMb = cost.heapAtMillionBytes / 2 ** 20;
+  return `${time}, heap ~${int(heapMb)} MB${heapMb > memoryMb ? ` (> ${memoryMb} MB)` : ''}`;
+}
+
+function costTable(summary: Summary): string {
+  const rows = summary.costs.map((c) => [
+    VARIANT_LABELS[c.variant],
+    int(c.transitions),
+    dollars(c.stepFunctions),
+    dollars(c.lambdaRequests),
+    dollars(c.lambdaDuration),
+    dollars(c.dynamoWrites),
+    dollars(c.total),
+    isPagewalk(c.variant) ? '-' : oneLambda(c),
+  ]);
+  return table(
+    [
+      'variant',
+      'transitions',
+      'Step Functions',
+      'Lambda req',
+      'Lambda GB-s',
+      'DynamoDB WRU',
+      'total',
+      '1M in one Lambda',
+    ],
+    rows,
+    [0, 7],
+  );
+}
+
+const METHOD = `How this was measured
+  - One child process per (variant, size, run): node --expose-gc --import tsx bench/child.ts. No two
+    variants share a heap, an RSS high-water mark or JIT state. dynalite and the Glue sandbox run in the
+    parent, shared by all; each child writes to a fresh table, which the parent counts (rows) and drops.
+    Each child first drains a 400-run warm-up job, untimed. Repetitions rotate the variant order.
+  - items/s = items / wall time of the drain; pagewalk's runs from StartExecution to the end of Record
+    completion, engine included. Forced GCs of the memory sampling are timed and left out.
+  - heap/page: about 25 units of work per drain (a page of B's loop, one page-fetch invocation of
+    pagewalk, which reads up to pagesPerInvocation pages; A's fetches and its write slices are separate, smaller units) start with a forced full GC;
+    the V8 used-heap high-water mark in the unit (v8.GCProfiler before-GC readings plus a final reading)
+    minus the heap after that GC; median.
+    heap need: the largest such high-water mark minus the heap after a GC before the drain: what the loop keeps
+    plus one page of work, the heap its Lambda needs (pagewalk's includes the local engine).
+  - RSS: the child's VmHWM, reset (/proc/self/clear_refs) just before the drain; pagewalk's includes the
+    engine. (getrusage maxrss is unusable here: Linux seeds it from the parent at fork.)
+  - glue, write: in-flight time of GetJobRuns and of BatchWriteItem (union of intervals), from sends
+    wrapped on the SDK client prototypes, so the handlers' module-scope clients are timed too. overhead =
+    (wall − time with either in flight) / pages = run record (other DynamoDB calls, when neither was in
+    flight) + other code (inside the handlers or loop, in no SDK call) + engine (outside every handler)
+    + engine fixed (before the first handler and after the last, per run, ÷ pages).
+  - transitions and history events per page: the local engine's counts (history events are its estimate
+    of what AWS records) ÷ pages; per million items: the largest drain's count scaled up, fixed costs included.
+  - wall time by what was in flight: Glue only = (either in flight) − (writes in flight), writes only likewise,
+    both = Glue + writes − either, neither = wall − either. B runs them in sequence; pagewalk overlaps them.
+  - pagewalk + ASSUMED AWS latency: the same drain, with the local engine sleeping the assumed latency per
+    state transition and per Lambda invocation (local/latency.ts). Assumptions, never measurements; the
+    baselines run in one Lambda invocation and get none.`;
+
+/** Prints the tables, costs, targets and method to stdout. */
+export function printReport(summary: Summary): void {
+  const { settings } = summary;
+  const runsNote =
+    settings.runs === settings.runsLarge
+      ? `${settings.runs} runs`
+      : `${settings.runs} runs (${settings.runsLarge} at 100k items and more)`;
+  const ppi = settings.pagesPerInvocation ?? 'default';
+  console.log(
+    `\nMedians of ${runsNote}; Glue latency ${settings.latencyMs} ms per call; ${settings.pageSize} items per page; pagesPerInvocation ${ppi}`,
+  );
+  if (settings.variants.includes('pagewalkAws')) {
+    const { transitionMs, invokeMs } = settings.assumedLatency;
+    console.log(
+      `${VARIANT_LABELS.pagewalkAws}: the local engine adds ${transitionMs} ms per state transition and ${invokeMs} ms per Lambda invocation. ASSUMPTIONS, not measurements.`,
+    );
+  }
+  console.log('');
+  console.log(mainTable(summary));
+  if (summary.ratios.length > 0) {
+    console.log('\npagewalk ÷ baseline (items/s: > 1 is faster; heap and RSS: < 1 is smaller)');
+    console.log(ratioTable(summary));
+  }
+  console.log(
+    "\nWhere a page's time goes, ms per page (overhead = wall − Glue − write = run record + other code + engine + engine fixed)",
+  );
+  console.log(overheadTable(summary));
+  console.log('\nWall time by what was in flight (GetJobRuns, BatchWriteItem of the items)');
+  console.log(overlapTable(summary));
+  if (summary.costs.length > 0) {
+    const basis = summary.costs[0]?.basedOnSize ?? 0;
+    console.log(
+      `\nAWS cost per million items (from the ${int(basis)}-item medians; us-east-1 list prices, ASSUMED, see bench/prices.ts;`,
+    );
+    console.log(
+      `Lambda at ${LAMBDA_MEMORY_MB.pagewalk} MB for pagewalk and B, ${LAMBDA_MEMORY_MB.baselineA} MB for A, billed at the locally measured durations)`,
+    );
+    console.log(costTable(summary));
+  }
+  console.log('\nTargets (reported, not asserted)');
+  for (const target of summary.targets) console.log(`  ${target.verdict.padEnd(4)}  ${target.text}`);
+  for (const failure of summary.failures) {
+    console.log(
+      `  FAILED  ${failure.variant} at ${int(failure.size)} items, run ${failure.run}: ${failure.error}`,
+    );
+  }
+  console.log(`\n${METHOD}`);
+}

@@ -1,0 +1,121 @@
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../functions/lib/timeouts';
+import { acknowledge, iam5ResourceFinding } from '../nag';
+import { type FunctionSettings, pagewalkFunction, useTable } from './page-functions';
+
+/** The endings an execution cannot record itself; SUCCEEDED always recorded its own (or handed over). */
+export const RECONCILED_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
+
+/** How often EventBridge retries delivering one event to the reconcile function, and for how long. */
+export const RECONCILE_DELIVERY = { retryAttempts: 10, maxEventAge: Duration.hours(24) } as const;
+
+export interface ReconcileProps extends FunctionSettings {
+  /** The state machine whose executions are reconciled (and only it). */
+  readonly stateMachine: IStateMachine & { readonly stateMachineName: string };
+  /** The start-run function, which may describe this state machine's executions to take over from ended ones. */
+  readonly startRun: IFunction;
+  /** The table of run records and leases. */
+  readonly table: ITable;
+}
+
+/**
+ * Records the endings an execution cannot write itself. Step Functions emits "Step Functions
+ * Execution Status Change" to EventBridge for every ending (at least once, possibly late); a
+ * rule on ABORTED, TIMED_OUT and FAILED of this state machine invokes `functions/reconcile.ts`,
+ * which marks the run record stopped, timedOut or failed and releases the collection's lease,
+ * only while that execution still owns them. Events EventBridge cannot deliver, and
+ * invocations that fail after Lambda's own retries, land in an encrypted SQS dead-letter queue.
+ * The backstop, start-run's takeover of a lease whose holder ended, gets its one permission here.
+ */
+export class Reconcile extends Construct {
+  readonly function: NodejsFunction;
+  readonly rule: Rule;
+  readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: ReconcileProps) {
+    super(scope, id);
+    allowTakeover(this, props.startRun, props.stateMachine);
+    this.function = pagewalkFunction(this, 'Reconcile', props, {
+      entry: 'functions/reconcile.ts',
+      description:
+        'pagewalk: records on the run how an execution ended when it could not (stopped, timed out, failed)',
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.ReconcileFunctionArn),
+    });
+    // Read the record, mark the ending, release the lease: nothing else.
+    useTable(this.function, props.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter queue of the reconcile rule target and function.',
+    );
+    this.function.configureAsyncInvoke({
+      onFailure: new SqsDestination(this.deadLetterQueue),
+      retryAttempts: 2,
+    });
+
+    this.rule = new Rule(this, 'ExecutionEnded', {
+      description: 'pagewalk: an execution was stopped, timed out or failed; record it on its run',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: [...RECONCILED_STATUSES],
+          stateMachineArn: [props.stateMachine.stateMachineArn],
+        },
+      },
+      targets: [
+        new LambdaFunction(this.function, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: RECONCILE_DELIVERY.retryAttempts,
+          maxEventAge: RECONCILE_DELIVERY.maxEventAge,
+        }),
+      ],
+    });
+  }
+}
+
+/**
+ * Lets start-run ask Step Functions whether the execution holding a lease still runs
+ * (`states:DescribeExecution`), on this state machine's executions only. A separate policy:
+ * the function's default policy cannot name the state machine, which depends on the function.
+ */
+export function allowTakeover(
+  scope: Construct,
+  startRun: IFunction,
+  stateMachine: IStateMachine & { readonly stateMachineName: string },
+): Policy {
+  const executions = Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${stateMachine.stateMachineName}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  const role = startRun.role;
+  if (!role) throw new Error('start-run has no role to grant states:DescribeExecution to');
+  const policy = new Policy(scope, 'StartRunDescribeExecution', {
+    roles: [role],
+    statements: [new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] })],
+  });
+  acknowledge(
+    policy,
+    iam5ResourceFinding(policy, executions),
+    "start-run takes over a collection from an execution that is no longer running: it may describe any execution of this state machine (their names are the run ids, unknown at deploy) and no other state machine's.",
+  );
+  return policy;
+}

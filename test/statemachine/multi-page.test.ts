@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { getSource } from '../../functions/lib/sources/registry';
+import type { GlueSandbox } from '../../local/sandbox/glue';
+import type { MarketplaceSandbox } from '../../local/sandbox/marketplace';
+import { type Scenario, startScenario } from '../support/scenario';
+
+/**
+ * The state machine with the default options, where one page-fetch invocation reads many
+ * pages: every signal still reaches the Choice and branches there.
+ */
+const MARKETPLACE = 'ATVPDKIKX0DER';
+let scenario: Scenario;
+let glue: GlueSandbox;
+let sandbox: MarketplaceSandbox;
+
+beforeAll(async () => {
+  scenario = await startScenario({ jobs: { 'multi-job': 990, 'segmented-job': 300 } }, { orders: 1234 });
+  glue = scenario.stack.glue as GlueSandbox;
+  sandbox = scenario.stack.marketplace as MarketplaceSandbox;
+});
+afterAll(async () => scenario?.close());
+beforeEach(() => {
+  glue.resetStats();
+  sandbox.resetStats();
+});
+
+const sortedEqual = (stored: string[], expected: string[]) => {
+  expect(new Set(stored).size).toBe(stored.length);
+  expect([...stored].sort()).toEqual([...expected].sort());
+};
+
+describe('when one invocation reads up to pagesPerInvocation pages (the default)', () => {
+  it('drains 50 pages in three invocations (the first page, then 25 and 24), two transitions each, with every run stored once', async () => {
+    const result = await scenario.execute({
+      source: 'glue.getJobRuns',
+      params: { JobName: 'multi-job' },
+      options: { pageSize: 20 },
+    });
+
+    expect(result.output).toMatchObject({ status: 'succeeded', pages: 50, items: 990 });
+    const entries = result.stats.stateEntries;
+    expect(entries['Fetch first page']).toBe(1);
+    expect(entries['Fetch next page']).toBe(2);
+    expect(entries['More pages?']).toBe(3);
+    expect(result.stats.transitions).toBe(2 * 3 + 3);
+    expect(glue.stats.byOperation.GetJobRuns).toBe(50);
+    sortedEqual(await scenario.storedKeys('glue.getJobRuns#multi-job'), glue.jobRunIds('multi-job'));
+    expect(await scenario.runRecord(result.name)).toMatchObject({ pages: 50, items: 990, fetches: 50 });
+  });
+
+  it('returns to the Choice when HasNext=false', async () => {
+    const result = await scenario.execute({
+      source: 'marketplace.reports',
+      params: {},
+      options: { pageSize: 50 },
+    });
+
+    expect(result.output).toMatchObject({ status: 'succeeded', pages: 7, items: 321 });
+    expect(result.stats.stateEntries['Fetch next page']).toBe(1);
+    expect(result.stats.stateEntries['Record completion']).toBe(1);
+  });
+
+  it('returns to the Choice when MoreResultsAvailable=false, which waits and polls', async () => {
+    const result = await scenario.execute({
+      source: 'marketplace.customers',
+      params: { MarketplaceId: MARKETPLACE },
+      options: { pageSize: 10, pollIntervalSeconds: 0, maxPolls: 2 },
+    });
+
+    expect(result.output).toMatchObject({ status: 'caughtUp', polls: 2, items: 150 });
+    expect(result.stats.stateEntries['Wait for more results']).toBe(2);
+    // The first page, then one invocation reads the other 14; each poll is an invocation of its own.
+    expect(result.stats.stateEntries['Fetch first page']).toBe(1);
+    expect(result.stats.stateEntries['Fetch next page']).toBe(3);
+  });
+
+  it('stops at a limit inside an invocation and says so', async () => {
+    const result = await scenario.execute({
+      source: 'glue.getJobRuns',
+      params: { JobName: 'multi-job' },
+      options: { pageSize: 20, maxPages: 7 },
+    });
+
+    expect(result.output).toMatchObject({ status: 'stoppedAtLimit', pages: 7, items: 140 });
+    expect(result.stats.stateEntries['Fetch next page']).toBe(1);
+  });
+
+  it('goes to the restart branch when a token is refused mid-invocation, counting on from the pages it checkpointed', async () => {
+    const source = getSource('marketplace.orders');
+    const original = source.fetchContinuation.bind(source);
+    let continuations = 0;
+    const spy = vi.spyOn(source, 'fetchContinuation').mockImplementation((params, pageSize, token) => {
+      // The 4th continuation call of the run asks for page 5, inside the first "Fetch next page".
+      if (++continuations === 4) sandbox.corruptNextTokens(1);
+      return original(params, pageSize, token);
+    });
+    try {
+      const result = await scenario.execute({
+        source: 'marketplace.orders',
+        params: { MarketplaceId: MARKETPLACE },
+        options: { pageSize: 100 },
+      });
+
+      expect(result.output).toMatchObject({ status: 'succeeded', restarts: 1, pages: 13, items: 1234 });
+      expect(result.stats.stateEntries['Restart from first page']).toBe(1);
+      expect(sandbox.stats.byOperation.ListOrders).toBe(2);
+      sortedEqual(await scenario.storedKeys(`marketplace.orders#${MARKETPLACE}`), sandbox.orderIds());
+      // Pages 1-4 were checkpointed before the refused call: 4 + 13 fetches, 400 + 1,234 rows written.
+      expect(await scenario.runRecord(result.name)).toMatchObject({
+        restarts: 1,
+        items: 1234,
+        fetches: 17,
+        written: 1634,
+      });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('continues as new after iterationsPerExecution invocations, not pages', async () => {
+    const result = await scenario.execute(
+      {
+        source: 'glue.getJobRuns',
+        params: { JobName: 'segmented-job' },
+        options: { pageSize: 10, pagesPerInvocation: 7, iterationsPerExecution: 2 },
+      },
+      { name: 'multi-seg' },
+    );
+
+    expect(result.segments.map((s) => s.name)).toEqual(['multi-seg', 'multi-seg-s2', 'multi-seg-s3']);
+    expect(result.output).toMatchObject({ status: 'succeeded', pages: 30, items: 300, segment: 3 });
+    sortedEqual(await scenario.storedKeys('glue.getJobRuns#segmented-job'), glue.jobRunIds('segmented-job'));
+  });
+});

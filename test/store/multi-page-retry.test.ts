@@ -1,0 +1,125 @@
+import {
+  GetJobRunsCommand,
+  type GetJobRunsCommandInput,
+  GlueClient,
+  JobRunState,
+} from '@aws-sdk/client-glue';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Cursor, initialCursor } from '../../functions/lib/cursor';
+import { type FetchPageEvent, fetchAndStorePages, pageStores } from '../../functions/lib/fetch-page';
+import { RunRecords } from '../../functions/lib/store/run-record';
+import { collectionKeys } from '../../local/inspect';
+import { startTestTable, type TestTable } from '../support/dynalite';
+import { DEFAULT_OPTIONS, glueRun } from '../support/fixtures';
+
+const PAGES = 5;
+const PAGE = 20;
+const glue = mockClient(GlueClient);
+
+/** Five pages of twenty runs; `t<n>` is the token of page n. */
+function serveFivePages(input: GetJobRunsCommandInput) {
+  const n = input.NextToken ? Number(input.NextToken.slice(1)) : 1;
+  return {
+    JobRuns: Array.from({ length: PAGE }, (_, i) => ({
+      Id: `jr_${n}_${i}`,
+      JobName: 'nightly-etl',
+      StartedOn: new Date(Date.UTC(2026, 0, 1)),
+      JobRunState: JobRunState.SUCCEEDED,
+    })),
+    NextToken: n < PAGES ? `t${n + 1}` : undefined,
+  };
+}
+
+/** Run records whose checkpoint of one page fails once, after that page's items were written. */
+class FailingCheckpoint extends RunRecords {
+  /** The record's `fetches` after every checkpoint call that returned. */
+  readonly seen: number[] = [];
+  private failed = false;
+
+  constructor(
+    table: TestTable,
+    private readonly failAtFetch: number,
+  ) {
+    super(table.client, table.tableName);
+  }
+
+  override async recordPage(runId: string, cursor: Cursor): Promise<void> {
+    if (!this.failed && cursor.fetches === this.failAtFetch) {
+      this.failed = true;
+      throw Object.assign(new Error('injected: the checkpoint write timed out'), {
+        name: 'InternalServerError',
+      });
+    }
+    await super.recordPage(runId, cursor);
+    this.seen.push((await this.get(runId))?.fetches ?? -1);
+  }
+}
+
+let table: TestTable;
+let n = 0;
+beforeAll(async () => {
+  table = await startTestTable();
+});
+afterAll(() => table.close());
+beforeEach(() => {
+  glue.reset();
+  glue.on(GetJobRunsCommand).callsFake(serveFivePages);
+  n += 1;
+});
+
+/** A new running run on a collection of its own, and the event of an invocation that reads all five pages. */
+async function newRun(): Promise<FetchPageEvent> {
+  const run = glueRun({
+    runId: `retry-${n}`,
+    collection: `glue.getJobRuns#retry-${n}`,
+    options: { ...DEFAULT_OPTIONS, pagesPerInvocation: 25 },
+  });
+  const stores = pageStores(table.client, table.tableName);
+  await stores.leases.acquire(run.collection, run.runId, `arn:execution:${run.runId}`, 900);
+  await stores.runs.create(run, `arn:execution:${run.runId}`, initialCursor('tokenPresence'));
+  // A continuation call for page 1 (token t1): an origin call would read its one page only.
+  return { call: 'continuation', run, cursor: { ...initialCursor('tokenPresence'), nextToken: 't1' } };
+}
+
+describe('when a multi-page invocation is retried', () => {
+  it.each([
+    ['the 2nd', 2],
+    ['the 4th', 4],
+  ])(
+    'ends exact after failing at %s of 5 pages, after its write and before its checkpoint',
+    async (_, failAt) => {
+      const event = await newRun();
+      const runs = new FailingCheckpoint(table, failAt);
+      const deps = { ...pageStores(table.client, table.tableName), runs };
+
+      await expect(fetchAndStorePages(event, deps)).rejects.toMatchObject({ name: 'InternalServerError' });
+      const afterFailure = await runs.get(event.run.runId);
+      // The Task's retry: the same event, so it re-reads from the cursor it was given.
+      const cursor = await fetchAndStorePages(event, deps);
+
+      expect(afterFailure?.fetches).toBe(failAt - 1);
+      expect(cursor).toMatchObject({
+        nextToken: null,
+        page: 5,
+        items: 100,
+        fetches: 5,
+        written: 100,
+        iterations: 1,
+      });
+      expect(await runs.get(event.run.runId)).toMatchObject({
+        status: 'running',
+        pages: 5,
+        items: 100,
+        written: 100,
+        fetches: 5,
+        checkpoint: cursor,
+      });
+      // The checkpoint never moved backwards, not even while the retry re-read pages behind it.
+      expect(runs.seen).toEqual([...runs.seen].sort((a, b) => a - b));
+      const keys = await collectionKeys(table.client, table.tableName, event.run.collection);
+      expect(keys).toHaveLength(100);
+      expect(new Set(keys).size).toBe(100);
+    },
+  );
+});

@@ -116,7 +116,7 @@ describe('an all-jobs sync over three jobs, one with no runs and one failing', (
 
 describe("when a job's run continues as a new execution", () => {
   it('follows the run record past the child execution that .sync:2 waited for', async () => {
-    const result = await syncAll({ iterationsPerExecution: 1, pageSize: 100 });
+    const result = await syncAll({ iterationsPerExecution: 1, pageSize: 100, pagesPerInvocation: 1 });
 
     // alpha: 3 pages, one per execution; "Sync job" got back after the first one ended.
     const first = result.machines.pagewalk.list().find((e) => JSON.stringify(e.input).includes('"alpha"'));

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decideSyncPage, initialProgress, type Watermark } from '../../functions/lib/sync/decide';
+import {
+  decideSyncPage,
+  initialProgress,
+  parseSyncProgress,
+  type Watermark,
+} from '../../functions/lib/sync/decide';
 import { type MarkedRun, syncTraits } from '../../functions/lib/sync/run-marks';
 
 /** Run n started n hours after 2026-01-01; higher n is newer. */
@@ -190,5 +195,19 @@ describe('Glue job-run marks', () => {
 
   it('has no traits for sources that can only be read in full', () => {
     expect(syncTraits('marketplace.orders')).toBeUndefined();
+  });
+});
+
+describe('sync progress handed on in a cursor', () => {
+  it('reads back what the state machine wrote', () => {
+    const progress = { ...initialProgress(), newest: mark(3), lastStartedOn: run(1).startedOn };
+
+    expect(parseSyncProgress(JSON.parse(JSON.stringify(progress)), 'continue.cursor.sync')).toEqual(progress);
+  });
+
+  it('refuses a mark that is not {id, startedOn}, naming the field', () => {
+    expect(() =>
+      parseSyncProgress({ ...initialProgress(), floor: { id: 'jr_1' } }, 'continue.cursor.sync'),
+    ).toThrow('continue.cursor.sync.floor must be null or {"id", "startedOn"}; got {"id":"jr_1"}');
   });
 });

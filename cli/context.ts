@@ -30,6 +30,8 @@ export interface Output {
 
 export interface CliContext {
   readonly sfn: SFNClient;
+  /** The Step Functions endpoint URL, when one is given (undefined: AWS's own). */
+  readonly endpoint?: string;
   readonly output: Output;
   /** The state machine: flag, PAGEWALK_STATE_MACHINE_ARN, or the only (pagewalk) one listed. */
   stateMachineArn(): Promise<string>;
@@ -68,13 +70,47 @@ export function isLoopback(url: string | undefined): boolean {
   }
 }
 
+/**
+ * An endpoint URL as given, or a usage error naming the flag (or variable) when it is not
+ * an http(s) URL: the SDK would report a bare `host:port` as "Region is missing".
+ */
+function checkedUrl(url: string | undefined, flag: string, fromFlag: string | undefined): string | undefined {
+  if (url === undefined || url === '') return undefined;
+  let ok = false;
+  try {
+    ok = ['http:', 'https:'].includes(new URL(url).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    const where =
+      fromFlag !== undefined
+        ? `--${flag}-url`
+        : `AWS_ENDPOINT_URL_${flag === 'endpoint' ? 'SFN' : 'DYNAMODB'}`;
+    throw new CliError(
+      `${where} must be a URL such as http://127.0.0.1:8083 (with http:// or https://); got ${url}`,
+      2,
+    );
+  }
+  return url;
+}
+
 /** Builds the clients from flags and the environment (the SDK's own variables still apply). */
 export function createContext(
   options: GlobalOptions,
   output: Output,
   env: NodeJS.ProcessEnv = process.env,
 ): CliContext {
-  const endpoint = options.endpointUrl ?? env.AWS_ENDPOINT_URL_SFN;
+  const endpoint = checkedUrl(
+    options.endpointUrl ?? env.AWS_ENDPOINT_URL_SFN,
+    'endpoint',
+    options.endpointUrl,
+  );
+  checkedUrl(
+    options.dynamodbEndpointUrl ?? env.AWS_ENDPOINT_URL_DYNAMODB,
+    'dynamodb-endpoint',
+    options.dynamodbEndpointUrl,
+  );
   const local = isLoopback(endpoint);
   const region =
     options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? 'us-east-1' : undefined);
@@ -108,6 +144,7 @@ export function createContext(
 
   return {
     sfn,
+    endpoint,
     output,
     stateMachineArn,
     table: () => {

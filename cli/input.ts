@@ -4,24 +4,39 @@
  * Values pass through as given; "Start run" validates them and names what is wrong.
  */
 import { readFileSync } from 'node:fs';
+import { optionSpec, RUN_OPTIONS, type RunOptionSpec } from '../functions/lib/run-options';
+import { MAX_INPUT_DEPTH, nestingDepth } from '../local/sfn/execution-input';
 import { CliError } from './context';
 
-/** Option flags (camel-cased by commander) → execution `options` fields. */
-export const OPTION_FLAGS = {
-  pageSize: 'pageSize',
-  pollInterval: 'pollIntervalSeconds',
-  maxPolls: 'maxPolls',
-  maxRestarts: 'maxRestarts',
-  iterationsPerExecution: 'iterationsPerExecution',
-  pagesPerInvocation: 'pagesPerInvocation',
-  invocationBudget: 'invocationBudgetSeconds',
-  maxPages: 'maxPages',
-  maxItems: 'maxItems',
-  deadline: 'deadline',
-} as const;
+/** commander's name of a flag's value: `poll-interval` → `pollInterval`. */
+export const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Option flags (camel-cased by commander) → execution `options` fields, from the run-option table. */
+export const OPTION_FLAGS: Readonly<Record<string, string>> = Object.fromEntries(
+  (RUN_OPTIONS as readonly RunOptionSpec[]).map((spec) => [camel(spec.flag), spec.name]),
+);
+
+/** The help line of an option flag: its description, bounds and default, from the table. */
+export function optionHelp(spec: RunOptionSpec): string {
+  const bounds =
+    spec.kind === 'integer'
+      ? ` (${spec.min}-${spec.max}, default ${spec.default})`
+      : spec.kind === 'limit'
+        ? ` (${spec.min}-${spec.max}; none for no limit)`
+        : spec.kind === 'time'
+          ? ' (ISO-8601, e.g. 2030-01-01T00:00:00Z; none for no limit)'
+          : spec.kind === 'choice'
+            ? ` (${spec.choices?.join(' or ')}; default ${spec.choices?.[0]})`
+            : " (default the source's maximum)";
+  return `${spec.description.replace(/\.$/, '')}${bounds}`;
+}
 
 /** Limits that `none` removes (null), e.g. on resume. */
-const NULLABLE = new Set(['maxPages', 'maxItems', 'deadline']);
+const NULLABLE = new Set(
+  (RUN_OPTIONS as readonly RunOptionSpec[])
+    .filter((s) => s.kind === 'limit' || s.kind === 'time')
+    .map((s) => s.name),
+);
 
 export interface InputFlags {
   readonly source?: string;
@@ -38,7 +53,7 @@ export function optionsFrom(flags: InputFlags): Record<string, unknown> | undefi
     const value = flags[flag];
     if (typeof value !== 'string') continue;
     if (NULLABLE.has(field) && value === 'none') options[field] = null;
-    else if (field === 'deadline') options[field] = value;
+    else if (['time', 'choice'].includes(optionSpec(field).kind)) options[field] = value;
     else {
       const n = Number(value);
       if (value.trim() === '' || !Number.isFinite(n)) {
@@ -75,6 +90,13 @@ export function newRunInput(
       throw new CliError(`--input cannot be combined with --${conflicting.map(kebab).join(', --')}`, 2);
     }
     const text = readFile(flags.input === '-' ? '/dev/stdin' : flags.input);
+    const depth = nestingDepth(text);
+    if (depth > MAX_INPUT_DEPTH) {
+      throw new CliError(
+        `${flags.input} nests ${depth} levels deep; an execution input may nest at most ${MAX_INPUT_DEPTH}`,
+        2,
+      );
+    }
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {

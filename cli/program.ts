@@ -10,6 +10,8 @@ import { status } from './commands/status';
 import { stop } from './commands/stop';
 import { watch } from './commands/watch';
 import { type CliContext, CliError, createContext, type GlobalOptions, type Output } from './context';
+import { explainError } from './errors';
+import { addRunOptionFlags, addSourceFlags } from './options';
 
 const positiveNumber = (value: string) => {
   const n = Number(value);
@@ -21,34 +23,9 @@ const positiveInteger = (value: string) => {
   if (!Number.isInteger(n)) throw new InvalidArgumentError('must be a whole number');
   return n;
 };
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** The flags that become execution `options` (passed on as given; "Start run" validates them). */
-function runOptionFlags(command: Command): Command {
-  return command
-    .option('--page-size <n>', "items per call, within the source's bounds (Glue: 1-200)")
-    .option('--poll-interval <seconds>', 'wait after MoreResultsAvailable=false (0-86400)')
-    .option('--max-polls <n>', 'polls before a MoreResultsAvailable run ends caught up (0-100000)')
-    .option('--max-restarts <n>', 'restarts after a corrupted token before the run fails (0-100)')
-    .option(
-      '--iterations-per-execution <n>',
-      'page-fetch invocations per execution before continuing as a new one (1-2000)',
-    )
-    .option(
-      '--pages-per-invocation <n>',
-      'most pages one page-fetch invocation reads (1-1000; 1: one page per state)',
-    )
-    .option(
-      '--invocation-budget <seconds>',
-      'seconds one page-fetch invocation may spend reading pages (1-900)',
-    )
-    .option('--max-pages <n|none>', 'stop (resumable) after this many pages')
-    .option('--max-items <n|none>', 'stop (resumable) after this many items')
-    .option('--deadline <iso|none>', 'stop (resumable) at the first page after this time');
-}
 
 function startFlags(command: Command): Command {
-  return runOptionFlags(command)
+  return addRunOptionFlags(command)
     .option('--name <name>', 'execution name (a new run: its run id); default a UUID')
     .option('--watch', 'watch the run until it ends (exit code 0 success, 1 failure)')
     .option('--interval <seconds>', 'seconds between progress polls with --watch', positiveNumber)
@@ -99,19 +76,17 @@ export function buildProgram(deps: ProgramDeps, setExitCode: (code: number) => v
       const ctx = createContext(command.optsWithGlobals<GlobalOptions>(), deps.output, deps.env);
       try {
         setExitCode(await run(ctx, ...(args.slice(0, -1) as A)));
+      } catch (error) {
+        throw explainError(error, ctx.endpoint) ?? error;
       } finally {
         ctx.close();
       }
     };
 
   startFlags(
-    program
-      .command('start')
-      .description('start a new run: prints the execution ARN and the run id')
-      .option('--source <name>', 'glue.getJobRuns (default), marketplace.orders, marketplace.reports, ...')
-      .option('--job <name>', 'Glue job name (params.JobName)')
-      .option('--param <key=value>', 'a source parameter (repeatable)', collect)
-      .option('--input <file>', "the whole execution input as JSON ('-' reads stdin)"),
+    addSourceFlags(
+      program.command('start').description('start a new run: prints the execution ARN and the run id'),
+    ).option('--input <file>', "the whole execution input as JSON ('-' reads stdin)"),
   ).action(action((ctx, options: Record<string, unknown>) => start(ctx, options)));
 
   startFlags(

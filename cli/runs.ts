@@ -50,7 +50,16 @@ export async function resolveExecution(ctx: CliContext, reference: string): Prom
   if (reference.startsWith('arn:')) throw new CliError(`not an execution ARN: ${reference}`);
   const record = await readRunRecord(ctx, reference).catch(() => undefined);
   if (record) return { executionArn: record.executionArn, record };
-  return { executionArn: executionArnFor(await ctx.stateMachineArn(), reference) };
+  const executionArn = executionArnFor(await ctx.stateMachineArn(), reference);
+  try {
+    await describe(ctx, executionArn);
+  } catch (error) {
+    if ((error as Error).name === 'ExecutionDoesNotExist') {
+      throw new CliError(`no run or execution named ${reference}; pagewalk list shows the executions`);
+    }
+    throw error;
+  }
+  return { executionArn };
 }
 
 /** Every execution of a run, in segment order (from the run record), or just the one named. */

@@ -1,46 +1,68 @@
 /**
- * What the local commands (`npm start`, `npm run serve`) share: the flags that shape the
- * local services, their parsing, and how a command reports a usage error or a crash.
+ * What the local commands (`npm start`, `npm run serve`) share: the commander flags that
+ * shape the local services, their parsing, and how a command reports a usage error, a busy
+ * data folder or a crash (one line each, never a stack trace).
  */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { CliError } from '../cli/context';
+import { collect } from '../cli/options';
+import { DataFolderBusy } from './data-lock';
+import { DEFAULT_DATA_DIR } from './runtime';
 import { DEFAULT_GLUE_JOBS } from './sandbox/glue';
 import { DEFAULT_TABLE_NAME, type LocalStackOptions } from './stack';
 
-/** A mistake on the command line: printed with the usage text, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
+/** The service flags' values, as commander names them. */
+export interface ServiceFlags {
+  readonly table?: string;
+  readonly dataDir?: string;
+  readonly inMemory?: boolean;
+  readonly latencyMs?: number;
+  readonly throttleRate?: number;
+  readonly sandboxJob?: string[];
 }
 
-/** The node:util parseArgs spec of the local-service flags. */
-export const SERVICE_FLAGS = {
-  table: { type: 'string' },
-  'data-dir': { type: 'string' },
-  'in-memory': { type: 'boolean' },
-  'latency-ms': { type: 'string' },
-  'throttle-rate': { type: 'string' },
-  'sandbox-job': { type: 'string', multiple: true },
-} as const;
-
-/** Help lines of SERVICE_FLAGS; `dataDir` says what the data folder holds for this command. */
-export function serviceUsage(dataDir: string): string {
-  return `  --table NAME          DynamoDB table (default: ${DEFAULT_TABLE_NAME})
-  --data-dir DIR        ${dataDir}
-  --in-memory           keep the data in memory instead
-  --latency-ms N        sandbox latency per call (default: 25)
-  --throttle-rate R     share of sandbox Glue calls throttled, 0..1 (default: 0)
-  --sandbox-job N=RUNS  serve one more Glue job with RUNS runs (repeatable), e.g. soak=20000`;
+/** A commander parser for a number in [min, max]. */
+export function numberIn(min: number, max: number) {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`must be a number from ${min} to ${max}`);
+    }
+    return n;
+  };
 }
 
-/** A number flag in [min, max], or `fallback` when absent. */
-export function numberArg(value: unknown, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new UsageError(`--${name} must be a number from ${min} to ${max}; got ${value}`);
-  }
-  return n;
+/** A command whose usage errors print one line and the help hint, exit code 2. */
+export function localCommand(name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
+    .helpOption('-h, --help', 'show this help')
+    .showHelpAfterError('(add --help for usage)')
+    .allowExcessArguments(false)
+    .exitOverride();
+}
+
+/** Adds the local-service flags: table, data folder, sandbox latency, throttling and jobs. */
+export function addServiceFlags(command: Command): Command {
+  return command
+    .option('--table <name>', `DynamoDB table (default: ${DEFAULT_TABLE_NAME})`)
+    .option(
+      '--data-dir <dir>',
+      `the data folder: dynalite's data, the executions, the sandbox token secret (default: ${DEFAULT_DATA_DIR})`,
+    )
+    .option('--in-memory', 'keep everything in memory instead (nothing is shared or kept)')
+    .option('--latency-ms <n>', 'sandbox latency per call (default: 25)', numberIn(0, 60_000))
+    .option('--throttle-rate <r>', 'share of sandbox Glue calls throttled, 0..1 (default: 0)', numberIn(0, 1))
+    .option(
+      '--sandbox-job <name=runs>',
+      'serve one more Glue job with this many runs (repeatable), e.g. soak=20000',
+      collect,
+    );
+}
+
+/** The data folder the flags name; undefined for `--in-memory`. */
+export function dataDirOf(flags: ServiceFlags): string | undefined {
+  return flags.inMemory ? undefined : (flags.dataDir ?? DEFAULT_DATA_DIR);
 }
 
 /** Repeatable KEY=VALUE flags as pairs. */
@@ -52,46 +74,70 @@ export function keyValues(pairs: readonly string[] | undefined, flag: string): A
   });
 }
 
-/** The sandbox part of the local stack's options, from SERVICE_FLAGS' values. */
-export function sandboxOptions(values: {
-  'latency-ms'?: string;
-  'throttle-rate'?: string;
-  'sandbox-job'?: string[];
-}): Pick<LocalStackOptions, 'glue' | 'marketplace'> {
-  const jobs = { ...DEFAULT_GLUE_JOBS };
-  for (const [job, runs] of keyValues(values['sandbox-job'], 'sandbox-job')) {
-    jobs[job] = numberArg(runs, 'sandbox-job', 0, 0, 10_000_000);
+/** A mistake on the command line found after parsing: one line, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
   }
-  const latencyMs = numberArg(values['latency-ms'], 'latency-ms', 25, 0, 60_000);
+}
+
+/** The sandbox part of the local stack's options, from the service flags. */
+export function sandboxOptions(flags: ServiceFlags): Pick<LocalStackOptions, 'glue' | 'marketplace'> {
+  const jobs = { ...DEFAULT_GLUE_JOBS };
+  for (const [job, runs] of keyValues(flags.sandboxJob, 'sandbox-job')) {
+    const n = Number(runs);
+    if (!Number.isInteger(n) || n < 0 || n > 10_000_000) {
+      throw new UsageError(
+        `--sandbox-job ${job}= needs a whole number of runs from 0 to 10000000; got ${runs}`,
+      );
+    }
+    jobs[job] = n;
+  }
+  const latencyMs = flags.latencyMs ?? 25;
   return {
-    glue: { jobs, latencyMs, throttleRate: numberArg(values['throttle-rate'], 'throttle-rate', 0, 0, 1) },
+    glue: { jobs, latencyMs, throttleRate: flags.throttleRate ?? 0 },
     marketplace: { latencyMs },
   };
 }
 
+/** The one line that says what holds a data folder and what to do. */
+export function busyMessage(error: DataFolderBusy, what: string): string {
+  return `${error.message}. ${what} Or stop pid ${error.holder.pid}, or pick another folder with --data-dir (or --in-memory).`;
+}
+
 /**
- * Runs a command's `main` and exits with its code: 2 with the usage text for a UsageError
- * (or a flag parseArgs refused), 1 with the message for anything else.
+ * Parses `argv` with `program` and runs `main` with its options; exits with main's code
+ * (when it returns one), 2 for usage errors, 1 with one line for anything else.
  */
 export function runCommand(
-  usage: string,
-  main: () => Promise<number | undefined>,
-  explain?: (error: unknown) => string | undefined,
+  program: Command,
+  argv: readonly string[],
+  main: (options: Record<string, unknown>) => Promise<number | undefined>,
 ): void {
-  main().then(
+  const fail = (code: number, message?: string) => {
+    if (message) process.stderr.write(`${message}\n`);
+    process.exit(code);
+  };
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    // commander has printed its message (or the help).
+    if (error instanceof CommanderError) fail(error.exitCode === 0 ? 0 : 2);
+    throw error;
+  }
+  main(program.opts()).then(
     (code) => {
-      if (code !== undefined) process.exit(code);
+      if (code !== undefined) process.stdout.write('', () => process.exit(code));
     },
     (error: unknown) => {
-      const parseError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-      if (error instanceof UsageError || parseError) {
-        process.stderr.write(`${(error as Error).message}\n\n${usage}\n`);
-        process.exit(2);
-      }
-      const message =
-        explain?.(error) ?? (error instanceof Error ? (error.stack ?? error.message) : String(error));
-      console.error(`pagewalk: ${message}`);
-      process.exit(1);
+      if (error instanceof UsageError) fail(2, `${error.message}\n(add --help for usage)`);
+      if (error instanceof CliError) fail(error.exitCode, `pagewalk: ${error.message}`);
+      if (error instanceof DataFolderBusy) fail(1, `pagewalk: ${busyMessage(error, '')}`);
+      const e = error as NodeJS.ErrnoException;
+      if (e.code === 'EADDRINUSE')
+        fail(1, 'pagewalk: the port is in use (another npm run serve?); choose one with --port');
+      fail(1, `pagewalk: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? String(error)}`);
     },
   );
 }

@@ -23,6 +23,8 @@ export { START_EXECUTION_RESOURCE, START_EXECUTION_SYNC_RESOURCE } from './engin
 
 export { asLambdaTask, type LocalHandler, type LocalLambdaContext };
 
+import { NULL_INPUT_MARKER, restoreNullInput } from './null-input';
+
 /** The state machine file the CDK deploys and the local engine runs. */
 export const DEFINITION_PATH = new URL('../statemachine/pagewalk.asl.json', import.meta.url);
 
@@ -272,6 +274,8 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
       waitOverrides[name] = options.waitDelayMs;
     }
   }
+  const nullInput = options.input === null;
+  const input = nullInput ? NULL_INPUT_MARKER : options.input;
   const placeholderOf = new Map(Object.keys(options.handlers).map((p) => [localFunctionArn(p), p]));
   const latencyModel = activeLatency(options.latency);
   const latency = latencyModel ? new SimulatedLatency(latencyModel) : undefined;
@@ -292,11 +296,14 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
       continue;
     }
     const placeholder = placeholderOf.get(state.Resource);
-    const handler = placeholder === undefined ? undefined : options.handlers[placeholder];
+    const given = placeholder === undefined ? undefined : options.handlers[placeholder];
     // An un-overridden Task would call real AWS Lambda: refuse rather than leave this machine.
-    if (!placeholder || !handler) {
+    if (!placeholder || !given) {
       throw new Error(`no local handler for Task state "${stateName}" (${state.Resource})`);
     }
+    const handler: LocalHandler = nullInput
+      ? (event, context) => given(restoreNullInput(event), context)
+      : given;
     const deployedSeconds = (FUNCTION_TIMEOUT_SECONDS as Record<string, number>)[placeholder] ?? 60;
     taskOverrides[stateName] = asLambdaTask(handler, {
       functionName: state.Resource.slice(state.Resource.lastIndexOf(':') + 1),
@@ -317,7 +324,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
         stateName,
         state,
         run,
-        (event) => onTaskCall(event, options.name),
+        (event) => onTaskCall(nullInput ? restoreNullInput(event) : event, options.name),
         () => ++calls,
       );
     }
@@ -325,7 +332,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
 
   const executionArn = localExecutionArn(options.name, spec.name);
   const startedAt = new Date();
-  const execution = machine.run(options.input as never, {
+  const execution = machine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: taskOverrides as never,
       retryIntervalOverrides: retryOverrides,
@@ -357,7 +364,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
     // Read the log as it is written: unread events pile up in memory on long runs.
     const reading = (async () => {
       for await (const raw of execution.eventLogs) {
-        const event = raw as unknown as LocalEvent;
+        const event = (nullInput ? restoreNullInput(raw) : raw) as unknown as LocalEvent;
         options.onEvent?.(event, options.name);
         switch (event.type) {
           case 'ExecutionStarted':

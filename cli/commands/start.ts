@@ -1,20 +1,23 @@
 /**
  * `pagewalk start` and `pagewalk resume <runId>`: StartExecution with the input the flags
- * describe; prints the execution ARN and the run id, then optionally watches.
+ * describe, then wait until the execution has passed "Start run" (where a refused or
+ * invalid run fails), so the exit code says whether the run started; optionally watch it.
  */
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { CliContext } from '../context';
+import { GetExecutionHistoryCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { causeMessage } from '../../functions/lib/errors';
+import { type CliContext, CliError } from '../context';
 import { type InputFlags, newRunInput, resumeInput } from '../input';
-import { executionName } from '../runs';
-import { watch } from './watch';
+import { describe, executionName } from '../runs';
+import { type WatchOptions, watch } from './watch';
 
-export interface StartOptions extends InputFlags {
+export interface StartOptions extends InputFlags, WatchOptions {
   /** Execution name, which is the run id of a new run. @default a UUID, as Step Functions picks */
   readonly name?: string;
   readonly watch?: boolean;
-  readonly interval?: number;
   /** Print `{"executionArn","runId","startDate"}` instead of text. */
   readonly json?: boolean;
+  /** Called once the execution exists (e.g. so Ctrl-C can stop it). */
+  readonly onStarted?: (started: Started) => void;
 }
 
 export interface Started {
@@ -22,6 +25,9 @@ export interface Started {
   readonly runId: string;
   readonly startDate?: Date;
 }
+
+/** The state every execution starts in; its failure means the run was refused. */
+const FIRST_STATE = 'Start run';
 
 /** Starts an execution with `input`; the run id is the execution name, or the run resumed. */
 export async function startExecution(
@@ -41,16 +47,40 @@ export async function startExecution(
   return { executionArn, runId: resumedRunId ?? executionName(executionArn), startDate: out.startDate };
 }
 
+/**
+ * Waits until the execution has left "Start run" (or ended), and throws a CliError with the
+ * error and its cause when it failed there or before.
+ */
+export async function waitPastStartRun(ctx: CliContext, executionArn: string): Promise<void> {
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    const execution = await describe(ctx, executionArn);
+    if (execution.status === 'FAILED' || execution.status === 'TIMED_OUT' || execution.status === 'ABORTED') {
+      throw new CliError(
+        `the execution ${execution.status.toLowerCase()}: ${execution.error ?? 'no error given'}: ${causeMessage(execution.cause)}`,
+      );
+    }
+    if (execution.status !== 'RUNNING') return;
+    const history = await ctx.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 50 }));
+    const passed = (history.events ?? []).some(
+      (event) => event.type?.endsWith('StateExited') && event.stateExitedEventDetails?.name === FIRST_STATE,
+    );
+    if (passed) return;
+    await ctx.sleep(delay);
+  }
+}
+
 async function report(ctx: CliContext, started: Started, input: unknown, options: StartOptions) {
-  if (options.json) {
-    ctx.output.out(JSON.stringify(started));
-  } else {
+  options.onStarted?.(started);
+  if (!options.json) {
     ctx.output.out(`execution ${started.executionArn}`);
     ctx.output.out(`run id    ${started.runId}`);
     ctx.output.out(`input     ${JSON.stringify(input)}`);
-    if (!options.watch) ctx.output.out(`watch it: pagewalk watch ${started.runId}`);
   }
-  return options.watch ? watch(ctx, started.executionArn, { interval: options.interval }) : 0;
+  if (options.watch) return watch(ctx, started.executionArn, options);
+  await waitPastStartRun(ctx, started.executionArn);
+  if (options.json) ctx.output.out(JSON.stringify(started));
+  else ctx.output.out(`started; watch it: pagewalk watch ${started.runId}`);
+  return 0;
 }
 
 /** `pagewalk start`: a new run. */

@@ -1,10 +1,10 @@
 /** `pagewalk status <runId>`: the run record from DynamoDB, readable (or as JSON). */
-import type { RunRecord } from '../../functions/lib/store/run-record';
+import { RESUMABLE_STATUSES, type RunRecord } from '../../functions/lib/store/run-record';
 import type { CliContext } from '../context';
 import { columns, count, time } from '../format';
 import { requireRunRecord } from '../runs';
 
-const RESUMABLE = new Set(['failed', 'caughtUp', 'stoppedAtLimit']);
+const RESUMABLE = new Set<string>(RESUMABLE_STATUSES);
 
 /** The run record as labelled lines. */
 export function formatRunRecord(r: RunRecord): string[] {

@@ -2,11 +2,13 @@
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { CliContext } from '../context';
 import { time } from '../format';
-import { describe, resolveExecution, runIdOf } from '../runs';
+import { describe, readRunRecord, resolveExecution, runIdOf } from '../runs';
 
 export interface StopOptions {
   readonly error?: string;
   readonly cause?: string;
+  /** The command that resumes a run. @default `pagewalk resume <runId>` */
+  readonly resumeCommand?: (runId: string) => string;
 }
 
 export async function stop(ctx: CliContext, reference: string, options: StopOptions): Promise<number> {
@@ -24,10 +26,19 @@ export async function stop(ctx: CliContext, reference: string, options: StopOpti
     }),
   );
   ctx.output.out(`stopped ${executionArn} at ${time(out.stopDate)}`);
-  // The run record stays "running" and its collection lease lives until it expires.
+  // The run's ending is recorded by the reconcile step: at once on the local endpoint, within
+  // seconds on AWS (EventBridge). Say what the record says now.
   const runId = record?.runId ?? runIdOf(executionArn, before.input);
-  ctx.output.out(
-    `the run keeps its checkpoint; once its collection lease expires (15 minutes after the last page), resume it with: pagewalk resume ${runId}`,
-  );
+  const after = await readRunRecord(ctx, runId).catch(() => undefined);
+  const resume = (options.resumeCommand ?? ((id: string) => `pagewalk resume ${id}`))(runId);
+  if (after?.status === 'running') {
+    ctx.output.out(
+      `run ${runId} keeps its checkpoint; it is recorded stopped once the reconcile handler hears of the stop (seconds); then resume it with: ${resume}`,
+    );
+  } else {
+    ctx.output.out(
+      `run ${runId} is recorded ${after?.status ?? 'stopped'} with its checkpoint; resume it with: ${resume}`,
+    );
+  }
   return 0;
 }

@@ -14,6 +14,21 @@ import { continuedAs, describe, executionName, readRunRecord, resolveExecution, 
 export interface WatchOptions {
   /** Seconds between polls. @default 1 */
   readonly interval?: number;
+  /** The command that resumes a run, for the closing lines. @default `pagewalk resume <runId>` */
+  readonly resumeCommand?: (runId: string) => string;
+}
+
+/**
+ * When the run was started or last resumed, and what it had written then: rates and
+ * durations count from there, as the limits do.
+ */
+function sinceStart(record: RunRecord): { at: number; written: number } | undefined {
+  const starts = Object.values(record.segments ?? {})
+    .filter((s) => s.startedAs !== 'continued')
+    .map((s) => Date.parse(s.startedAt))
+    .filter((at) => !Number.isNaN(at));
+  if (starts.length === 0) return undefined;
+  return { at: Math.max(...starts), written: record.since?.written ?? 0 };
 }
 
 /** The cursor fields progress needs, as the state carries them. */
@@ -65,6 +80,7 @@ export async function watch(ctx: CliContext, reference: string, options: WatchOp
   let runId = record?.runId;
   let segment = record ? record.segmentCount : 1;
   const watchStarted = ctx.now();
+  const resumeCommand = options.resumeCommand ?? ((id: string) => `pagewalk resume ${id}`);
   let firstSample: { at: number; written: number } | undefined;
   let runStarted: number | undefined;
 
@@ -75,11 +91,14 @@ export async function watch(ctx: CliContext, reference: string, options: WatchOp
     const where = await position(ctx, executionArn);
     runId ??= runIdOf(executionArn, execution.input);
     record = await readRunRecord(ctx, runId).catch(() => undefined);
-    if (record?.startedAt && !firstSample) runStarted = Math.min(runStarted, Date.parse(record.startedAt));
+    // Until "Start run" has recorded this execution, the record still shows the last start.
+    const base = record ? sinceStart(record) : undefined;
+    if (base) runStarted = base.at;
     segment = record?.segmentCount ?? segment;
     const progress = record ?? where.cursor;
-    const written = progress?.written ?? progress?.items ?? 0;
-    firstSample ??= { at, written };
+    const total = progress?.written ?? progress?.items ?? 0;
+    const written = total - (base?.written ?? 0);
+    firstSample ??= { at, written: total };
     const snapshot: ProgressSnapshot = {
       runId,
       execution: executionName(executionArn),
@@ -92,8 +111,8 @@ export async function watch(ctx: CliContext, reference: string, options: WatchOp
       polls: progress?.polls ?? 0,
       rate:
         at - firstSample.at >= 1000
-          ? rate(written - firstSample.written, at - firstSample.at)
-          : rate(written, at - runStarted),
+          ? rate(total - firstSample.written, at - firstSample.at)
+          : rate(written, (execution.stopDate?.getTime() ?? at) - runStarted),
       elapsedMs: (execution.stopDate?.getTime() ?? at) - runStarted,
       runStatus: record?.status,
     };
@@ -110,7 +129,7 @@ export async function watch(ctx: CliContext, reference: string, options: WatchOp
       segment += 1;
       continue;
     }
-    for (const line of ending(execution, snapshot, record)) display.note(line);
+    for (const line of ending(execution, snapshot, record, resumeCommand)) display.note(line);
     return execution.status === 'SUCCEEDED' ? 0 : 1;
   }
 }
@@ -120,6 +139,7 @@ function ending(
   execution: { status?: string; output?: string; error?: string; cause?: string },
   s: ProgressSnapshot,
   record: RunRecord | undefined,
+  resumeCommand: (runId: string) => string,
 ): string[] {
   if (execution.status === 'SUCCEEDED') {
     const out = parseJson(execution.output);
@@ -128,9 +148,9 @@ function ending(
     const items = typeof summary.items === 'number' ? summary.items : s.items;
     const verdict =
       summary.status === 'caughtUp'
-        ? `caught up after ${summary.polls} polls (resumable: pagewalk resume ${s.runId})`
+        ? `caught up after ${summary.polls} polls (resumable: ${resumeCommand(s.runId)})`
         : summary.status === 'stoppedAtLimit'
-          ? `stopped at its ${summary.limit ?? ''} limit (resumable: pagewalk resume ${s.runId})`
+          ? `stopped at its ${summary.limit ?? ''} limit (resumable: ${resumeCommand(s.runId)})`
           : 'succeeded';
     return [
       `Run ${s.runId} ${verdict}: ${count(summary.pages as number | undefined)} pages, ${count(items)} items in ${duration(s.elapsedMs)}, ${count(summary.restarts as number | undefined)} restarts, ${s.segment} segment(s).`,
@@ -140,7 +160,7 @@ function ending(
   const lines = [`Run ${s.runId} ${execution.status?.toLowerCase()}: ${why}`];
   if (record) {
     lines.push(
-      `  checkpoint after page ${count(record.pages)} (${count(record.items)} items); resume with: pagewalk resume ${s.runId}`,
+      `  checkpoint after page ${count(record.pages)} (${count(record.items)} items); resume with: ${resumeCommand(s.runId)}`,
     );
   }
   return lines;

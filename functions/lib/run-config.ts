@@ -1,40 +1,20 @@
 import { createHash } from 'node:crypto';
 import { InvalidInput } from './errors';
+import {
+  type IntegerOptionName,
+  ISO_DATE_TIME,
+  OPTION_FIELDS,
+  RUN_OPTIONS,
+  type RunOptionSpec,
+  type RunOptions,
+} from './run-options';
 import { describeSource } from './sources/catalog';
 import type { SourceDescription } from './sources/source';
-import { type IfBusy, parseIfBusy, parseSyncMode, type SyncMode } from './sync/options';
+import { checkSyncSupported } from './sync/options';
 import { describe, integerInRange, isRecord, rejectUnknownKeys } from './validate';
 
-/** Options an execution may set; each has a default, and every one is always present in the state. */
-export interface RunOptions {
-  /** Items asked for per call, within the source's bounds. */
-  readonly pageSize: number;
-  /** Seconds the "Wait for more results" state waits after MoreResultsAvailable=false. */
-  readonly pollIntervalSeconds: number;
-  /** Continuation calls after MoreResultsAvailable=false before the run ends as caught up. */
-  readonly maxPolls: number;
-  /** Restarts from the origin call after a corrupted token before the run fails. */
-  readonly maxRestarts: number;
-  /**
-   * Page-fetch invocations (loop iterations) before the run continues as a new execution, so
-   * the history stays far below 25,000 events.
-   */
-  readonly iterationsPerExecution: number;
-  /** Most pages one page-fetch invocation reads before it hands the cursor back; 1 shows every page as a state. */
-  readonly pagesPerInvocation: number;
-  /** Seconds one page-fetch invocation may spend reading pages (it also stops a few pages before its timeout). */
-  readonly invocationBudgetSeconds: number;
-  /** Stop (resumable) after this many pages since the run was started or resumed; null for no limit. */
-  readonly maxPages: number | null;
-  /** Stop (resumable) after writing this many items since the run was started or resumed; null for no limit. */
-  readonly maxItems: number | null;
-  /** Stop (resumable) at the first page after this ISO-8601 time; null for no limit. */
-  readonly deadline: string | null;
-  /** `full` reads every page; `incremental` stops where the last successful sync left off. */
-  readonly sync: SyncMode;
-  /** `skip` ends a start refused by a busy collection as `skipped` instead of failing it. */
-  readonly ifBusy: IfBusy;
-}
+/** Options an execution may set (see the table in run-options.ts); every one is always present in the state. */
+export type { RunOptions } from './run-options';
 
 /**
  * What every state carries about the run besides the cursor: small and constant within
@@ -65,37 +45,17 @@ export interface RunSince {
   readonly restarts?: number;
 }
 
-/** Bounds and defaults of the numeric options every source shares. */
-export const OPTION_LIMITS = {
-  pollIntervalSeconds: { min: 0, max: 86_400, default: 60 },
-  maxPolls: { min: 0, max: 100_000, default: 10 },
-  maxRestarts: { min: 0, max: 100, default: 3 },
-  // About 7 history events per iteration (more with retries and waits): 2,000 keeps a
-  // segment well under Step Functions' 25,000-event limit.
-  iterationsPerExecution: { min: 1, max: 2_000, default: 1_000 },
-  // 25 pages of 200 items cost two state transitions: 400 per million items instead of 10,000.
-  pagesPerInvocation: { min: 1, max: 1_000, default: 25 },
-  // A few seconds: a Task stays short (fast retries, a live console) and far inside the
-  // deployed 60 s function timeout; the invocation also stops a few pages before its timeout.
-  invocationBudgetSeconds: { min: 1, max: 900, default: 5 },
-} as const;
-
-const LIMIT_BOUNDS = { maxPages: 1_000_000_000, maxItems: 1_000_000_000_000 } as const;
-
-/** Every option name, in the order error messages list them. */
-export const OPTION_FIELDS = [
-  'pageSize',
-  ...Object.keys(OPTION_LIMITS),
-  'maxPages',
-  'maxItems',
-  'deadline',
-  'sync',
-  'ifBusy',
-];
+/** Bounds and defaults of the integer options, by name (from the table in run-options.ts). */
+export const OPTION_LIMITS = Object.fromEntries(
+  (RUN_OPTIONS as readonly RunOptionSpec[])
+    .filter((spec) => spec.kind === 'integer')
+    .map((spec) => [spec.name, { min: spec.min ?? 0, max: spec.max ?? 0, default: spec.default ?? 0 }]),
+) as Record<IntegerOptionName, { readonly min: number; readonly max: number; readonly default: number }>;
 
 /**
  * Validates `options` from an execution input against `source`, on top of `base` (the
- * defaults for a new run, the stored options for a resumed one).
+ * defaults for a new run, the stored options for a resumed one). Every option and its
+ * bounds come from the table in run-options.ts.
  */
 export function parseOptions(
   raw: unknown,
@@ -106,44 +66,62 @@ export function parseOptions(
   const given = raw ?? {};
   if (!isRecord(given)) throw new InvalidInput(`options must be an object; got ${describe(given)}`);
   rejectUnknownKeys(given, OPTION_FIELDS, 'options.');
-  const numeric = (name: keyof typeof OPTION_LIMITS): number => {
-    const limits = OPTION_LIMITS[name];
-    if (given[name] === undefined) return base?.[name] ?? limits.default;
-    return integerInRange(given[name], `options.${name}`, limits.min, limits.max);
-  };
-  const limit = (name: keyof typeof LIMIT_BOUNDS): number | null => {
-    if (given[name] === undefined) return base?.[name] ?? null;
-    if (given[name] === null) return null;
-    return integerInRange(given[name], `options.${name}`, 1, LIMIT_BOUNDS[name], ' (or null for no limit)');
-  };
-  let deadline = base?.deadline ?? null;
-  if (given.deadline !== undefined) {
-    const at = typeof given.deadline === 'string' ? Date.parse(given.deadline) : Number.NaN;
-    if (given.deadline === null) deadline = null;
-    else if (Number.isNaN(at) || at <= now.getTime()) {
-      throw new InvalidInput(
-        `options.deadline must be a future ISO-8601 time such as "${new Date(now.getTime() + 3_600_000).toISOString()}" (or null); got ${describe(given.deadline)}`,
-      );
-    } else deadline = new Date(at).toISOString();
+  const parsed: Record<string, unknown> = {};
+  for (const spec of RUN_OPTIONS as readonly RunOptionSpec[]) {
+    const value = given[spec.name];
+    const stored = base?.[spec.name as keyof RunOptions];
+    parsed[spec.name] =
+      value === undefined ? (stored ?? defaultOf(spec, source)) : parseOption(spec, value, source, now);
   }
-  const { min, max } = source.pageSize;
-  return {
-    pageSize:
-      given.pageSize === undefined
-        ? (base?.pageSize ?? source.pageSize.default)
-        : integerInRange(given.pageSize, 'options.pageSize', min, max, ` for ${source.name}`),
-    pollIntervalSeconds: numeric('pollIntervalSeconds'),
-    maxPolls: numeric('maxPolls'),
-    maxRestarts: numeric('maxRestarts'),
-    iterationsPerExecution: numeric('iterationsPerExecution'),
-    pagesPerInvocation: numeric('pagesPerInvocation'),
-    invocationBudgetSeconds: numeric('invocationBudgetSeconds'),
-    maxPages: limit('maxPages'),
-    maxItems: limit('maxItems'),
-    deadline,
-    sync: parseSyncMode(given.sync, source.name, base?.sync),
-    ifBusy: parseIfBusy(given.ifBusy, base?.ifBusy),
-  };
+  return parsed as unknown as RunOptions;
+}
+
+function defaultOf(spec: RunOptionSpec, source: SourceDescription): number | string | null {
+  if (spec.kind === 'pageSize') return source.pageSize.default;
+  if (spec.kind === 'choice') return spec.choices?.[0] ?? null;
+  return spec.default ?? null;
+}
+
+function parseOption(
+  spec: RunOptionSpec,
+  value: unknown,
+  source: SourceDescription,
+  now: Date,
+): number | string | null {
+  const field = `options.${spec.name}`;
+  switch (spec.kind) {
+    case 'pageSize':
+      return integerInRange(value, field, source.pageSize.min, source.pageSize.max, ` for ${source.name}`);
+    case 'integer':
+      return integerInRange(value, field, spec.min ?? 0, spec.max ?? Number.MAX_SAFE_INTEGER);
+    case 'limit':
+      if (value === null) return null;
+      return integerInRange(
+        value,
+        field,
+        spec.min ?? 1,
+        spec.max ?? Number.MAX_SAFE_INTEGER,
+        ' (or null for no limit)',
+      );
+    case 'choice': {
+      const choices = spec.choices ?? [];
+      if (typeof value !== 'string' || !choices.includes(value)) {
+        throw new InvalidInput(`${field} must be one of: ${choices.join(', ')}; got ${describe(value)}`);
+      }
+      if (spec.name === 'sync') checkSyncSupported(value, source.name);
+      return value;
+    }
+    case 'time': {
+      if (value === null) return null;
+      const at = typeof value === 'string' && ISO_DATE_TIME.test(value) ? Date.parse(value) : Number.NaN;
+      if (Number.isNaN(at) || at <= now.getTime()) {
+        throw new InvalidInput(
+          `${field} must be a future ISO-8601 time such as "${new Date(now.getTime() + 3_600_000).toISOString()}" (or null); got ${describe(value)}`,
+        );
+      }
+      return new Date(at).toISOString();
+    }
+  }
 }
 
 /**

@@ -99,9 +99,13 @@ export class HistoryRecorder {
     return this.logs.get(executionName)?.dropped ?? 0;
   }
 
+  /** Names of released executions: late events of theirs are ignored. */
+  private readonly released = new Set<string>();
+
   /** Forgets an execution's history (once it is persisted elsewhere). */
   release(executionName: string): void {
     this.logs.delete(executionName);
+    this.released.add(executionName);
   }
 
   /** Remembers why an execution is about to be aborted, for its ExecutionAborted event. */
@@ -110,7 +114,11 @@ export class HistoryRecorder {
   }
 
   readonly onTaskCall = (event: LocalTaskCallEvent, executionName: string): void => {
+    // A call still running when its execution ended (stopped mid-page) ends after the
+    // history was closed and released: it must not start a new, empty one.
+    if (this.released.has(executionName)) return;
     const log = this.log(executionName);
+    if (log.closed) return;
     if (event.type === 'TaskCallStarted') {
       const queue = log.calls.get(event.stateName) ?? [];
       queue.push({ started: event });
@@ -123,6 +131,7 @@ export class HistoryRecorder {
   };
 
   readonly onEvent = (event: LocalEvent, executionName: string): void => {
+    if (this.released.has(executionName)) return;
     const log = this.log(executionName);
     if (log.closed) return;
     const at = event.timestamp;

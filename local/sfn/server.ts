@@ -25,20 +25,42 @@ import {
   loadDefinition,
   type TrackedExecution,
 } from '../engine';
+import { ApiError, validation } from './api-error';
+import { MAX_INPUT_BYTES, parseExecutionInput } from './execution-input';
 import { type AbortDetails, type HistoryEvent, HistoryRecorder, toWireEvent } from './history';
+import {
+  EXECUTION_ARN,
+  invalidArn,
+  isValidName,
+  missing,
+  pageSize,
+  readToken,
+  STATE_MACHINE_ARN,
+  STATUSES,
+  token,
+} from './protocol';
 import { type ExecutionDescription, type ExecutionStatus, ExecutionStore, SERVER_STOPPED } from './store';
 
 /** The port `npm run serve` listens on unless told otherwise. */
 export const DEFAULT_SFN_PORT = 8083;
 
-/** Step Functions' limit on an execution's input (256 KiB). */
-const MAX_INPUT_BYTES = 262_144;
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 1000;
-
 export interface SfnServerOptions {
-  /** The handlers behind the Task states (see `loadPagewalkHandlers`). */
-  readonly handlers: LocalHandlers;
+  /**
+   * The handlers behind the Task states (see `loadPagewalkHandlers`), or a loader called
+   * once the server listens: after `exportEndpoint` has told them where it is.
+   */
+  readonly handlers: LocalHandlers | (() => Promise<LocalHandlers>);
+  /**
+   * Set AWS_ENDPOINT_URL_SFN to this server once it listens, before a handler loader runs,
+   * so the handlers' Step Functions client (start-run's takeover check) reaches it.
+   */
+  readonly exportEndpoint?: boolean;
+  /**
+   * Called when an execution ends FAILED, ABORTED or TIMED_OUT, and for each execution found
+   * RUNNING on start (its process died): the local counterpart of the EventBridge rule that
+   * invokes the reconcile handler. StopExecution answers once it has returned.
+   */
+  readonly onEnded?: (execution: ExecutionDescription) => Promise<void>;
   /** @default 8083; 0 picks an ephemeral port */
   readonly port?: number;
   /** @default 127.0.0.1 (never exposed beyond the machine) */
@@ -66,17 +88,6 @@ export interface SfnServer {
   close(): Promise<void>;
 }
 
-/** An API error: `name` becomes `__type`, which the SDK turns into its exception class. */
-class ApiError extends Error {
-  constructor(
-    override readonly name: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
 interface Entry {
   description: ExecutionDescription;
   /** Set for executions started in this process. */
@@ -84,26 +95,7 @@ interface Entry {
 }
 
 type Request = Record<string, unknown>;
-
-const STATE_MACHINE_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:([^:]+)$/;
-const EXECUTION_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:execution:([^:]+):([^:]+)$/;
-const STATUSES: readonly string[] = [
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-  'ABORTED',
-  'TIMED_OUT',
-  'PENDING_REDRIVE',
-];
-/** Characters AWS refuses in execution names: whitespace, brackets, wildcards and specials... */
-const INVALID_NAME_CHARACTER = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
-/** ...and control characters (U+0000-U+001F, U+007F-U+009F). */
-const isControl = (c: string) => {
-  const code = c.charCodeAt(0);
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
-};
-const isValidName = (name: string) =>
-  name.length >= 1 && name.length <= 80 && !INVALID_NAME_CHARACTER.test(name) && ![...name].some(isControl);
+type Operations = Record<string, (request: Request) => unknown | Promise<unknown>>;
 
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
@@ -119,11 +111,45 @@ const executionSummary = (d: ExecutionDescription) => ({
 
 /** Starts the local Step Functions endpoint with its own LocalStateMachine. */
 export async function startSfnServer(options: SfnServerOptions): Promise<SfnServer> {
-  const definition = JSON.stringify(loadDefinition(Object.keys(options.handlers)), null, 2);
+  // Listen first: the handlers may need the URL before they are loaded. Requests wait until
+  // the executions are loaded and reconciled.
+  let operations: Operations = {};
+  let markReady = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  const server = createServer((req, res) => {
+    ready
+      .then(() => handle(req, res, operations))
+      .catch((error: unknown) => {
+        reply(res, 500, { __type: 'InternalFailure', message: (error as Error).message });
+      });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_SFN_PORT, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  if (options.exportEndpoint) process.env.AWS_ENDPOINT_URL_SFN = url;
+  let handlers: LocalHandlers;
+  try {
+    handlers = typeof options.handlers === 'function' ? await options.handlers() : options.handlers;
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+
+  const definition = JSON.stringify(loadDefinition(Object.keys(handlers)), null, 2);
   const creationDate = Date.now();
   const store = options.dataDir ? new ExecutionStore(options.dataDir, LOCAL_ROLE_ARN) : undefined;
   const executions = new Map<string, Entry>();
-  for (const description of store?.load() ?? []) executions.set(description.name, { description });
+  /** Reconciles in flight, by execution name: StopExecution and close wait for them. */
+  const endings = new Map<string, Promise<void>>();
+  const recovered: ExecutionDescription[] = [];
+  for (const description of store?.load(Date.now(), (d) => recovered.push(d)) ?? []) {
+    executions.set(description.name, { description });
+  }
 
   const recorder = new HistoryRecorder({
     roleArn: LOCAL_ROLE_ARN,
@@ -132,7 +158,7 @@ export async function startSfnServer(options: SfnServerOptions): Promise<SfnServ
   });
 
   const machine = new LocalStateMachine({
-    handlers: options.handlers,
+    handlers,
     retryDelayMs: options.retryDelayMs,
     onTaskCall: recorder.onTaskCall,
     onEvent: (event, name) => {
@@ -199,6 +225,19 @@ export async function startSfnServer(options: SfnServerOptions): Promise<SfnServ
       store.saveHistory(name, events);
       recorder.release(name);
     }
+    if (d.status !== 'SUCCEEDED') reconcile(d);
+  }
+
+  /** Hands an execution that ended without recording it to `onEnded`, once. */
+  function reconcile(d: ExecutionDescription): Promise<void> {
+    if (!options.onEnded) return Promise.resolve();
+    const pending = options.onEnded(d).catch((error: unknown) => {
+      options.log?.(
+        `execution ${d.name}: recording its ending on the run failed: ${(error as Error).message}`,
+      );
+    });
+    endings.set(d.name, pending);
+    return pending;
   }
 
   function lookupExecution(arn: unknown): Entry {
@@ -221,9 +260,11 @@ export async function startSfnServer(options: SfnServerOptions): Promise<SfnServ
     }
   }
 
+  /** One source per state: the recorder while the execution runs, the stored file once it ended. */
   function history(entry: Entry): readonly HistoryEvent[] {
     const name = entry.description.name;
-    return recorder.events(name) ?? store?.readHistory(name) ?? [];
+    if (entry.description.status !== 'RUNNING' && store) return store.readHistory(name) ?? [];
+    return recorder.events(name) ?? [];
   }
 
   async function waitForEnd(tracked: TrackedExecution | undefined): Promise<void> {
@@ -243,7 +284,7 @@ export async function startSfnServer(options: SfnServerOptions): Promise<SfnServ
     entry.tracked?.abort();
   }
 
-  const operations: Record<string, (request: Request) => unknown | Promise<unknown>> = {
+  operations = {
     ListStateMachines: () => ({
       stateMachines: [
         {
@@ -276,20 +317,8 @@ export async function startSfnServer(options: SfnServerOptions): Promise<SfnServ
       if (typeof name !== 'string' || !isValidName(name)) {
         throw new ApiError('InvalidName', `Invalid Name: '${String(name)}'`);
       }
-      const text = request.input === undefined || request.input === null ? '{}' : request.input;
-      if (typeof text !== 'string') throw validation('input', 'Member must be a string');
-      if (Buffer.byteLength(text) > MAX_INPUT_BYTES) {
-        throw validation('input', `Member must have length less than or equal to ${MAX_INPUT_BYTES}`);
-      }
-      let input: unknown;
-      try {
-        input = JSON.parse(text);
-      } catch (error) {
-        throw new ApiError(
-          'InvalidExecutionInput',
-          `Invalid State Machine Execution Input: '${(error as Error).message}'`,
-        );
-      }
+      const text = request.input === undefined || request.input === null ? '{}' : String(request.input);
+      const input = parseExecutionInput(request.input);
       adopt();
       const existing = executions.get(name);
       if (existing) {
@@ -395,6 +424,8 @@ export async function startSfnServer(options: SfnServerOptions): Promise<SfnServ
         abort(entry, details);
         await waitForEnd(entry.tracked);
       }
+      // As soon as this answers, the run is recorded stopped and its lease is free.
+      await endings.get(d.name);
       return { stopDate: seconds(d.stopDate ?? Date.now()) };
     },
   };
@@ -414,21 +445,13 @@ export async function startSfnServer(options: SfnServerOptions): Promise<SfnServ
     };
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res, operations).catch((error: unknown) => {
-      reply(res, 500, { __type: 'InternalFailure', message: (error as Error).message });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_SFN_PORT, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port, address } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  // Executions whose process died while they ran: recorded on their runs before any request.
+  await Promise.all(recovered.map(reconcile));
+  markReady();
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     machine,
     close: () => {
@@ -438,6 +461,7 @@ export async function startSfnServer(options: SfnServerOptions): Promise<SfnServ
         const running = [...executions.values()].filter((e) => e.description.status === 'RUNNING');
         for (const entry of running) abort(entry, SERVER_STOPPED);
         await Promise.all(running.map((entry) => waitForEnd(entry.tracked)));
+        await Promise.all(endings.values());
         await stopped;
       })();
       return closing;
@@ -446,11 +470,7 @@ export async function startSfnServer(options: SfnServerOptions): Promise<SfnServ
 }
 
 /** Reads one request, runs its operation and writes the answer or the error. */
-async function handle(
-  req: IncomingMessage,
-  res: ServerResponse,
-  operations: Record<string, (request: Request) => unknown>,
-): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, operations: Operations): Promise<void> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -509,54 +529,6 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   if (status >= 400 && typeof type === 'string') headers['x-amzn-ErrorType'] = type;
   res.writeHead(status, headers);
   res.end(text);
-}
-
-function missing(field: string): ApiError {
-  return new ApiError(
-    'ValidationException',
-    `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
-  );
-}
-
-function validation(field: string, constraint: string): ApiError {
-  return new ApiError(
-    'ValidationException',
-    `1 validation error detected: Value at '${field}' failed to satisfy constraint: ${constraint}`,
-  );
-}
-
-function invalidArn(arn: string, expected: string): ApiError {
-  const type = /^arn:[^:]*:states:[^:]*:[^:]*:([^:]+):/.exec(arn)?.[1];
-  return new ApiError(
-    'InvalidArn',
-    type && type !== expected
-      ? `Invalid Arn: 'Resource type not valid in this context: ${type}'`
-      : `Invalid Arn: '${arn}'`,
-  );
-}
-
-function pageSize(value: unknown): number {
-  if (value === undefined || value === null || value === 0) return DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_PAGE_SIZE) {
-    throw validation('maxResults', `Member must have value between 0 and ${MAX_PAGE_SIZE}`);
-  }
-  return value as number;
-}
-
-/** Page tokens are opaque to clients: the position after the last item returned, and what it pages. */
-function token(kind: string, position: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify({ k: kind, ...position })).toString('base64url');
-}
-
-function readToken<T>(value: unknown, kind: string): T | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  try {
-    const parsed = JSON.parse(Buffer.from(String(value), 'base64url').toString('utf8')) as { k?: string };
-    if (parsed.k === kind) return parsed as T;
-  } catch {
-    // fall through to the error below
-  }
-  throw new ApiError('InvalidToken', `Invalid Token: '${String(value)}'`);
 }
 
 /** `.pagewalk/executions` under a data folder: where `npm run serve` keeps executions. */

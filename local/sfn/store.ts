@@ -61,9 +61,10 @@ export class ExecutionStore {
 
   /**
    * Every stored execution, oldest first. One still RUNNING was cut off by a crash: it is
-   * recorded as ABORTED now, with a two-event history if its own was never written.
+   * recorded as ABORTED now, with a two-event history if its own was never written, and
+   * passed to `onRecovered`.
    */
-  load(now = Date.now()): ExecutionDescription[] {
+  load(now = Date.now(), onRecovered?: (description: ExecutionDescription) => void): ExecutionDescription[] {
     const loaded: ExecutionDescription[] = [];
     for (const entry of readdirSync(this.dir)) {
       if (!entry.endsWith(SUFFIX)) continue;
@@ -83,6 +84,7 @@ export class ExecutionStore {
             abort: SERVER_STOPPED,
           }),
         );
+        onRecovered?.(description);
       }
       loaded.push(description);
     }

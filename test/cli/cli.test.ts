@@ -236,6 +236,84 @@ describe('the pagewalk CLI against the local endpoint', () => {
       new DescribeExecutionCommand({ executionArn: localExecutionArn('cli-stop') }),
     );
     expect(described).toMatchObject({ status: 'ABORTED', error: 'pagewalk.Stopped' });
+    expect(stopped.stdout).toContain(
+      'run cli-stop is recorded stopped with its checkpoint; resume it with: pagewalk resume cli-stop',
+    );
+    expect((await inProcess('status', 'cli-stop')).stdout).toMatch(/status\s+stopped/);
+  });
+
+  describe('when a run is refused at Start run', () => {
+    it.each([
+      ['no --job', ['start'], 'params.JobName'],
+      [
+        '--page-size 500',
+        ['start', '--job', 'tiny', '--page-size', '500'],
+        'options.pageSize must be an integer from 1 to 200',
+      ],
+      ['--max-pages 0', ['start', '--job', 'tiny', '--max-pages', '0'], 'options.maxPages'],
+      [
+        '--deadline yesterday',
+        ['start', '--job', 'tiny', '--deadline', 'yesterday'],
+        'options.deadline must be a future ISO-8601 time',
+      ],
+      [
+        '--deadline "Dec 25 2099"',
+        ['start', '--job', 'tiny', '--deadline', 'Dec 25 2099'],
+        'options.deadline',
+      ],
+      ['resume of no such run', ['resume', 'no-such-run'], 'no-such-run'],
+    ])('exits 1 for %s, with the error and the field it names', async (_, args, field) => {
+      const run = await inProcess(...args);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^pagewalk: the execution failed: InvalidInput: /);
+      expect(run.stderr).toContain(field);
+      expect(run.stdout).not.toContain('watch it');
+    });
+
+    it('exits 1 from start --watch with the error and cause', async () => {
+      const run = await inProcess(
+        'start',
+        '--job',
+        'tiny',
+        '--page-size',
+        '500',
+        '--watch',
+        '--interval',
+        '0.1',
+      );
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/failed: InvalidInput: options.pageSize must be/);
+    });
+  });
+
+  describe('when the endpoint or the name is wrong', () => {
+    const at = async (endpoint: string, ...args: string[]) => {
+      const errors: string[] = [];
+      const output: Output = { isTTY: false, out: () => {}, err: (l) => errors.push(l), write: () => {} };
+      const code = await runCli(args, { output, env: { AWS_ENDPOINT_URL_SFN: endpoint } });
+      return { code, stderr: errors.join('\n') };
+    };
+
+    it('names an endpoint nobody listens on and suggests npm run serve', async () => {
+      const run = await at('http://127.0.0.1:9', 'list');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        'cannot reach the Step Functions endpoint http://127.0.0.1:9 (ECONNREFUSED)',
+      );
+      expect(run.stderr).toContain('npm run serve');
+    });
+
+    it('refuses an endpoint without http:// with exit code 2', async () => {
+      const run = await at('127.0.0.1:8083', 'list');
+      expect(run).toMatchObject({ code: 2 });
+      expect(run.stderr).toContain('AWS_ENDPOINT_URL_SFN must be a URL such as http://127.0.0.1:8083');
+    });
+
+    it('says in one line that a run or execution does not exist', async () => {
+      const run = await inProcess('watch', 'nope');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe('pagewalk: no run or execution named nope; pagewalk list shows the executions');
+    });
   });
 
   it('refuses bad flags with exit code 2 and names the problem', async () => {

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { OPTION_LIMITS, parseStartInput } from '../../functions/lib/run-config';
+import { parseStartInput } from '../../functions/lib/run-config';
+import { RUN_OPTIONS } from '../../functions/lib/run-options';
+import { executionInputSchema, optionTable, SCHEMA_ID, TABLE_END, TABLE_START } from '../../schema/generate';
 
 const schema = JSON.parse(
   readFileSync(new URL('../../schema/execution-input.schema.json', import.meta.url), 'utf8'),
@@ -93,6 +95,10 @@ const BAD: Array<[string, unknown]> = [
   ],
   ['an unknown option', { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { pagesize: 10 } }],
   [
+    'a deadline that is not ISO-8601',
+    { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { deadline: 'Dec 25 2099' } },
+  ],
+  [
     'a deadline that is no time',
     { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { deadline: 'tomorrow' } },
   ],
@@ -125,12 +131,50 @@ describe('schema/execution-input.schema.json', () => {
 
   it('states the option ranges and defaults the code enforces', () => {
     const options = schema.$defs.options.properties;
-    for (const [name, limits] of Object.entries(OPTION_LIMITS)) {
-      expect(options[name], name).toMatchObject({
-        minimum: limits.min,
-        maximum: limits.max,
-        default: limits.default,
+    for (const spec of RUN_OPTIONS) {
+      if (spec.kind !== 'integer') continue;
+      expect(options[spec.name], spec.name).toMatchObject({
+        minimum: spec.min,
+        maximum: spec.max,
+        default: spec.default,
       });
     }
+  });
+
+  it('is what npm run generate writes from the option table and the sources', () => {
+    expect(schema).toEqual(executionInputSchema());
+    expect(schema.$id).toBe(SCHEMA_ID);
+  });
+
+  it.each([
+    [
+      'a Glue page size over 200',
+      { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { pageSize: 500 } },
+      '/options/pageSize',
+    ],
+    ['an unknown top-level field', { source: 'glue.getJobRuns', params: { JobName: 'j' }, extra: 1 }, ''],
+    [
+      'a fractional option',
+      { source: 'glue.getJobRuns', params: { JobName: 'j' }, options: { maxPolls: 1.5 } },
+      '/options/maxPolls',
+    ],
+    ['a resume that changes the source', { resume: 'r', source: 'glue.getJobRuns' }, '/source'],
+    ['a deadline in words', { resume: 'r', options: { deadline: 'Dec 25 2099' } }, '/options/deadline'],
+  ])('reports %s as one error at its field', (_, input, path) => {
+    expect(accepts(input)).toBe(false);
+    // `if` entries only say which branch (a source, a resume) the error was found in.
+    const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
+    expect(errors, JSON.stringify(validate.errors)).toHaveLength(1);
+    expect(errors[0]?.instancePath).toBe(path);
+  });
+});
+
+describe("README's option table", () => {
+  it('is what npm run generate writes from the option table', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf(TABLE_START);
+    const end = readme.indexOf(TABLE_END);
+    expect(start).toBeGreaterThan(0);
+    expect(readme.slice(start + TABLE_START.length, end).trim()).toBe(optionTable());
   });
 });

@@ -7,6 +7,7 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import { type LocalEvent, type LocalHandlers, loadPagewalkHandlers } from '../../local/engine';
+import { reconcileLocally } from '../../local/runtime';
 import type { GlueSandbox, GlueSandboxOptions } from '../../local/sandbox/glue';
 import type { MarketplaceSandbox, MarketplaceSandboxOptions } from '../../local/sandbox/marketplace';
 import { type SfnServer, startSfnServer } from '../../local/sfn/server';
@@ -55,11 +56,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     marketplace: { marketplaceIds: [...MARKETPLACES], ...options.marketplace },
     honourEndpointVariables: false,
   });
-  const handlers: LocalHandlers = await loadPagewalkHandlers();
-  const start = () =>
+  let handlers: LocalHandlers | undefined;
+  // A restart keeps the port, so AWS_ENDPOINT_URL_SFN (exported before the handlers load) stays true.
+  const start = (port = 0) =>
     startSfnServer({
-      handlers,
-      port: 0,
+      handlers: async () => {
+        handlers ??= await loadPagewalkHandlers();
+        return handlers;
+      },
+      exportEndpoint: true,
+      onEnded: reconcileLocally,
+      port,
       retryDelayMs: 0,
       dataDir: options.dataDir,
       onEvent: options.onEvent,
@@ -82,7 +89,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async restartServer() {
       await harness.server.close();
       harness.sfn.destroy();
-      harness.server = await start();
+      harness.server = await start(harness.server.port);
       harness.sfn = client(harness.server.url);
     },
     async waitForEnd(executionArn, timeoutMs = 15_000) {

@@ -37,6 +37,19 @@ const engine = (type: string, extra: Partial<LocalEvent> = {}) =>
   ['engine', { type, timestamp: 0, ...extra }] as ['engine', LocalEvent];
 
 describe('the history recorder', () => {
+  it('ignores a Task call that ends after its execution was stopped and its history released', () => {
+    const { recorder } = record([
+      engine('ExecutionStarted', { input: {} }),
+      engine('StateEntered', { state: state('Fetch') }),
+      call('TaskCallStarted', 1),
+      engine('ExecutionAborted'),
+    ]);
+    recorder.release('x');
+    recorder.onTaskCall(call('TaskCallSucceeded', 1)[1], 'x');
+    recorder.onEvent(engine('StateExited', { state: state('Fetch') })[1], 'x');
+    expect(recorder.events('x')).toBeUndefined();
+  });
+
   it("places each attempt's events by the attempt, even when the next attempt is reported before the failure", () => {
     const { events, closed } = record([
       engine('ExecutionStarted', { input: {} }),

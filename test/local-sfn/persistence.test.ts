@@ -1,9 +1,15 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_STATE_MACHINE_ARN, localExecutionArn } from '../../local/engine';
+import { collectionKeys } from '../../local/inspect';
 import { SERVER_STOPPED } from '../../local/sfn/store';
 import { type Harness, isWaiting, MARKETPLACES, startHarness, waitingInput } from './harness';
 
@@ -92,5 +98,42 @@ describe('when the server restarts on the same data folder', () => {
       'ExecutionAborted',
     ]);
     expect(readdirSync(dataDir)).toContain('crashed.history.json');
+  });
+});
+
+describe('when an execution is stopped in the middle of a page', () => {
+  it('serves its whole history, ending with ExecutionAborted, also after the page call returns late', async () => {
+    h.glue.addRuns('mid-page', 10);
+    h.glue.setLatency(150);
+    try {
+      const executionArn = await start('stopped-mid-page', {
+        source: 'glue.getJobRuns',
+        params: { JobName: 'mid-page' },
+        options: { pageSize: 5 },
+      });
+      // In "Fetch first page", its call waiting for Glue (the call's events are placed when it ends).
+      await h.waitForHistory(
+        executionArn,
+        (events) => events.at(-1)?.stateEnteredEventDetails?.name === 'Fetch first page',
+      );
+      await h.sfn.send(new StopExecutionCommand({ executionArn }));
+      const stopped = await h.history(executionArn);
+      expect(stopped[0]?.type).toBe('ExecutionStarted');
+      expect(stopped.slice(-2).map((e) => e.type)).toEqual(['TaskStateAborted', 'ExecutionAborted']);
+
+      // The Glue call in flight answers after the stop and its handler writes the page; its
+      // late end must not replace the stored history with an empty one.
+      const until = Date.now() + 5_000;
+      while (
+        (await collectionKeys(h.stack.documentClient, h.stack.tableName, 'glue.getJobRuns#mid-page'))
+          .length === 0
+      ) {
+        if (Date.now() > until) throw new Error('the page in flight was never written');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await h.history(executionArn)).toEqual(stopped);
+    } finally {
+      h.glue.setLatency(0);
+    }
   });
 });

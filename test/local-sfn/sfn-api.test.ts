@@ -10,6 +10,7 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RunRecords } from '../../functions/lib/store/run-record';
 import {
   LOCAL_ROLE_ARN,
   LOCAL_STATE_MACHINE_ARN,
@@ -157,6 +158,53 @@ describe('StartExecution and DescribeExecution', () => {
     ).toMatchObject({ name: 'ExecutionDoesNotExist' });
   });
 
+  describe('when the input is hostile', () => {
+    /** A raw AWS JSON 1.0 call, so the input reaches the server exactly as written. */
+    const rawStart = async (input: string) => {
+      const response = await fetch(h.server.url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-amz-json-1.0',
+          'X-Amz-Target': 'AWSStepFunctions.StartExecution',
+        },
+        body: JSON.stringify({ stateMachineArn, input }),
+      });
+      return {
+        status: response.status,
+        body: (await response.json()) as { __type?: string; message?: string },
+      };
+    };
+
+    it('refuses an input nested 5,000 levels deep with InvalidExecutionInput and answers the next call', async () => {
+      const deep = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
+      const refused = await rawStart(deep);
+      expect(refused.status).toBe(400);
+      expect(refused.body.__type).toBe('InvalidExecutionInput');
+      expect(refused.body.message).toContain('nesting depth 5000');
+      const listed = await h.sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1 }));
+      expect(listed.executions).toBeInstanceOf(Array);
+    });
+
+    it('refuses an input over 256 KiB with a ValidationException, as AWS does', async () => {
+      const big = JSON.stringify({ source: 'glue.getJobRuns', params: { JobName: 'x'.repeat(262_144) } });
+      expect(
+        await failureOf(h.sfn.send(new StartExecutionCommand({ stateMachineArn, input: big }))),
+      ).toMatchObject({ name: 'ValidationException', status: 400 });
+    });
+
+    it('fails a null input at Start run with InvalidInput, not States.Runtime', async () => {
+      const started = await h.sfn.send(new StartExecutionCommand({ stateMachineArn, input: 'null' }));
+      const done = await h.waitForEnd(started.executionArn as string);
+      expect(done).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+      expect(done.cause).toContain('got null');
+      const events = await h.history(started.executionArn as string);
+      expect(events[0]?.executionStartedEventDetails?.input).toBe('null');
+      expect(
+        events.find((e) => e.type === 'LambdaFunctionScheduled')?.lambdaFunctionScheduledEventDetails?.input,
+      ).toContain('"input":null');
+    });
+  });
+
   describe('when a name is used again', () => {
     it('returns the running execution for the same input, and refuses other input', async () => {
       const input = waitingInput(MARKETPLACES[1]);
@@ -219,6 +267,27 @@ describe('StopExecution', () => {
       error: 'Operator',
       cause: 'enough for today',
     });
+  });
+});
+
+describe('when an execution is stopped', () => {
+  it('records its run stopped and frees the collection before StopExecution answers, so a resume starts at once', async () => {
+    const started = await start('stop-then-resume', waitingInput(MARKETPLACES[3]));
+    const executionArn = started.executionArn as string;
+    await h.waitForHistory(executionArn, isWaiting);
+    await h.sfn.send(new StopExecutionCommand({ executionArn }));
+
+    const runs = new RunRecords(h.stack.documentClient, h.stack.tableName);
+    expect(await runs.get('stop-then-resume')).toMatchObject({ status: 'stopped', executionArn });
+
+    const resumed = await start(undefined, { resume: 'stop-then-resume' });
+    const events = await h.waitForHistory(resumed.executionArn as string, isWaiting);
+    expect(events.some((e) => e.type === 'ExecutionFailed')).toBe(false);
+    expect(await runs.get('stop-then-resume')).toMatchObject({
+      status: 'running',
+      executionArn: resumed.executionArn,
+    });
+    await h.sfn.send(new StopExecutionCommand({ executionArn: resumed.executionArn }));
   });
 });
 

@@ -4,7 +4,7 @@ import { parseOptions } from '../run-config';
 import { glueGetJobRunsDescription } from '../sources/glue-get-job-runs-description';
 import type { SourceDescription } from '../sources/source';
 import { describe, integerInRange, isRecord, rejectUnknownKeys } from '../validate';
-import { type IfBusy, parseIfBusy, type SyncMode } from './options';
+import type { IfBusy, SyncMode } from './options';
 
 /** The `source` of an all-jobs sync's input. */
 export const ALL_JOBS_SOURCE = 'glue.allJobs';
@@ -81,7 +81,7 @@ export function parseAllJobsInput(input: unknown, executionName: string): SyncCo
     options: {
       sync: child.sync,
       maxConcurrency: own('maxConcurrency', MAX_CONCURRENCY),
-      ifBusy: parseIfBusy(options.ifBusy, undefined),
+      ifBusy: child.ifBusy,
       jobsPerPage: own('jobsPerPage', JOBS_PER_PAGE),
       jobPagesPerExecution: own('jobPagesPerExecution', JOB_PAGES_PER_EXECUTION),
     },

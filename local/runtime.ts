@@ -1,0 +1,131 @@
+/**
+ * The one local runtime behind `npm start` and `npm run serve`: the embedded services
+ * (dynalite, the sandboxes) and the local Step Functions endpoint, in one process, on one
+ * data folder (default `.pagewalk/`):
+ *
+ *   .pagewalk/lock.json              which process holds the folder, and its endpoints
+ *   .pagewalk/dynamodb/              dynalite's data
+ *   .pagewalk/executions/            every execution and its history
+ *   .pagewalk/sandbox-token-secret   what the sandboxes sign their tokens with
+ *
+ * Every execution ending the state machine could not record (a stop, a failure, a crash of
+ * the process) goes to the reconcile handler, as the EventBridge rule sends it on AWS.
+ */
+import { join } from 'node:path';
+import { acquireDataLock, type DataLock, type DataLockInfo } from './data-lock';
+import { type LocalEvent, loadPagewalkHandlers } from './engine';
+import type { GlueSandboxOptions } from './sandbox/glue';
+import type { MarketplaceSandboxOptions } from './sandbox/marketplace';
+import { sandboxTokenSecret } from './sandbox/token-secret';
+import { type SfnServer, startSfnServer } from './sfn/server';
+import type { ExecutionDescription } from './sfn/store';
+import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from './sfn/tags';
+import { type LocalStack, startLocalStack } from './stack';
+
+/** The data folder both commands use unless told otherwise. */
+export const DEFAULT_DATA_DIR = '.pagewalk';
+
+export interface LocalRuntimeOptions {
+  /** `npm start` or `npm run serve`, for the lock file. */
+  readonly command: string;
+  /** The data folder; in memory (no lock, nothing kept) when undefined. */
+  readonly dataDir?: string;
+  readonly tableName?: string;
+  /** Port of the Step Functions endpoint; 0 picks one. */
+  readonly port: number;
+  readonly host?: string;
+  readonly glue?: GlueSandboxOptions;
+  readonly marketplace?: MarketplaceSandboxOptions;
+  /** Adopt AWS_ENDPOINT_URL_DYNAMODB / _GLUE / PAGEWALK_ENDPOINT_URL_MARKETPLACE. */
+  readonly honourEndpointVariables: boolean;
+  readonly retryDelayMs?: number;
+  readonly log?: (line: string) => void;
+  readonly onEvent?: (event: LocalEvent, executionName: string) => void;
+}
+
+export interface LocalRuntime {
+  readonly stack: LocalStack;
+  readonly server: SfnServer;
+  readonly dataDir?: string;
+  /** Stops the endpoint (running executions end ABORTED and are recorded stopped), then the services. */
+  close(): Promise<void>;
+}
+
+/**
+ * Records on its run an ending the execution could not record itself, through the same
+ * reconcile handler AWS invokes for "Step Functions Execution Status Change".
+ */
+export async function reconcileLocally(execution: ExecutionDescription): Promise<void> {
+  const { handler } = await import('../functions/reconcile');
+  await handler({
+    source: 'aws.states',
+    'detail-type': 'Step Functions Execution Status Change',
+    detail: {
+      executionArn: execution.executionArn,
+      stateMachineArn: execution.stateMachineArn,
+      name: execution.name,
+      status: execution.status,
+      input: execution.input,
+      error: execution.error ?? null,
+      cause: execution.cause ?? null,
+      startDate: execution.startDate,
+      stopDate: execution.stopDate ?? null,
+    },
+  });
+}
+
+/**
+ * Takes the data folder (DataFolderBusy when a live process holds it), starts the services
+ * and the endpoint, and writes the endpoints into the lock file for a second process to find.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const { dataDir } = options;
+  const lock: DataLock | undefined = dataDir ? acquireDataLock(dataDir, options.command) : undefined;
+  const cleanups: Array<() => Promise<void> | void> = [() => lock?.release()];
+  const cleanUp = async () => {
+    for (const step of cleanups.reverse()) await step();
+  };
+  try {
+    const tokenSecret = sandboxTokenSecret(dataDir);
+    const stack = await startLocalStack({
+      tableName: options.tableName,
+      dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined,
+      glue: { tokenSecret, ...options.glue },
+      marketplace: { tokenSecret, ...options.marketplace },
+      honourEndpointVariables: options.honourEndpointVariables,
+    });
+    cleanups.push(() => stack.close());
+    const server = await startSfnServer({
+      handlers: loadPagewalkHandlers,
+      exportEndpoint: true,
+      port: options.port,
+      host: options.host,
+      dataDir: dataDir ? join(dataDir, 'executions') : undefined,
+      retryDelayMs: options.retryDelayMs,
+      tags: { [TABLE_TAG]: stack.tableName, [DYNAMODB_ENDPOINT_TAG]: stack.dynamoEndpoint },
+      onEnded: reconcileLocally,
+      log: options.log,
+      onEvent: options.onEvent,
+    });
+    cleanups.push(() => server.close());
+    const info: Partial<DataLockInfo> = {
+      endpoint: server.url,
+      dynamoEndpoint: stack.dynamoEndpoint,
+      tableName: stack.tableName,
+    };
+    lock?.update(info);
+    let closing: Promise<void> | undefined;
+    return {
+      stack,
+      server,
+      dataDir,
+      close: () => {
+        closing ??= cleanUp();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}

@@ -37,20 +37,24 @@ export interface SyncMachines {
 
 /**
  * A local pagewalk machine and an all-jobs machine whose "Sync job" Tasks start executions on
- * it. `pagewalkHandlers` are the loop's three handlers (see loadPagewalkHandlers).
+ * it. `pagewalk` is the loop's three handlers (see loadPagewalkHandlers), or a pagewalk
+ * machine already running (such as the local endpoint's), for the children to run on.
  */
 export async function createSyncMachines(
-  pagewalkHandlers: LocalHandlers,
+  pagewalk: LocalHandlers | LocalStateMachine,
   options: Omit<LocalStateMachineOptions, 'handlers' | 'spec' | 'targets'> & {
     readonly onEvent?: (event: LocalEvent, executionName: string) => void;
   } = {},
 ): Promise<SyncMachines> {
-  const pagewalk = new LocalStateMachine({ ...options, handlers: pagewalkHandlers });
+  const children =
+    pagewalk instanceof LocalStateMachine
+      ? pagewalk
+      : new LocalStateMachine({ ...options, handlers: pagewalk });
   const allJobs = new LocalStateMachine({
     ...options,
     handlers: await loadAllJobsHandlers(),
     spec: ALL_JOBS_MACHINE,
-    targets: [pagewalk],
+    targets: [children],
   });
-  return { pagewalk, allJobs };
+  return { pagewalk: children, allJobs };
 }

@@ -5,7 +5,7 @@
  */
 import type { SyncSummary } from '../functions/lib/finish-sync';
 import { createSyncMachines } from './all-jobs';
-import { followRun, type LocalExecutionResult, loadPagewalkHandlers } from './engine';
+import { followRun, type LocalExecutionResult, type LocalStateMachine, loadPagewalkHandlers } from './engine';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -15,6 +15,8 @@ export interface AllJobsRunOptions {
   /** Options of the all-jobs input: sync, maxConcurrency, ifBusy and any run option for the children. */
   readonly options: Readonly<Record<string, unknown>>;
   readonly print?: (line: string) => void;
+  /** The pagewalk machine the children run on; a new one by default. */
+  readonly pagewalk?: LocalStateMachine;
 }
 
 /** The lines that describe how an all-jobs sync ended. */
@@ -41,10 +43,12 @@ export function describeSync(result: LocalExecutionResult): string[] {
 /** Runs an all-jobs sync to its end on the local engine and prints how each job ended. */
 export async function runAllJobsSync(run: AllJobsRunOptions): Promise<LocalExecutionResult> {
   const print = run.print ?? console.log;
-  const { allJobs } = await createSyncMachines(await loadPagewalkHandlers(), {
-    onEvent: (event, executionName) => {
-      if (event.type === 'ExecutionStarted' && executionName !== run.name)
-        print(`  child ${executionName} started`);
+  const { allJobs } = await createSyncMachines(run.pagewalk ?? (await loadPagewalkHandlers()), {
+    onEvent: (event) => {
+      // A line per job as its outcome is recorded (the Map's events reach the sync's log).
+      if (event.type !== 'StateExited' || event.state?.name !== 'Read job run') return;
+      const output = event.state.output as { job?: { name?: string }; outcome?: { status?: string } };
+      if (output?.outcome?.status !== 'running') print(`  ${output?.job?.name}: ${output?.outcome?.status}`);
     },
   });
   const first = allJobs.start(run.name, { source: 'glue.allJobs', params: {}, options: run.options });

@@ -2,13 +2,13 @@ import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { parseStartInput } from '../../functions/lib/run-config';
 import { ALL_JOBS_SOURCE, parseAllJobsInput } from '../../functions/lib/sync/all-jobs-config';
-import { acknowledge } from '../nag';
 import { requireIntegerInRange, requireMatch } from '../validate';
+import { deadLetterQueue } from './dead-letter-queue';
 
 /** One schedule that starts a sync. */
 export interface SyncSchedule {
@@ -108,15 +108,10 @@ export class SyncSchedules extends Construct {
         },
       }),
     });
-    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(
-      this.deadLetterQueue,
-      'AwsSolutions-SQS3',
-      'This queue is the dead-letter queue of the sync schedules (Scheduler DeadLetterConfig); a DLQ has no DLQ of its own.',
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'DeadLetters',
+      'the sync schedules (Scheduler DeadLetterConfig)',
     );
 
     for (const schedule of props.schedules) {

@@ -19,6 +19,7 @@ import { type LogLevel, PageFunctions } from './constructs/page-functions';
 import { Reconcile } from './constructs/reconcile';
 import { RunApi } from './constructs/run-api';
 import { PagewalkStateMachine, type StateMachineLogLevel } from './constructs/state-machine';
+import { SyncAlarms } from './constructs/sync-alarms';
 import { type SyncSchedule, SyncSchedules } from './constructs/sync-schedules';
 import { checkSourceEndpoints, loadSourceDefinitions } from './source-definitions';
 import { requireMatch } from './validate';
@@ -363,12 +364,21 @@ export class PagewalkStack extends Stack {
         value: allJobs.stateMachine.stateMachineArn,
       });
     }
-    if (schedules.length === 0) return { allJobs };
-    const scheduled = new SyncSchedules(this, 'Schedules', {
-      schedules,
-      pagewalk: this.stateMachine.stateMachine,
-      allJobs: allJobs?.stateMachine,
-    });
+    const scheduled =
+      schedules.length === 0
+        ? undefined
+        : new SyncSchedules(this, 'Schedules', {
+            schedules,
+            pagewalk: this.stateMachine.stateMachine,
+            allJobs: allJobs?.stateMachine,
+          });
+    if (allJobs || scheduled) {
+      new SyncAlarms(this, 'SyncAlarms', {
+        allJobs: allJobs?.stateMachine,
+        scheduleDeadLetters: scheduled?.deadLetterQueue,
+        alarmTopic: this.monitoring.alarmTopic,
+      });
+    }
     return { allJobs, schedules: scheduled };
   }
 

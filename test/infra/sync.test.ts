@@ -140,6 +140,32 @@ describe("the context key syncSchedule ('-c syncSchedule=rate(1 day)')", () => {
   });
 });
 
+describe('the sync alarms', () => {
+  it('fire on a failed all-jobs sync and on a scheduled start left in the dead-letter queue, notifying the alarm topic', () => {
+    const { stack, template } = synth({ syncSchedule: 'rate(1 day)', alarmEmail: 'ops@example.com' });
+    const topic = logicalId(stack, stack.monitoring.alarmTopic as never);
+
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ExecutionsFailed',
+      Dimensions: [
+        { Name: 'StateMachineArn', Value: { Ref: logicalId(stack, stack.allJobs?.stateMachine as never) } },
+      ],
+      Threshold: 1,
+      AlarmActions: [{ Ref: topic }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalId(stack, stack.schedules?.deadLetterQueue as never), 'QueueName'] },
+        },
+      ],
+      AlarmActions: [{ Ref: topic }],
+    });
+  });
+});
+
 describe('with glueJobNames', () => {
   it('lists exactly those jobs without calling Glue: no glue:ListJobs at all', () => {
     const { stack, template } = synth({ allJobs: true, glueJobNames: ['nightly-etl', 'hourly-compaction'] });

@@ -352,6 +352,7 @@ export class PagewalkStack extends Stack {
         ...logs,
         table: this.table.table,
         pagewalk: this.stateMachine.stateMachine,
+        encryptionKey: this.encryptionKey,
         glueJobNames: props.glueJobNames,
         memorySize: props.memorySize,
         logLevel: props.logLevel,

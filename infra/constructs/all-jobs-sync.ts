@@ -2,9 +2,16 @@ import { readFileSync } from 'node:fs';
 import { ArnFormat, Aws, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  CustomerManagedEncryptionConfiguration,
+  DefinitionBody,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+} from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { acknowledge, iam5ResourceFinding } from '../nag';
 import { fromRepoRoot } from '../paths';
@@ -40,6 +47,12 @@ export interface AllJobsSyncProps extends FunctionSettings {
    * @default false
    */
   readonly tracing?: boolean;
+  /**
+   * A customer managed key for the definition and the execution history, as the pagewalk
+   * state machine has (see PagewalkStateMachineProps.encryptionKey).
+   * @default - Step Functions' AWS owned key
+   */
+  readonly encryptionKey?: IKey;
 }
 
 /**
@@ -106,7 +119,13 @@ export class AllJobsSync extends Construct {
       definitionBody: DefinitionBody.fromString(
         readFileSync(fromRepoRoot('statemachine', 'all-jobs.asl.json'), 'utf8'),
       ),
+      // Named, so its ARN is known without a reference to itself (the key grant's encryption
+      // context names it); Step Functions allows 80 characters.
+      stateMachineName: `${stack.stackName.slice(0, 79 - id.length)}-${id}`,
       definitionSubstitutions: substitutions,
+      encryptionConfiguration: props.encryptionKey
+        ? new CustomerManagedEncryptionConfiguration(props.encryptionKey)
+        : undefined,
       logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
       tracingEnabled: props.tracing ?? false,
     });

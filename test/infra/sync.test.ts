@@ -140,6 +140,20 @@ describe("the context key syncSchedule ('-c syncSchedule=rate(1 day)')", () => {
   });
 });
 
+describe('with a customer managed key', () => {
+  it('encrypts the all-jobs state machine with it, as the pagewalk one, under a name of at most 80 characters', () => {
+    const { stack, template } = synth({ allJobs: true, customerManagedKey: true });
+
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'Pagewalk-AllJobs',
+      EncryptionConfiguration: {
+        Type: 'CUSTOMER_MANAGED_KMS_KEY',
+        KmsKeyId: { 'Fn::GetAtt': [logicalId(stack, stack.encryptionKey as never), 'Arn'] },
+      },
+    });
+  });
+});
+
 describe('the sync alarms', () => {
   it('fire on a failed all-jobs sync and on a scheduled start left in the dead-letter queue, notifying the alarm topic', () => {
     const { stack, template } = synth({ syncSchedule: 'rate(1 day)', alarmEmail: 'ops@example.com' });

@@ -26,7 +26,9 @@ export function optionHelp(spec: RunOptionSpec): string {
         ? ` (${spec.min}-${spec.max}; none for no limit)`
         : spec.kind === 'time'
           ? ' (ISO-8601, e.g. 2030-01-01T00:00:00Z; none for no limit)'
-          : " (default the source's maximum)";
+          : spec.kind === 'choice'
+            ? ` (${spec.choices?.join(' or ')}; default ${spec.choices?.[0]})`
+            : " (default the source's maximum)";
   return `${spec.description.replace(/\.$/, '')}${bounds}`;
 }
 
@@ -52,7 +54,7 @@ export function optionsFrom(flags: InputFlags): Record<string, unknown> | undefi
     const value = flags[flag];
     if (typeof value !== 'string') continue;
     if (NULLABLE.has(field) && value === 'none') options[field] = null;
-    else if (optionSpec(field).kind === 'time') options[field] = value;
+    else if (['time', 'choice'].includes(optionSpec(field).kind)) options[field] = value;
     else {
       const n = Number(value);
       if (value.trim() === '' || !Number.isFinite(n)) {

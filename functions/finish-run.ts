@@ -5,11 +5,13 @@ import { logger, withLambdaContext, withRunContext } from './lib/observability';
 import { documentClient } from './lib/store/dynamo';
 import { CollectionLeases } from './lib/store/lease';
 import { RunRecords } from './lib/store/run-record';
+import { Watermarks } from './lib/sync/watermark';
 
 const tableName = requireEnv('TABLE_NAME');
 const deps = {
   runs: new RunRecords(documentClient, tableName),
   leases: new CollectionLeases(documentClient, tableName),
+  watermarks: new Watermarks(documentClient, tableName),
 };
 
 /**

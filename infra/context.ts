@@ -29,6 +29,8 @@ export const CONTEXT_KEYS = [
   'lambdaErrorThreshold',
   'dashboard',
   'api',
+  'allJobs',
+  'syncSchedule',
 ] as const;
 
 /**
@@ -40,7 +42,7 @@ export const CONTEXT_KEYS = [
  *
  * | key | prop |
  * | --- | --- |
- * | tableName, memorySize, logLevel, stateMachineLogLevel, includeExecutionData, tracing, sourceMaps, customerManagedKey, encryptionKeyArn, itemTtlDays, glueJobNames, sourceDefinitionsDir, alarmEmail, alarmTopicArn, lambdaErrorThreshold, dashboard, api | same name |
+ * | tableName, memorySize, logLevel, stateMachineLogLevel, includeExecutionData, tracing, sourceMaps, customerManagedKey, encryptionKeyArn, itemTtlDays, glueJobNames, sourceDefinitionsDir, alarmEmail, alarmTopicArn, lambdaErrorThreshold, dashboard, api, allJobs, syncSchedule | same name |
  * | removalPolicy | `retain` or `destroy` |
  * | fetchPageTimeoutSeconds | fetchPageTimeout |
  * | logRetentionDays | logRetention |
@@ -109,6 +111,8 @@ export function stackPropsFromContext(node: Node): PagewalkStackProps {
     lambdaErrorThreshold: number('lambdaErrorThreshold'),
     dashboard: boolean('dashboard'),
     api: boolean('api'),
+    allJobs: boolean('allJobs'),
+    syncSchedule: string('syncSchedule'),
   };
 }
 

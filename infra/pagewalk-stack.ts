@@ -11,6 +11,7 @@ import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { AllJobsSync, type AllJobsSyncProps } from './constructs/all-jobs-sync';
 import { createDataKey, KMS_KEY_ARN } from './constructs/data-key';
 import { ItemsTable } from './constructs/items-table';
 import { Monitoring } from './constructs/monitoring';
@@ -18,6 +19,8 @@ import { type LogLevel, PageFunctions } from './constructs/page-functions';
 import { Reconcile } from './constructs/reconcile';
 import { RunApi } from './constructs/run-api';
 import { PagewalkStateMachine, type StateMachineLogLevel } from './constructs/state-machine';
+import { SyncAlarms } from './constructs/sync-alarms';
+import { type SyncSchedule, SyncSchedules } from './constructs/sync-schedules';
 import { checkSourceEndpoints, loadSourceDefinitions } from './source-definitions';
 import { requireMatch } from './validate';
 
@@ -162,7 +165,31 @@ export interface PagewalkStackProps extends StackProps {
    * @default true
    */
   readonly api?: boolean;
+  /**
+   * Deploy the all-jobs sync: a second state machine that syncs every Glue job (every one of
+   * `glueJobNames`, when given) as a child execution each, and may call glue:ListJobs.
+   * @default - true when a schedule starts an all-jobs sync, else false
+   */
+  readonly allJobs?: boolean;
+  /**
+   * EventBridge Scheduler schedules that start syncs (see SyncSchedule).
+   * @default - none
+   */
+  readonly schedules?: readonly SyncSchedule[];
+  /**
+   * A schedule expression, e.g. `rate(1 day)`: adds the schedule `sync-all-jobs`, an
+   * incremental all-jobs sync (`{"source": "glue.allJobs", "params": {}, "options": {"sync": "incremental"}}`).
+   * @default - no such schedule
+   */
+  readonly syncSchedule?: string;
 }
+
+/** The input `syncSchedule` starts. */
+export const SYNC_ALL_JOBS_INPUT = {
+  source: 'glue.allJobs',
+  params: {},
+  options: { sync: 'incremental' },
+} as const;
 
 /**
  * pagewalk on AWS: the items table, the three handlers, the state machine that loops them, their
@@ -179,6 +206,10 @@ export class PagewalkStack extends Stack {
   readonly api?: RunApi;
   /** The customer managed key of the table and the log groups, when one is used. */
   readonly encryptionKey?: IKey;
+  /** The all-jobs sync; undefined unless `allJobs` (or a schedule) asks for it. */
+  readonly allJobs?: AllJobsSync;
+  /** The sync schedules; undefined when there are none. */
+  readonly schedules?: SyncSchedules;
 
   constructor(scope: Construct, id: string, props: PagewalkStackProps = {}) {
     super(scope, id, props);
@@ -271,6 +302,10 @@ export class PagewalkStack extends Stack {
       });
     }
 
+    const sync = this.addSync(props, logs);
+    this.allJobs = sync.allJobs;
+    this.schedules = sync.schedules;
+
     const stateMachineArn = this.stateMachine.stateMachine.stateMachineArn;
     new CfnOutput(this, 'StateMachineArn', {
       description: 'Start a run: aws stepfunctions start-execution --state-machine-arn <this> --input ...',
@@ -297,6 +332,55 @@ export class PagewalkStack extends Stack {
         value: `https://${this.consoleDomain()}/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,
       });
     }
+  }
+
+  /** The all-jobs sync and the schedules, when asked for. */
+  private addSync(
+    props: PagewalkStackProps,
+    logs: Pick<AllJobsSyncProps, 'logRetention' | 'logRemovalPolicy' | 'logEncryptionKey'>,
+  ): { allJobs?: AllJobsSync; schedules?: SyncSchedules } {
+    const schedules = [
+      ...(props.schedules ?? []),
+      ...(props.syncSchedule === undefined
+        ? []
+        : [{ name: 'sync-all-jobs', schedule: props.syncSchedule, input: SYNC_ALL_JOBS_INPUT }]),
+    ];
+    const wantsAllJobs = schedules.some((schedule) => schedule.input.source === SYNC_ALL_JOBS_INPUT.source);
+    let allJobs: AllJobsSync | undefined;
+    if (props.allJobs ?? wantsAllJobs) {
+      allJobs = new AllJobsSync(this, 'AllJobs', {
+        ...logs,
+        table: this.table.table,
+        pagewalk: this.stateMachine.stateMachine,
+        encryptionKey: this.encryptionKey,
+        glueJobNames: props.glueJobNames,
+        memorySize: props.memorySize,
+        logLevel: props.logLevel,
+        tracing: props.tracing,
+        sourceMaps: props.sourceMaps ?? false,
+      });
+      new CfnOutput(this, 'AllJobsStateMachineArn', {
+        description:
+          'Sync every job: start-execution with {"source": "glue.allJobs", "params": {}, "options": {...}}',
+        value: allJobs.stateMachine.stateMachineArn,
+      });
+    }
+    const scheduled =
+      schedules.length === 0
+        ? undefined
+        : new SyncSchedules(this, 'Schedules', {
+            schedules,
+            pagewalk: this.stateMachine.stateMachine,
+            allJobs: allJobs?.stateMachine,
+          });
+    if (allJobs || scheduled) {
+      new SyncAlarms(this, 'SyncAlarms', {
+        allJobs: allJobs?.stateMachine,
+        scheduleDeadLetters: scheduled?.deadLetterQueue,
+        alarmTopic: this.monitoring.alarmTopic,
+      });
+    }
+    return { allJobs, schedules: scheduled };
   }
 
   /** The AWS console's domain in the stack's partition (the console links differ in aws-cn and aws-us-gov). */

@@ -38,8 +38,13 @@ export async function printSummary(
   say(
     `  Run record: pk "run#${runId}", sk "run"${inspect ? `; see it with: ${inspect} npm run pagewalk -- status ${runId}` : '.'}`,
   );
+  // An incremental sync that stopped at what the last sync left read only the new pages.
+  const stoppedAt = record.checkpoint.sync?.stoppedAt;
+  if (stoppedAt) {
+    say(`  Incremental sync: read the runs down to ${stoppedAt}, which the last sync had stored final.`);
+  }
   // A drain that stopped early holds fewer; one that finished must hold exactly what it counted.
-  if (record.status === 'succeeded' && stored !== record.items) {
+  if (record.status === 'succeeded' && (stoppedAt ? stored < record.items : stored !== record.items)) {
     ctx.output.err(
       `pagewalk: the run counted ${count(record.items)} items but the table holds ${count(stored)}`,
     );

@@ -7,11 +7,12 @@
  * recorded stopped, its lease released) and prints the command that resumes it.
  */
 import './polyfills';
+import { randomUUID } from 'node:crypto';
 import { resume, type Started, start } from '../cli/commands/start';
 import { stop } from '../cli/commands/stop';
 import { type CliContext, CliError, createContext, processOutput } from '../cli/context';
 import { explainError } from '../cli/errors';
-import { newRunInput } from '../cli/input';
+import { newRunInput, optionsFrom } from '../cli/input';
 import { addRunOptionFlags, addSourceFlags } from '../cli/options';
 import {
   addServiceFlags,
@@ -28,6 +29,7 @@ import { DataFolderBusy, readDataLock } from './data-lock';
 import { DEFAULT_DATA_DIR, type LocalRuntime, startLocalRuntime } from './runtime';
 import { DEFAULT_SFN_PORT } from './sfn/server';
 import { printSummary } from './start-summary';
+import { runAllJobsSync } from './sync-run';
 
 /** Parameters used when the command line gives none, so every shipped source runs as a demo. */
 const DEMO_PARAMS: Record<string, Record<string, string>> = {
@@ -44,6 +46,8 @@ interface StartFlags extends ServiceFlags {
   readonly resume?: string;
   readonly name?: string;
   readonly port?: number;
+  readonly allJobs?: boolean;
+  readonly maxConcurrency?: number;
   readonly [flag: string]: unknown;
 }
 
@@ -60,6 +64,11 @@ const program = addServiceFlags(
     ),
   ),
 )
+  .option(
+    '--all-jobs',
+    'sync every Glue job (the all-jobs state machine, a child run per job); --sync and the run options apply to each job',
+  )
+  .option('--max-concurrency <n>', 'with --all-jobs: jobs synced at once (1-40, default 4)', numberIn(1, 40))
   .option('--name <name>', 'execution name, which is also the run id (default: a UUID)')
   .option(
     '--port <n>',
@@ -113,6 +122,7 @@ function inputFlags(flags: StartFlags): StartFlags {
 }
 
 async function main(raw: StartFlags): Promise<number> {
+  if (raw.allJobs) return syncAllJobs(raw);
   const flags = inputFlags(raw);
   if (!flags.resume) newRunInput(flags); // usage errors before anything starts
   const { runtime, endpoint } = await connect(flags);
@@ -145,6 +155,36 @@ async function main(raw: StartFlags): Promise<number> {
 }
 
 const resumeCommand = (runId: string) => `npm start -- --resume ${runId}`;
+
+/**
+ * `--all-jobs`: the all-jobs sync on this process's runtime, its children on the runtime's own
+ * pagewalk state machine (so the endpoint lists them). Exit code 0 when every job synced or the
+ * sync was skipped, 1 when a job (or the listing) failed.
+ */
+async function syncAllJobs(flags: StartFlags): Promise<number> {
+  const given = ['resume', 'source', 'job', 'param'].filter((f) => flags[f] !== undefined);
+  if (given.length > 0) throw new UsageError(`--all-jobs syncs every job; drop --${given.join(', --')}`);
+  const options = {
+    ...optionsFrom(flags),
+    ...(flags.maxConcurrency ? { maxConcurrency: flags.maxConcurrency } : {}),
+  };
+  const { runtime } = await connect(flags);
+  if (!runtime)
+    throw new UsageError('--all-jobs runs in this process: stop npm run serve on this data folder first');
+  try {
+    console.log(`pagewalk: syncing every job of Glue ${runtime.stack.glueEndpoint} on the local engine`);
+    console.log(`  input: ${JSON.stringify({ source: 'glue.allJobs', params: {}, options })}`);
+    const result = await runAllJobsSync({
+      name: flags.name ?? randomUUID(),
+      options,
+      pagewalk: runtime.server.machine,
+    });
+    const status = (result.output as { status?: string } | undefined)?.status;
+    return result.status === 'SUCCEEDED' && (status === 'succeeded' || status === 'skipped') ? 0 : 1;
+  } finally {
+    await runtime.close();
+  }
+}
 
 /** Starts (or resumes) the run and watches it; Ctrl-C (or SIGTERM) stops it. */
 async function drain(ctx: CliContext, flags: StartFlags, runtime: LocalRuntime | undefined): Promise<number> {

@@ -116,6 +116,8 @@ function optionSchema(spec: RunOptionSpec, sources: readonly SourceShape[]): Jso
         format: 'date-time',
         default: null,
       };
+    case 'choice':
+      return { description: spec.description, enum: [...(spec.choices ?? [])], default: spec.choices?.[0] };
   }
 }
 
@@ -227,7 +229,9 @@ export function optionTable(sources = sourceShapes()): string {
           ? [fmt(spec.default), `${fmt(spec.min)}–${fmt(spec.max)}`]
           : spec.kind === 'limit'
             ? ['none', `${fmt(spec.min)}–${fmt(spec.max)}, or \`null\``]
-            : ['none', 'a future ISO-8601 time (`2030-01-01T00:00:00Z`), or `null`'];
+            : spec.kind === 'choice'
+              ? [`\`${spec.choices?.[0]}\``, (spec.choices ?? []).map((c) => `\`${c}\``).join(', ')]
+              : ['none', 'a future ISO-8601 time (`2030-01-01T00:00:00Z`), or `null`'];
     return `| \`${spec.name}\` | \`--${spec.flag}\` | ${cell(defaultText)} | ${cell(allowed)} | ${cell(spec.description)} |`;
   });
   return ['| option | flag | default | allowed | meaning |', '| --- | --- | --- | --- | --- |', ...rows].join(

@@ -1,4 +1,5 @@
 import { InvalidInput } from './errors';
+import { parseSyncProgress, type SyncProgress } from './sync/decide';
 
 /**
  * The only state that travels between states: where the run is, never the items.
@@ -41,6 +42,11 @@ export interface Cursor {
   readonly written: number;
   /** The run limit this page reached (the run stops, resumable), or null. */
   readonly limit: RunLimit | null;
+  /**
+   * How the sync is going, for sources whose items carry a sync mark (Glue job runs); absent
+   * for the others. No Choice reads it.
+   */
+  readonly sync?: SyncProgress;
 }
 
 /** Limits an execution input may set; reaching one stops the run with its checkpoint kept. */
@@ -106,6 +112,7 @@ export function parseCursor(raw: unknown, at: string): Cursor {
     fetches: count('fetches'),
     written: count('written'),
     limit: limit as RunLimit | null,
+    ...(c.sync === undefined ? {} : { sync: parseSyncProgress(c.sync, `${at}.sync`) }),
   };
 }
 

@@ -26,6 +26,9 @@ import { CollectionLeases, leaseSeconds } from './store/lease';
 import { type PageRows, type PageWriterOptions, pageRows, writeRows } from './store/page-writer';
 import { type RunRecord, RunRecords } from './store/run-record';
 import { TokenGuard } from './store/token-guard';
+import type { SyncProgress } from './sync/decide';
+import { syncStep } from './sync/page-step';
+import { Watermarks } from './sync/watermark';
 import { parseRunAndCursor } from './task-event';
 import { SOURCE_REQUEST_TIMEOUT_MS } from './timeouts';
 import { isRecord } from './validate';
@@ -54,6 +57,8 @@ export interface FetchPageDeps {
   readonly runs: RunRecords;
   readonly leases: CollectionLeases;
   readonly tokens: TokenGuard;
+  /** The collections' sync watermarks, read on the first page of an incremental sync. */
+  readonly watermarks: Pick<Watermarks, 'get'>;
   readonly writerOptions?: PageWriterOptions;
   /** Days item rows live before DynamoDB's TTL deletes them; undefined keeps them for good. */
   readonly itemTtlDays?: number;
@@ -92,6 +97,7 @@ export function pageStores(client: DynamoDBDocumentClient, tableName: string) {
     runs: new RunRecords(client, tableName),
     leases: new CollectionLeases(client, tableName),
     tokens: new TokenGuard(client, tableName),
+    watermarks: new Watermarks(client, tableName),
   };
 }
 
@@ -150,6 +156,9 @@ function moreNow(page: Pick<SourcePage, 'nextToken' | 'hasNext' | 'moreResultsAv
   return page.nextToken !== null && page.hasNext !== false && page.moreResultsAvailable !== false;
 }
 
+/** A page as the sync sees it: an incremental sync that reached its floor drops the token. */
+type SyncedPage = SourcePage & { readonly sync?: SyncProgress };
+
 /**
  * One page, in two halves the invocation overlaps: `fetch` (the source call) and `store`
  * (its rows, the token guard, the cursor after it). Every per-page rule lives here.
@@ -173,7 +182,7 @@ class PageStep {
   }
 
   /** The source call of the page after `cursor`, checked for consistency. */
-  async fetch(call: CallKind, cursor: Cursor): Promise<SourcePage> {
+  async fetch(call: CallKind, cursor: Cursor): Promise<SyncedPage> {
     const { source, params } = this;
     const pageSize = this.run.options.pageSize;
     let page: SourcePage;
@@ -195,11 +204,17 @@ class PageStep {
     // An empty token means "no more" wherever it comes from; it is never sent back.
     page = { ...page, nextToken: normaliseToken(page.nextToken) };
     checkConsistent(page, source);
-    return page;
+    // An incremental sync that reached what the last sync left final ends here: no token, no more pages.
+    const synced = await syncStep(this.run, cursor, call, page.items, this.deps.watermarks);
+    return {
+      ...page,
+      nextToken: synced.stop ? null : page.nextToken,
+      ...(synced.sync ? { sync: synced.sync } : {}),
+    };
   }
 
   /** The page's rows (size-checked, nothing written yet) and the cursor after it. */
-  prepare(call: CallKind, cursor: Cursor, page: SourcePage): { rows: PageRows; next: Cursor } {
+  prepare(call: CallKind, cursor: Cursor, page: SyncedPage): { rows: PageRows; next: Cursor } {
     const { run, deps } = this;
     const now = deps.now?.() ?? new Date();
     const rows = pageRows({
@@ -237,6 +252,7 @@ class PageStep {
       ),
       ...counted,
       limit: reachedLimit(run, counted, now),
+      ...(page.sync ? { sync: page.sync } : {}),
     };
     return { rows, next };
   }

@@ -3,6 +3,9 @@ import { causeMessage, InvalidInput } from './errors';
 import type { RunConfig } from './run-config';
 import type { CollectionLeases } from './store/lease';
 import type { RunRecords } from './store/run-record';
+import type { SyncProgress } from './sync/decide';
+import { syncSummary, watermarkAfter } from './sync/page-step';
+import type { Watermarks } from './sync/watermark';
 import { parseRunAndCursor } from './task-event';
 import { isRecord } from './validate';
 
@@ -27,6 +30,8 @@ export interface RunSummary {
   readonly limit?: string;
   /** Where a caught-up or stopped run continues from. */
   readonly nextToken?: string | null;
+  /** For sources with sync marks: the mode, whether it stopped early, and why it read everything. */
+  readonly sync?: ReturnType<typeof syncSummary>;
 }
 
 /** A failure as the "Run failed" state reports it. */
@@ -54,6 +59,9 @@ export type FinishRunEvent =
 export interface FinishRunDeps {
   readonly runs: RunRecords;
   readonly leases: CollectionLeases;
+  /** Written when a sync succeeds, never otherwise: the next incremental sync reads down to it. */
+  readonly watermarks: Pick<Watermarks, 'put'>;
+  readonly now?: () => Date;
 }
 
 const END_STATUSES: readonly EndStatus[] = ['succeeded', 'caughtUp', 'stoppedAtLimit'];
@@ -95,6 +103,11 @@ export async function finishRun(
   if (event.outcome === 'succeeded') {
     const status = event.ending;
     await deps.runs.complete(run.runId, status, cursor);
+    // Before the lease goes: the next sync of the collection must find this run's watermark.
+    const sync: SyncProgress | undefined = cursor.sync;
+    const watermark =
+      sync && status === 'succeeded' ? watermarkAfter(run, sync, deps.now?.() ?? new Date()) : undefined;
+    if (watermark) await deps.watermarks.put(watermark);
     await deps.leases.release(run.collection, run.runId);
     return {
       runId: run.runId,
@@ -108,6 +121,7 @@ export async function finishRun(
       segment: run.segment,
       ...(status === 'succeeded' ? {} : { nextToken: cursor.nextToken }),
       ...(status === 'stoppedAtLimit' ? { limit: cursor.limit ?? undefined } : {}),
+      ...(sync ? { sync: syncSummary(run.options.sync ?? 'full', sync) } : {}),
     };
   }
   const error = typeof event.error.Error === 'string' ? event.error.Error : 'States.TaskFailed';

@@ -10,6 +10,7 @@ import {
 } from './run-options';
 import { describeSource } from './sources/catalog';
 import type { SourceDescription } from './sources/source';
+import { checkSyncSupported } from './sync/options';
 import { describe, integerInRange, isRecord, rejectUnknownKeys } from './validate';
 
 /** Options an execution may set (see the table in run-options.ts); every one is always present in the state. */
@@ -75,8 +76,9 @@ export function parseOptions(
   return parsed as unknown as RunOptions;
 }
 
-function defaultOf(spec: RunOptionSpec, source: SourceDescription): number | null {
+function defaultOf(spec: RunOptionSpec, source: SourceDescription): number | string | null {
   if (spec.kind === 'pageSize') return source.pageSize.default;
+  if (spec.kind === 'choice') return spec.choices?.[0] ?? null;
   return spec.default ?? null;
 }
 
@@ -101,6 +103,14 @@ function parseOption(
         spec.max ?? Number.MAX_SAFE_INTEGER,
         ' (or null for no limit)',
       );
+    case 'choice': {
+      const choices = spec.choices ?? [];
+      if (typeof value !== 'string' || !choices.includes(value)) {
+        throw new InvalidInput(`${field} must be one of: ${choices.join(', ')}; got ${describe(value)}`);
+      }
+      if (spec.name === 'sync') checkSyncSupported(value, source.name);
+      return value;
+    }
     case 'time': {
       if (value === null) return null;
       const at = typeof value === 'string' && ISO_DATE_TIME.test(value) ? Date.parse(value) : Number.NaN;

@@ -10,9 +10,10 @@
  * - `pageSize`: an integer within the source's own bounds (default: the source's);
  * - `integer`: an integer in [min, max] with a default;
  * - `limit`: an integer in [min, max], or null for no limit (the default);
- * - `time`: a future ISO-8601 time, or null for no limit (the default).
+ * - `time`: a future ISO-8601 time, or null for no limit (the default);
+ * - `choice`: one of `choices`, the first being the default.
  */
-export type RunOptionKind = 'pageSize' | 'integer' | 'limit' | 'time';
+export type RunOptionKind = 'pageSize' | 'integer' | 'limit' | 'time' | 'choice';
 
 export interface RunOptionSpec {
   /** The field in the execution input's `options`. */
@@ -29,6 +30,8 @@ export interface RunOptionSpec {
   readonly max?: number;
   /** The default of an `integer` option. */
   readonly default?: number;
+  /** The values of a `choice` option; the first is its default. */
+  readonly choices?: readonly string[];
 }
 
 export const RUN_OPTIONS = [
@@ -133,6 +136,24 @@ export const RUN_OPTIONS = [
     description: 'Stop (resumable) at the first page after this time; it must be in the future.',
     kind: 'time',
   },
+  {
+    name: 'sync',
+    flag: 'sync',
+    value: '<full|incremental>',
+    description:
+      'full reads every page; incremental (glue.getJobRuns) reads from the newest run down to what the last successful sync of the collection left final, then stops.',
+    kind: 'choice',
+    choices: ['full', 'incremental'],
+  },
+  {
+    name: 'ifBusy',
+    flag: 'if-busy',
+    value: '<fail|skip>',
+    description:
+      'What a new run does when another run holds its collection: fail (CollectionBusy), or skip (it succeeds as skipped and writes nothing; schedules set this).',
+    kind: 'choice',
+    choices: ['fail', 'skip'],
+  },
 ] as const satisfies readonly RunOptionSpec[];
 
 /** Every option name, in table order (the order error messages list them). */
@@ -145,7 +166,9 @@ type OptionValue<S> = S extends { kind: 'pageSize' | 'integer' }
   ? number
   : S extends { kind: 'limit' }
     ? number | null
-    : string | null;
+    : S extends { kind: 'choice'; choices: readonly (infer C)[] }
+      ? C
+      : string | null;
 
 /** The options of a run, every one present (null for a limit that is off), typed from the table. */
 export type RunOptions = {

@@ -16,13 +16,15 @@ import { RESUMABLE_STATUSES, type RunRecord, RunRecords } from './store/run-reco
 import { type ExecutionLookup, type Holder, takeOverFrom } from './takeover';
 
 /** How this execution begins: the "New run or resumed?" Choice branches on it. */
-export type StartedAs = 'new' | 'continued' | 'resumed' | 'alreadyComplete';
+export type StartedAs = 'new' | 'continued' | 'resumed' | 'alreadyComplete' | 'skipped';
 
 /** What "Start run" returns: the state every later state carries. */
 export interface StartedRun {
   readonly startedAs: StartedAs;
   readonly run: RunConfig;
   readonly cursor: Cursor;
+  /** Why a new run with `ifBusy: "skip"` did not start (startedAs `skipped`); nothing was written. */
+  readonly skippedBecause?: string;
 }
 
 export interface StartDeps {
@@ -128,13 +130,19 @@ export async function startRun(
     const { config } = request;
     const cursor = segmentStart(initialCursor(describeSource(config.source).signal), execution.retryCount);
     // The lease comes first: a refused run writes nothing at all.
-    await acquireLease(
-      config.collection,
-      config.runId,
-      executionArn,
-      leaseSeconds(config.options.pollIntervalSeconds),
-      stores,
-    );
+    try {
+      await acquireLease(
+        config.collection,
+        config.runId,
+        executionArn,
+        leaseSeconds(config.options.pollIntervalSeconds),
+        stores,
+      );
+    } catch (error) {
+      // A scheduled sync that finds the collection busy is not doubled: it ends as skipped.
+      if (!(error instanceof CollectionBusy) || config.options.ifBusy !== 'skip') throw error;
+      return { startedAs: 'skipped', run: config, cursor, skippedBecause: error.message };
+    }
     await stores.runs.create(config, executionArn, cursor);
     return { startedAs: 'new', run: config, cursor };
   }

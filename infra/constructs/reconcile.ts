@@ -6,11 +6,12 @@ import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../functions/lib/timeouts';
 import { acknowledge, iam5ResourceFinding } from '../nag';
+import { deadLetterQueue } from './dead-letter-queue';
 import { type FunctionSettings, pagewalkFunction, useTable } from './page-functions';
 
 /** The endings an execution cannot record itself; SUCCEEDED always recorded its own (or handed over). */
@@ -54,16 +55,7 @@ export class Reconcile extends Construct {
     // Read the record, mark the ending, release the lease: nothing else.
     useTable(this.function, props.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(
-      this.deadLetterQueue,
-      'AwsSolutions-SQS3',
-      'This queue is itself the dead-letter queue of the reconcile rule target and function.',
-    );
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetters', 'the reconcile rule target and function');
     this.function.configureAsyncInvoke({
       onFailure: new SqsDestination(this.deadLetterQueue),
       retryAttempts: 2,

@@ -1,6 +1,6 @@
 /**
- * The definition the local engine runs: the ASL file the CDK deploys, with its placeholders
- * filled in with local ARNs, validated once per process.
+ * The definitions the local engine runs: the ASL files the CDK deploys, with their placeholders
+ * filled in with local ARNs, each validated once per process.
  */
 import { readFileSync } from 'node:fs';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -17,9 +17,36 @@ export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_A
 export const LOCAL_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:role/pagewalk-local`;
 
 /** The ARN of the local execution named `name`, as AWS builds it from the state machine's. */
-export function localExecutionArn(name: string): string {
-  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${LOCAL_STATE_MACHINE_NAME}:${name}`;
+export function localExecutionArn(name: string, machineName: string = LOCAL_STATE_MACHINE_NAME): string {
+  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${name}`;
 }
+
+/** The local ARN of the state machine named `name`. */
+export function localStateMachineArn(name: string): string {
+  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
+}
+
+/** One ASL file the local engine runs as a state machine, and what its placeholders stand for. */
+export interface LocalMachineSpec {
+  /** The state machine's name: `$$.StateMachine.Name` and part of every ARN. */
+  readonly name: string;
+  readonly definitionPath: URL;
+  /** Placeholders that are not function ARNs, e.g. another state machine's ARN. */
+  readonly substitutions?: Readonly<Record<string, string>>;
+}
+
+/** The pagewalk loop. */
+export const PAGEWALK_MACHINE: LocalMachineSpec = {
+  name: LOCAL_STATE_MACHINE_NAME,
+  definitionPath: DEFINITION_PATH,
+};
+
+/** The all-jobs sync, which starts pagewalk executions as its children. */
+export const ALL_JOBS_MACHINE: LocalMachineSpec = {
+  name: 'pagewalk-all-jobs',
+  definitionPath: new URL('../../statemachine/all-jobs.asl.json', import.meta.url),
+  substitutions: { PagewalkStateMachineArn: LOCAL_STATE_MACHINE_ARN },
+};
 
 /** Placeholder name in the ASL (without `${}`) → the handler that stands behind it. */
 export type LocalHandlers = Record<string, LocalHandler>;
@@ -37,13 +64,17 @@ export function localFunctionArn(placeholder: string): string {
 export const LOCAL_PARTITION = 'aws';
 
 /** Loads the ASL file and fills in `${Placeholder}` exactly as CDK's definitionSubstitutions does. */
-export function loadDefinition(placeholders: readonly string[]): StateMachineDefinition {
-  const text = readFileSync(DEFINITION_PATH, 'utf8').replace(/\$\{(\w+)\}/g, (match, name: string) => {
+export function loadDefinition(
+  placeholders: readonly string[],
+  spec: LocalMachineSpec = PAGEWALK_MACHINE,
+): StateMachineDefinition {
+  const file = spec.definitionPath.pathname.slice(spec.definitionPath.pathname.indexOf('statemachine/'));
+  const text = readFileSync(spec.definitionPath, 'utf8').replace(/\$\{(\w+)\}/g, (match, name: string) => {
     if (name === 'Partition') return LOCAL_PARTITION;
+    const substitution = spec.substitutions?.[name];
+    if (substitution !== undefined) return substitution;
     if (!placeholders.includes(name)) {
-      throw new Error(
-        `statemachine/pagewalk.asl.json uses ${match}, which the local runtime does not provide`,
-      );
+      throw new Error(`${file} uses ${match}, which the local runtime does not provide`);
     }
     return localFunctionArn(name);
   });
@@ -58,11 +89,11 @@ export function loadDefinition(placeholders: readonly string[]): StateMachineDef
  */
 const loaded = new Map<string, { definition: StateMachineDefinition; machine: StateMachine }>();
 
-export function loadedMachine(placeholders: readonly string[]) {
-  const key = [...placeholders].sort().join(',');
+export function loadedMachine(placeholders: readonly string[], spec: LocalMachineSpec) {
+  const key = `${spec.name}:${[...placeholders].sort().join(',')}`;
   let entry = loaded.get(key);
   if (!entry) {
-    const definition = loadDefinition(placeholders);
+    const definition = loadDefinition(placeholders, spec);
     entry = { definition, machine: new StateMachine(definition, { validationOptions: { checkArn: false } }) };
     loaded.set(key, entry);
   }

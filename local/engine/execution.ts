@@ -3,12 +3,13 @@ import { FUNCTION_TIMEOUT_SECONDS } from '../../functions/lib/timeouts';
 import { NULL_INPUT_MARKER, restoreNullInput } from '../null-input';
 import {
   LOCAL_ROLE_ARN,
-  LOCAL_STATE_MACHINE_ARN,
-  LOCAL_STATE_MACHINE_NAME,
   type LocalHandlers,
+  type LocalMachineSpec,
   loadedMachine,
   localExecutionArn,
   localFunctionArn,
+  localStateMachineArn,
+  PAGEWALK_MACHINE,
 } from './definition';
 import {
   asLambdaTask,
@@ -19,7 +20,12 @@ import {
 } from './lambda-task';
 import { activeLatency, type LatencyModel, SimulatedLatency } from './latency';
 import type { LocalStateMachine } from './machine';
-import { START_EXECUTION_RESOURCE, startExecutionTask } from './start-execution-task';
+import {
+  START_EXECUTION_RESOURCE,
+  START_EXECUTION_SYNC_RESOURCE,
+  startExecutionTask,
+  statesOfType,
+} from './start-execution-task';
 
 /** One entry of the local event log, as the engine reports it. */
 export interface LocalEvent {
@@ -126,6 +132,8 @@ export interface StartLocalExecutionOptions {
   readonly handlers: LocalHandlers;
   /** Milliseconds every retry waits instead of the ASL's backoff; undefined keeps the real backoff. */
   readonly retryDelayMs?: number;
+  /** Milliseconds every Wait state waits instead of its own time; undefined keeps the real one. */
+  readonly waitDelayMs?: number;
   /** Called for every event, in order, while the execution runs. */
   readonly onEvent?: (event: LocalEvent, executionName: string) => void;
   /** Called when a Task state's resource is called and when the call ends (see {@link LocalTaskCallEvent}). */
@@ -135,7 +143,11 @@ export interface StartLocalExecutionOptions {
    * without one such a Task fails, as it would without permission.
    */
   readonly machine?: LocalStateMachine;
-  /** Simulated AWS latency per transition and per Lambda invocation (see local/engine/latency.ts); none by default. */
+  /** The ASL file to run. @default PAGEWALK_MACHINE */
+  readonly spec?: LocalMachineSpec;
+  /** Other machines whose executions startExecution Tasks may start (by ARN). */
+  readonly targets?: readonly LocalStateMachine[];
+  /** Simulated AWS latency per transition and per Lambda invocation (see local/latency.ts); none by default. */
   readonly latency?: LatencyModel;
   /**
    * Function timeouts by placeholder, in milliseconds, overriding the deployed ones
@@ -158,22 +170,35 @@ const EVENTS_PER_TASK_ATTEMPT = 3;
 
 /** Starts the ASL file on aws-local-stepfunctions with every Task state served by a local handler. */
 export function startLocalExecution(options: StartLocalExecutionOptions): LocalExecution {
-  const { definition, machine } = loadedMachine(Object.keys(options.handlers));
+  const spec = options.spec ?? PAGEWALK_MACHINE;
+  const { definition, machine } = loadedMachine(Object.keys(options.handlers), spec);
+  // Task states by name, those inside a Map's processor included.
+  const states = statesOfType(definition.States, 'Task');
+  const targets = [...(options.machine ? [options.machine] : []), ...(options.targets ?? [])];
+  const target = (arn: string | undefined) => targets.find((m) => m.arn === arn);
+  const waitOverrides: Record<string, number> = {};
+  if (options.waitDelayMs !== undefined) {
+    for (const name of Object.keys(statesOfType(definition.States, 'Wait'))) {
+      waitOverrides[name] = options.waitDelayMs;
+    }
+  }
   const nullInput = options.input === null;
   const input = nullInput ? NULL_INPUT_MARKER : options.input;
   const placeholderOf = new Map(Object.keys(options.handlers).map((p) => [localFunctionArn(p), p]));
   const latencyModel = activeLatency(options.latency);
   const latency = latencyModel ? new SimulatedLatency(latencyModel) : undefined;
   const retryCounter = new RetryCounter(
-    (stateName) => ((definition.States[stateName] as { Retry?: Retrier[] }).Retry ?? []) as Retrier[],
+    (stateName) => ((states[stateName] as { Retry?: Retrier[] } | undefined)?.Retry ?? []) as Retrier[],
   );
 
   const taskOverrides: Record<string, (input: unknown) => Promise<never>> = {};
   const retryOverrides: Record<string, number> = {};
-  for (const [stateName, state] of Object.entries(definition.States)) {
-    if (state.Type !== 'Task') continue;
-    if (state.Resource === START_EXECUTION_RESOURCE) {
-      taskOverrides[stateName] = startExecutionTask(options.machine) as (input: unknown) => Promise<never>;
+  for (const [stateName, state] of Object.entries(states)) {
+    if (state.Resource === START_EXECUTION_RESOURCE || state.Resource === START_EXECUTION_SYNC_RESOURCE) {
+      taskOverrides[stateName] = startExecutionTask(
+        targets.length === 0 ? undefined : target,
+        state.Resource === START_EXECUTION_SYNC_RESOURCE,
+      ) as (input: unknown) => Promise<never>;
       if (latency) taskOverrides[stateName] = latency.around(taskOverrides[stateName], false);
       if (options.retryDelayMs !== undefined && state.Retry) retryOverrides[stateName] = options.retryDelayMs;
       continue;
@@ -202,7 +227,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
     const onTaskCall = options.onTaskCall;
     let calls = 0;
     for (const [stateName, run] of Object.entries(taskOverrides)) {
-      const state = definition.States[stateName] as { Resource: string; TimeoutSeconds?: number };
+      const state = states[stateName] as { Resource: string; TimeoutSeconds?: number };
       taskOverrides[stateName] = reportingTaskCalls(
         stateName,
         state,
@@ -213,10 +238,14 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
     }
   }
 
-  const executionArn = localExecutionArn(options.name);
+  const executionArn = localExecutionArn(options.name, spec.name);
   const startedAt = new Date();
   const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: taskOverrides as never, retryIntervalOverrides: retryOverrides },
+    overrides: {
+      taskResourceLocalHandlers: taskOverrides as never,
+      retryIntervalOverrides: retryOverrides,
+      waitTimeOverrides: waitOverrides,
+    },
     noThrowOnAbort: true,
     context: {
       Execution: {
@@ -226,7 +255,7 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
         StartTime: startedAt.toISOString(),
         RoleArn: LOCAL_ROLE_ARN,
       },
-      StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: LOCAL_STATE_MACHINE_NAME },
+      StateMachine: { Id: localStateMachineArn(spec.name), Name: spec.name },
       State: retryCounter.contextState,
     },
   });

@@ -1,4 +1,9 @@
-import type { LocalHandlers } from './definition';
+import {
+  type LocalHandlers,
+  type LocalMachineSpec,
+  localStateMachineArn,
+  PAGEWALK_MACHINE,
+} from './definition';
 import {
   type LocalEvent,
   type LocalExecution,
@@ -18,6 +23,11 @@ export interface TrackedExecution extends LocalExecution {
 export interface LocalStateMachineOptions {
   readonly handlers: LocalHandlers;
   readonly retryDelayMs?: number;
+  readonly waitDelayMs?: number;
+  /** The ASL file to run. @default PAGEWALK_MACHINE */
+  readonly spec?: LocalMachineSpec;
+  /** Other machines this one's startExecution Tasks may start, e.g. pagewalk for the all-jobs sync. */
+  readonly targets?: readonly LocalStateMachine[];
   readonly latency?: LatencyModel;
   /** See {@link StartLocalExecutionOptions.functionTimeoutsMs}. */
   readonly functionTimeoutsMs?: Readonly<Record<string, number>>;
@@ -37,7 +47,7 @@ export const EXECUTION_ALREADY_EXISTS = 'StepFunctions.ExecutionAlreadyExistsExc
  * The local stand-in for one deployed state machine: it keeps every execution it started,
  * so a continue-as-new Task starts a real new execution and runners can follow a run from
  * segment to segment. It is where names are held unique, for the endpoint's StartExecution
- * and the continue-as-new Task alike, as AWS holds them: the same name and input again while
+ * and the startExecution Tasks alike, as AWS holds them: the same name and input again while
  * it runs is the same execution; other input, or a name whose execution ended, is refused.
  */
 export class LocalStateMachine {
@@ -45,6 +55,11 @@ export class LocalStateMachine {
   private readonly running = new Set<string>();
 
   constructor(private readonly options: LocalStateMachineOptions) {}
+
+  /** This machine's ARN, as startExecution Tasks name it. */
+  get arn(): string {
+    return localStateMachineArn((this.options.spec ?? PAGEWALK_MACHINE).name);
+  }
 
   /** Starts an execution, or returns the running one started with this name and the same input. */
   start(name: string, input: unknown): TrackedExecution {

@@ -8,6 +8,9 @@
  * restarts. Fault switches (throttling, 500s, timeouts, outages, latency) let
  * tests and the local CLI exercise the retry paths of the drain loop.
  *
+ * It also lists jobs (`ListJobs`, `GetJobs`, see glue-jobs.ts), and grows a job while it runs:
+ * `addRuns` in-process, or `POST /_sandbox/add-runs` with `{"JobName", "Count", "JobRunState"}`.
+ *
  * Run standalone: `npx tsx local/sandbox/glue.ts --port 4599 --latency-ms 20`.
  */
 import type { IncomingMessage } from 'node:http';
@@ -35,6 +38,10 @@ import {
   serverOptionsFrom,
   sha256,
 } from './common';
+import { glueJobOperations } from './glue-jobs';
+import { JOB_RUN_STATES, runIdOf, synthesizeJobRun, type WireJobRun, withState } from './glue-runs';
+
+export { BASE_EPOCH_SECONDS, synthesizeJobRun, type WireJobRun } from './glue-runs';
 
 /** Options for {@link startGlueSandbox}. */
 export interface GlueSandboxOptions {
@@ -97,8 +104,15 @@ export interface GlueSandbox {
   setLatency(ms: number): void;
   /** Probability (0..1) of random throttling on each GetJobRuns call. */
   setThrottleRate(rate: number): void;
-  /** Appends `n` runs newer than every existing run of the job, creating the job if needed. */
-  addRuns(jobName: string, n: number): void;
+  /**
+   * Appends `n` runs newer than every existing run of the job, creating the job if needed;
+   * with `state` (e.g. RUNNING) the new runs report it instead of their synthesised one.
+   */
+  addRuns(jobName: string, n: number, state?: string): void;
+  /** Makes a run report `state` from now on (a RUNNING run that finishes, say). */
+  setRunState(jobName: string, runId: string, state: string): void;
+  /** Every GetJobRuns call for the job fails permanently with `errorType` (400), e.g. AccessDeniedException. */
+  failJob(jobName: string, errorType?: string): void;
   /** Number of runs a job has; throws for an unknown job. */
   runCount(jobName: string): number;
   /** Every run Id of the job, newest first (the order GetJobRuns returns them). */
@@ -124,98 +138,9 @@ export const DEFAULT_GLUE_JOBS: Record<string, number> = Object.freeze({
 export const DEFAULT_MAX_RESULTS = 100;
 /** Upper bound of MaxResults per the GetJobRuns API reference (valid range 1..200). */
 export const MAX_MAX_RESULTS = 200;
-/** StartedOn of run 0 of every job: 2024-01-01T00:00:00Z, in epoch seconds. Runs are an hour apart. */
-export const BASE_EPOCH_SECONDS = 1_704_067_200;
-const RUN_INTERVAL_SECONDS = 3600;
-
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 const TARGET_PREFIX = 'AWSGlue.';
-
-/** One run as Glue serialises it on the wire (timestamps are epoch seconds). */
-export interface WireJobRun {
-  Id: string;
-  Attempt: number;
-  TriggerName?: string;
-  JobName: string;
-  JobMode: string;
-  StartedOn: number;
-  LastModifiedOn: number;
-  CompletedOn: number;
-  JobRunState: string;
-  Arguments: Record<string, string>;
-  ErrorMessage?: string;
-  PredecessorRuns: Array<{ JobName: string; RunId: string }>;
-  AllocatedCapacity: number;
-  ExecutionTime: number;
-  Timeout: number;
-  MaxCapacity: number;
-  WorkerType: string;
-  NumberOfWorkers: number;
-  LogGroupName: string;
-  GlueVersion: string;
-  ExecutionClass: string;
-}
-
-const FAILURE_MESSAGES = [
-  'An error occurred while calling o142.pyWriteDynamicFrame. Job aborted due to stage failure: Task 3 in stage 7.0 failed 4 times: ExecutorLostFailure (executor 4 exited): Container killed for exceeding memory limits.',
-  'AnalysisException: Path does not exist: s3://pagewalk-raw-events/ingest/partition_date=missing',
-  'Py4JJavaError: An error occurred while calling o97.getDynamicFrame. : java.sql.SQLException: Connection refused (Connection refused)',
-  'Command failed with exit code 1 - FAILED: org.apache.spark.SparkException: Job aborted.',
-] as const;
-
-function runIdOf(jobName: string, index: number): string {
-  return `jr_${sha256(`${jobName}#${index}`).toString('hex')}`;
-}
-
-/**
- * Builds run `index` (0 = oldest) of `jobName`. Pure function of its inputs, so
- * pages can be generated lazily and re-reads always agree.
- */
-export function synthesizeJobRun(jobName: string, index: number): WireJobRun {
-  const digest = sha256(`${jobName}#${index}`);
-  // A second digest keeps the attributes independent of the bytes that form the Id.
-  const attrs = sha256(`${jobName}#${index}#attributes`);
-  const byte = (i: number): number => attrs[i] ?? 0;
-
-  // Work in integer milliseconds so the fractional seconds survive exactly.
-  const startedMs =
-    (BASE_EPOCH_SECONDS + index * RUN_INTERVAL_SECONDS) * 1000 + (((byte(0) << 8) | byte(1)) % 1000);
-  const failed = byte(2) % 16 === 0;
-  const executionTime = failed ? 20 + (byte(3) % 600) : 180 + (((byte(3) << 8) | byte(4)) % 2400);
-  const completedMs = startedMs + executionTime * 1000 + (byte(5) % 250) + 750;
-  const workers = 2 + (byte(6) % 9);
-  const runDate = new Date(startedMs).toISOString().slice(0, 10);
-
-  const run: WireJobRun = {
-    Id: `jr_${digest.toString('hex')}`,
-    Attempt: 0,
-    JobName: jobName,
-    JobMode: 'SCRIPT',
-    StartedOn: startedMs / 1000,
-    LastModifiedOn: (completedMs + 120) / 1000,
-    CompletedOn: completedMs / 1000,
-    JobRunState: failed ? 'FAILED' : 'SUCCEEDED',
-    Arguments: {
-      '--run-date': runDate,
-      '--job-bookmark-option': 'job-bookmark-enable',
-      '--TempDir': `s3://aws-glue-assets-123456789012-us-east-1/temporary/${jobName}/`,
-    },
-    PredecessorRuns: [],
-    AllocatedCapacity: workers,
-    ExecutionTime: executionTime,
-    Timeout: 2880,
-    MaxCapacity: workers,
-    WorkerType: 'G.1X',
-    NumberOfWorkers: workers,
-    LogGroupName: '/aws-glue/jobs',
-    GlueVersion: '4.0',
-    ExecutionClass: 'STANDARD',
-  };
-  if (byte(7) % 4 === 0) run.TriggerName = `${jobName}-schedule`;
-  if (failed) run.ErrorMessage = FAILURE_MESSAGES[byte(8) % FAILURE_MESSAGES.length];
-  return run;
-}
-
+const OPERATIONS = ['GetJobRuns', 'ListJobs', 'GetJobs'];
 /** Deterministic PRNG (mulberry32) so seeded random throttling replays identically. */
 function seededRandom(seed: string): () => number {
   let state = sha256(seed).readUInt32BE(0);
@@ -243,6 +168,8 @@ function checkRate(rate: number): number {
 /** Starts a sandbox Glue endpoint; resolves once it is listening. */
 export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promise<GlueSandbox> {
   const jobs = new Map<string, number>();
+  const runStates = new Map<string, string>();
+  const failingJobs = new Map<string, string>();
   for (const [name, count] of Object.entries(options.jobs ?? DEFAULT_GLUE_JOBS)) {
     jobs.set(name, checkCount(count, `run count of ${name}`));
   }
@@ -327,6 +254,8 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     if (runCount === undefined) {
       throw new ProtocolError('EntityNotFoundException', `Job with name: ${JobName} not found.`);
     }
+    const failure = failingJobs.get(JobName);
+    if (failure) throw new ProtocolError(failure, `${failure} for job ${JobName} (sandbox failJob)`);
     // An empty string is what some clients send for "first page"; treat it as absent.
     const start =
       typeof NextToken === 'string' && NextToken !== ''
@@ -336,7 +265,11 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     const pageSize = typeof MaxResults === 'number' ? MaxResults : DEFAULT_MAX_RESULTS;
     const end = Math.max(start - pageSize, -1);
     const JobRuns: WireJobRun[] = [];
-    for (let i = start; i > end; i--) JobRuns.push(synthesizeJobRun(JobName, i));
+    for (let i = start; i > end; i--) {
+      const run = synthesizeJobRun(JobName, i);
+      const state = runStates.get(run.Id);
+      JobRuns.push(state ? withState(run, state) : run);
+    }
     // No token once the oldest run has been served: the drain ends on this page.
     return end >= 0 ? { JobRuns, NextToken: encodeToken(JobName, end) } : { JobRuns };
   };
@@ -355,11 +288,48 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     return undefined;
   };
 
+  const jobOperations = glueJobOperations(
+    () => [...jobs.keys()],
+    tokens,
+    (status, type, message) => new ProtocolError(type, message, status),
+  );
+  const checkState = (state: unknown): string => {
+    if (typeof state !== 'string' || !JOB_RUN_STATES.has(state)) {
+      throw new ProtocolError(
+        'InvalidInputException',
+        `JobRunState must be one of ${[...JOB_RUN_STATES].join(', ')}; got ${JSON.stringify(state)}`,
+      );
+    }
+    return state;
+  };
+  const addRuns = (jobName: string, n: number, state?: string): void => {
+    const before = jobs.get(jobName) ?? 0;
+    jobs.set(jobName, before + checkCount(n, 'addRuns count'));
+    if (state === undefined) return;
+    const checked = checkState(state);
+    for (let i = before; i < before + n; i++) runStates.set(runIdOf(jobName, i), checked);
+  };
+  // Not a Glue operation: how a test or a person grows a job while the sandbox runs.
+  const admin = (url: string, body: unknown): unknown => {
+    const { JobName, Count, JobRunState } = (body ?? {}) as Record<string, unknown>;
+    if (url !== '/_sandbox/add-runs')
+      throw new ProtocolError('NotFound', `No sandbox admin call ${url}`, 404);
+    if (typeof JobName !== 'string' || JobName === '' || !Number.isInteger(Count) || (Count as number) < 0) {
+      throw new ProtocolError(
+        'InvalidInputException',
+        'add-runs takes {"JobName": a job name, "Count": a non-negative integer, "JobRunState"?: a state}',
+      );
+    }
+    addRuns(JobName, Count as number, JobRunState === undefined ? undefined : checkState(JobRunState));
+    return { JobName, RunCount: jobs.get(JobName) };
+  };
+
   const handle = async (req: IncomingMessage): Promise<unknown> => {
     const rawBody = await readBody(
       req,
       () => new ProtocolError('RequestEntityTooLargeException', 'Request entity too large', 413),
     );
+    if (req.url?.startsWith('/_sandbox/')) return admin(req.url, parseJsonBody(rawBody).body);
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = targetOperation(req, TARGET_PREFIX) ?? (target || '(none)');
 
@@ -376,7 +346,7 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
         'Request is missing Authentication Token',
       );
     }
-    if (req.method !== 'POST' || operation !== 'GetJobRuns') {
+    if (req.method !== 'POST' || !OPERATIONS.includes(operation)) {
       throw new ProtocolError(
         'UnknownOperationException',
         `Unknown operation: ${target || '(missing X-Amz-Target)'}`,
@@ -385,6 +355,8 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new ProtocolError('SerializationException', 'Request body is not a JSON object');
     }
+    if (operation === 'ListJobs') return jobOperations.ListJobs(body as Record<string, unknown>);
+    if (operation === 'GetJobs') return jobOperations.GetJobs(body as Record<string, unknown>);
     const fault = injectedFault();
     if (fault) throw fault;
     return getJobRuns(body as Record<string, unknown>);
@@ -444,8 +416,14 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     setThrottleRate: (rate) => {
       throttleRate = checkRate(rate);
     },
-    addRuns: (jobName, n) => {
-      jobs.set(jobName, (jobs.get(jobName) ?? 0) + checkCount(n, 'addRuns count'));
+    addRuns,
+    setRunState: (jobName, runId, state) => {
+      requireJob(jobName);
+      runStates.set(runId, checkState(state));
+    },
+    failJob: (jobName, errorType = 'AccessDeniedException') => {
+      requireJob(jobName);
+      failingJobs.set(jobName, errorType);
     },
     runCount: requireJob,
     jobRunIds: (jobName) => {

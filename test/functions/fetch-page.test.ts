@@ -36,7 +36,8 @@ const run = glueRun({ options: { ...DEFAULT_OPTIONS, pagesPerInvocation: 1 } });
 const jobRun = (i: number, extra: Partial<JobRun> = {}): JobRun => ({
   Id: `jr_${String(i).padStart(4, '0')}`,
   JobName: 'nightly-etl',
-  StartedOn: new Date(Date.UTC(2026, 0, 1, 0, i)),
+  // Newest first, as GetJobRuns lists them: run i started i minutes before run 0.
+  StartedOn: new Date(Date.UTC(2026, 0, 1, 0, -i)),
   JobRunState: JobRunState.SUCCEEDED,
   ...extra,
 });
@@ -109,6 +110,15 @@ describe('fetching a page', () => {
       fetches: 1,
       written: 200,
       limit: null,
+      sync: {
+        floor: null,
+        newest: { id: 'jr_0000', startedOn: '2026-01-01T00:00:00.000Z' },
+        oldestPending: null,
+        lastStartedOn: '2025-12-31T20:41:00.000Z',
+        ordered: true,
+        fullPassReason: null,
+        stoppedAt: null,
+      },
     });
   });
 

@@ -87,6 +87,25 @@ describe('cdk-nag AwsSolutions checks', () => {
         dashboard: false,
       },
     ],
+    [
+      'the all-jobs sync, its schedule and a single-job schedule, traced and with a CMK',
+      {
+        syncSchedule: 'rate(1 day)',
+        tracing: true,
+        customerManagedKey: true,
+        schedules: [
+          {
+            name: 'nightly-etl',
+            schedule: 'cron(0 3 * * ? *)',
+            input: {
+              source: 'glue.getJobRuns',
+              params: { JobName: 'nightly-etl' },
+              options: { sync: 'incremental' },
+            },
+          },
+        ],
+      },
+    ],
   ] as [string, PagewalkStackProps][])('report no unacknowledged error or warning with %s', (name, props) => {
     const { findings, error } = checkedSynth(props, { cloudFormationValidation: name === 'the defaults' });
     expect(findings).toEqual([]);

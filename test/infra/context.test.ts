@@ -27,6 +27,8 @@ const EVERY_KEY: Record<string, string> = {
   lambdaErrorThreshold: '20',
   dashboard: 'false',
   api: 'false',
+  allJobs: 'true',
+  syncSchedule: 'rate(1 day)',
 };
 
 const fromContext = (context: Record<string, unknown>) => stackPropsFromContext(newApp({ context }).node);
@@ -60,6 +62,8 @@ describe('the context the CDK app reads', () => {
       lambdaErrorThreshold: 20,
       dashboard: false,
       api: false,
+      allJobs: true,
+      syncSchedule: 'rate(1 day)',
     });
   });
 

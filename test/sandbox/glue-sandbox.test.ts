@@ -1,6 +1,7 @@
 import { GetJobRunsCommand, type GetJobRunsCommandOutput, GlueClient } from '@aws-sdk/client-glue';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BASE_EPOCH_SECONDS, type GlueSandbox, startGlueSandbox } from '../../local/sandbox/glue';
+import { errorOf, sandboxGlueClient } from '../support/glue-client';
 
 const JOBS = {
   'nightly-etl': 4321,
@@ -11,18 +12,6 @@ const JOBS = {
 
 let sandbox: GlueSandbox;
 let glue: GlueClient;
-
-/** Runs a command and returns the SDK error it rejects with. */
-async function errorOf(
-  promise: Promise<unknown>,
-): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { $metadata: { httpStatusCode?: number } };
-  }
-  throw new Error('expected the call to fail');
-}
 
 function getJobRuns(
   JobName: string,
@@ -48,12 +37,7 @@ async function drain(jobName: string, pageSize: number): Promise<{ ids: string[]
 
 beforeAll(async () => {
   sandbox = await startGlueSandbox({ jobs: JOBS });
-  glue = new GlueClient({
-    region: 'us-east-1',
-    endpoint: sandbox.url,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  glue = sandboxGlueClient(sandbox.url);
 });
 
 afterAll(async () => {

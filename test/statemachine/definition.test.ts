@@ -286,10 +286,13 @@ const choiceMachine = (() => {
 })();
 
 async function whereTheChoiceGoes(cursor: Record<string, unknown>): Promise<{ to: string; ending?: string }> {
-  const input = {
-    run: { options: { maxPolls: 2 } },
-    cursor: { ...initialCursor('tokenPresence'), ...cursor },
-  };
+  // The cursor as JSON, as the state machine carries it.
+  const input = JSON.parse(
+    JSON.stringify({
+      run: { options: { maxPolls: 2 } },
+      cursor: { ...initialCursor('tokenPresence'), ...cursor },
+    }),
+  );
   const output = (await choiceMachine.run(input).result) as { to: string; ending?: string };
   return output.ending === undefined ? { to: output.to } : output;
 }

@@ -82,7 +82,9 @@ describe('when Glue says "there is more" by the presence of a NextToken', () => 
     expect(result.stats.transitions).toBe(2 * pages + oncePerRun.length - 1);
   });
 
-  it('passes only the cursor between states, well under 1 KB per page', async () => {
+  // The state is the run's config and the cursor (with the sync marks: two or three job-run ids
+  // and times), about 1.1 KB whatever the page size; a page of 200 Glue runs is about 140 KB.
+  it('passes only the cursor between states, well under 1.5 KB per page', async () => {
     const sizes: number[] = [];
     const onEvent = (event: LocalEvent) => {
       if (event.type === 'StateExited' && event.state?.name === 'Fetch next page') {
@@ -95,7 +97,7 @@ describe('when Glue says "there is more" by the presence of a NextToken', () => 
     );
 
     expect(sizes.length).toBe(21);
-    expect(Math.max(...sizes)).toBeLessThan(1024);
+    expect(Math.max(...sizes)).toBeLessThan(1536);
   });
 });
 

@@ -15,6 +15,7 @@ import { DEFAULT_HISTORY_BUDGET } from '../../functions/lib/history-budget';
 import { documentClient } from '../../functions/lib/store/dynamo';
 import { CollectionLeases } from '../../functions/lib/store/lease';
 import { RunRecords } from '../../functions/lib/store/run-record';
+import { Watermarks } from '../../functions/lib/sync/watermark';
 import {
   followRun,
   LOCAL_STATE_MACHINE_ARN,
@@ -192,6 +193,7 @@ describe('when the run store is out of reach for longer than every retry', () =>
     finishRun(parseFinishRunEvent(raw), {
       runs: new RunRecords(unreachable, scenario.stack.tableName),
       leases: new CollectionLeases(unreachable, scenario.stack.tableName),
+      watermarks: new Watermarks(unreachable, scenario.stack.tableName),
     });
 
   /** A run whose Glue call fails past its retries while the table is down. */

@@ -12,6 +12,8 @@ export const DEFAULT_OPTIONS: RunOptions = {
   maxPages: null,
   maxItems: null,
   deadline: null,
+  sync: 'full',
+  ifBusy: 'fail',
 };
 
 /** The run a new execution named `run-1` starts for the Glue job `nightly-etl`, with `changes`. */

@@ -1,0 +1,99 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CollectionBusy, InvalidInput, RunStateConflict } from './errors';
+import { CollectionLeases } from './store/lease';
+import { parseAllJobsInput, type SyncConfig } from './sync/all-jobs-config';
+import { SyncRecords } from './sync/all-jobs-store';
+import { isRecord } from './validate';
+
+/** How long the all-jobs lease lasts without renewal: every job that ends renews it. */
+export const SYNC_LEASE_SECONDS = 3600;
+
+/** The page of jobs the machine is on: `names` is what the Map iterates. */
+export interface JobsCursor {
+  /** The token for the next page of jobs; null before the first page and after the last. */
+  readonly nextToken: string | null;
+  /** Pages of jobs listed over the whole sync. */
+  readonly page: number;
+  /** Pages of jobs listed in this execution: at options.jobPagesPerExecution it continues as new. */
+  readonly pagesHere: number;
+  /** The deterministic name of the execution this one continues as, so a retried start is idempotent. */
+  readonly nextExecutionName: string;
+  readonly names: ReadonlyArray<{ readonly name: string; readonly executionName: string }>;
+}
+
+/** What "Start sync" returns: the state every later state carries. */
+export interface StartedSync {
+  readonly startedAs: 'new' | 'continued' | 'skipped';
+  readonly sync: SyncConfig;
+  readonly jobs: JobsCursor;
+  /** Why the sync did not start (startedAs `skipped`); nothing was written. */
+  readonly skippedBecause?: string;
+}
+
+export interface StartSyncDeps {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly now?: () => Date;
+}
+
+/** Step Functions adds this when one execution starts another. */
+const STARTED_BY = 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID';
+
+/**
+ * Begins an execution of an all-jobs sync. A new sync validates its input, takes the all-jobs
+ * lease (so a scheduled sync is never doubled) and creates the sync record; a sync already
+ * running makes it fail with CollectionBusy, or, with `ifBusy: "skip"`, end as skipped having
+ * written nothing. A continued sync (`{"continue": {"runId", "jobs"}}`, written by the machine
+ * itself) must be started by the execution the sync record names, and takes the sync over.
+ */
+export async function startSync(
+  input: unknown,
+  execution: { readonly id: string; readonly name: string },
+  deps: StartSyncDeps,
+): Promise<StartedSync> {
+  const leases = new CollectionLeases(deps.client, deps.tableName, deps.now);
+  const syncs = new SyncRecords(deps.client, deps.tableName, deps.now);
+  if (isRecord(input) && input.continue !== undefined)
+    return continueSync(input, execution.id, leases, syncs);
+
+  const sync = parseAllJobsInput(input, execution.name);
+  const jobs: JobsCursor = { nextToken: null, page: 0, pagesHere: 0, nextExecutionName: '', names: [] };
+  try {
+    await leases.acquire(sync.collection, sync.runId, execution.id, SYNC_LEASE_SECONDS);
+  } catch (error) {
+    if (!(error instanceof CollectionBusy) || sync.options.ifBusy !== 'skip') throw error;
+    return { startedAs: 'skipped', sync, jobs, skippedBecause: error.message };
+  }
+  await syncs.create(sync, execution.id);
+  return { startedAs: 'new', sync, jobs };
+}
+
+async function continueSync(
+  input: Record<string, unknown>,
+  executionArn: string,
+  leases: CollectionLeases,
+  syncs: SyncRecords,
+): Promise<StartedSync> {
+  const c = input.continue;
+  if (
+    !isRecord(c) ||
+    typeof c.runId !== 'string' ||
+    !isRecord(c.jobs) ||
+    typeof c.jobs.nextToken !== 'string'
+  ) {
+    throw new InvalidInput('continue must be {"runId", "jobs"} as the all-jobs state machine writes it');
+  }
+  const record = await syncs.get(c.runId);
+  if (!record) throw new InvalidInput(`continue.runId names no sync: ${c.runId}`);
+  const startedBy = input[STARTED_BY];
+  // Anyone allowed StartExecution could type a continue: only the sync's own execution may.
+  if (record.executionArn !== executionArn && startedBy !== record.executionArn) {
+    throw new RunStateConflict(
+      `sync ${record.runId} is run by ${record.executionArn}; this execution was not started by it`,
+    );
+  }
+  await syncs.handOver(record.runId, record.executionArn, executionArn);
+  await leases.renew(record.config.collection, record.runId, SYNC_LEASE_SECONDS, executionArn);
+  const jobs = c.jobs as unknown as JobsCursor;
+  return { startedAs: 'continued', sync: record.config, jobs: { ...jobs, pagesHere: 0, names: [] } };
+}

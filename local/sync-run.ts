@@ -1,0 +1,58 @@
+/**
+ * An all-jobs sync on the local stack, as `npm start -- --all-jobs` runs it: the all-jobs
+ * state machine starts one pagewalk child per sandbox job, and a line per job is printed as
+ * each child's run ends.
+ */
+import type { SyncSummary } from '../functions/lib/finish-sync';
+import { createSyncMachines } from './all-jobs';
+import { followRun, type LocalExecutionResult, type LocalStateMachine, loadPagewalkHandlers } from './engine';
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** What to sync: the all-jobs input's options. */
+export interface AllJobsRunOptions {
+  readonly name: string;
+  /** Options of the all-jobs input: sync, maxConcurrency, ifBusy and any run option for the children. */
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly print?: (line: string) => void;
+  /** The pagewalk machine the children run on; a new one by default. */
+  readonly pagewalk?: LocalStateMachine;
+}
+
+/** The lines that describe how an all-jobs sync ended. */
+export function describeSync(result: LocalExecutionResult): string[] {
+  if (result.status !== 'SUCCEEDED')
+    return [`Sync ${result.status.toLowerCase()}: ${result.error}`, `  ${result.cause ?? ''}`];
+  const output = result.output as SyncSummary | { status: 'skipped'; message: string };
+  if (output.status === 'skipped') return [`Sync skipped: ${(output as { message: string }).message}`];
+  const summary = output as SyncSummary;
+  const seconds = (result.stoppedAt.getTime() - result.startedAt.getTime()) / 1000;
+  const width = Math.max(3, ...summary.jobs.map((job) => job.job.length));
+  return [
+    `Sync ${summary.status} in ${seconds.toFixed(1)} s: ${summary.totals.jobs} jobs, ${fmt(summary.totals.items)} runs read in ${fmt(summary.totals.pages)} pages.`,
+    ...summary.jobs.map(
+      (job) =>
+        `  ${job.job.padEnd(width)}  ${job.status.padEnd(10)} ${fmt(job.items).padStart(8)} runs ${fmt(job.pages).padStart(5)} pages${job.error ? `  ${job.error.error}: ${job.error.message}` : ''}`,
+    ),
+    ...(summary.jobsNotListed
+      ? [`  ... and ${summary.jobsNotListed} more in the sync record sync-run#${summary.runId}`]
+      : []),
+  ];
+}
+
+/** Runs an all-jobs sync to its end on the local engine and prints how each job ended. */
+export async function runAllJobsSync(run: AllJobsRunOptions): Promise<LocalExecutionResult> {
+  const print = run.print ?? console.log;
+  const { allJobs } = await createSyncMachines(run.pagewalk ?? (await loadPagewalkHandlers()), {
+    onEvent: (event) => {
+      // A line per job as its outcome is recorded (the Map's events reach the sync's log).
+      if (event.type !== 'StateExited' || event.state?.name !== 'Read job run') return;
+      const output = event.state.output as { job?: { name?: string }; outcome?: { status?: string } };
+      if (output?.outcome?.status !== 'running') print(`  ${output?.job?.name}: ${output?.outcome?.status}`);
+    },
+  });
+  const first = allJobs.start(run.name, { source: 'glue.allJobs', params: {}, options: run.options });
+  const { last: result } = await followRun(allJobs, first);
+  for (const line of describeSync(result)) print(line);
+  return result;
+}

@@ -10,3 +10,17 @@ export function isConditionFailure(error: unknown): boolean {
 
 /** Epoch seconds, the unit DynamoDB's TTL reads. */
 export const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+
+/**
+ * Awaits a conditional write: true when it was written, false when DynamoDB refused it because
+ * its condition did not hold. Any other error is thrown.
+ */
+export async function conditionally(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}

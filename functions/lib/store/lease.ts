@@ -6,7 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { CollectionBusy, LeaseLost } from '../errors';
-import { epochSeconds, isConditionFailure } from './conditions';
+import { conditionally, epochSeconds } from './conditions';
 import { PARTITION_KEY, SORT_KEY } from './table-schema';
 
 /** How long a lease lasts without renewal. */
@@ -51,22 +51,21 @@ export class CollectionLeases {
   /** Takes the lease for `runId`, or keeps it when the run already holds it. */
   async acquire(collection: string, runId: string, executionArn: string, seconds: number): Promise<void> {
     const now = this.now();
-    try {
-      await this.client.send(
+    const wrote = await conditionally(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...leaseKey(collection), runId, executionArn, expiresAt: epochSeconds(now) + seconds },
           ConditionExpression: 'attribute_not_exists(pk) OR runId = :runId OR expiresAt < :now',
           ExpressionAttributeValues: { ':runId': runId, ':now': epochSeconds(now) },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const holder = await this.holder(collection);
-      throw new CollectionBusy(
-        `${collection} is being drained by run ${holder?.runId ?? '?'} (execution ${holder?.executionArn ?? '?'}); one active run per collection. Wait for it to finish, or stop it and resume it later`,
-      );
-    }
+      ),
+    );
+    if (wrote) return;
+    const holder = await this.holder(collection);
+    throw new CollectionBusy(
+      `${collection} is being drained by run ${holder?.runId ?? '?'} (execution ${holder?.executionArn ?? '?'}); one active run per collection. Wait for it to finish, or stop it and resume it later`,
+    );
   }
 
   /**
@@ -79,8 +78,8 @@ export class CollectionLeases {
       ':runId': runId,
     };
     if (executionArn) values[':executionArn'] = executionArn;
-    try {
-      await this.client.send(
+    const wrote = await conditionally(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: leaseKey(collection),
@@ -88,14 +87,13 @@ export class CollectionLeases {
           ConditionExpression: 'runId = :runId',
           ExpressionAttributeValues: values,
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const holder = await this.holder(collection);
-      throw new LeaseLost(
-        `run ${runId} no longer holds ${collection}: ${holder ? `run ${holder.runId} took it after it expired` : 'the lease is gone'}`,
-      );
-    }
+      ),
+    );
+    if (wrote) return;
+    const holder = await this.holder(collection);
+    throw new LeaseLost(
+      `run ${runId} no longer holds ${collection}: ${holder ? `run ${holder.runId} took it after it expired` : 'the lease is gone'}`,
+    );
   }
 
   /**
@@ -121,20 +119,17 @@ export class CollectionLeases {
    * Returns whether a lease was released.
    */
   async release(collection: string, runId: string, executionArn?: string): Promise<boolean> {
-    try {
-      await this.client.send(
+    const wrote = await conditionally(
+      this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: leaseKey(collection),
           ConditionExpression: executionArn ? 'runId = :runId AND executionArn = :arn' : 'runId = :runId',
           ExpressionAttributeValues: { ':runId': runId, ...(executionArn ? { ':arn': executionArn } : {}) },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return false;
-    }
+      ),
+    );
+    return wrote;
   }
 
   /** The run holding the collection, if the lease has not expired. */

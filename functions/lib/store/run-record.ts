@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import type { Cursor } from '../cursor';
 import { RunStateConflict } from '../errors';
 import type { RunConfig, RunOptions, RunSince } from '../run-config';
-import { isConditionFailure } from './conditions';
+import { conditionally } from './conditions';
 import { runRecordKey } from './table-schema';
 
 /**
@@ -100,22 +100,21 @@ export class RunRecords {
       startedAt: at,
       updatedAt: at,
     };
-    try {
-      await this.client.send(
+    const wrote = await conditionally(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...runRecordKey(config.runId), ...record },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
+      ),
+    );
+    if (wrote) return;
+    const existing = await this.get(config.runId);
+    if (existing?.executionArn !== executionArn) {
+      throw new RunStateConflict(
+        `run ${config.runId} already exists, started by ${existing?.executionArn ?? 'another execution'}`,
       );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const existing = await this.get(config.runId);
-      if (existing?.executionArn !== executionArn) {
-        throw new RunStateConflict(
-          `run ${config.runId} already exists, started by ${existing?.executionArn ?? 'another execution'}`,
-        );
-      }
     }
   }
 
@@ -168,8 +167,8 @@ export class RunRecords {
       names['#options'] = 'options';
     }
     const statusCheck = expect.status.map((_, i) => `#status = :s${i}`).join(' OR ');
-    try {
-      await this.client.send(
+    const wrote = await conditionally(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: runRecordKey(runId),
@@ -179,14 +178,13 @@ export class RunRecords {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const existing = await this.get(runId);
-      throw new RunStateConflict(
-        `run ${runId} cannot start segment ${segment}: it is ${existing?.status ?? 'missing'} at fetch ${existing?.fetches ?? '?'}, expected ${expect.status.join(' or ')} at fetch ${expect.fetches}`,
-      );
-    }
+      ),
+    );
+    if (wrote) return;
+    const existing = await this.get(runId);
+    throw new RunStateConflict(
+      `run ${runId} cannot start segment ${segment}: it is ${existing?.status ?? 'missing'} at fetch ${existing?.fetches ?? '?'}, expected ${expect.status.join(' or ')} at fetch ${expect.fetches}`,
+    );
   }
 
   /**
@@ -196,8 +194,8 @@ export class RunRecords {
    * it was given: its checkpoint is left as it is, and that is no error.
    */
   async recordPage(runId: string, cursor: Cursor): Promise<void> {
-    try {
-      await this.client.send(
+    const wrote = await conditionally(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: runRecordKey(runId),
@@ -217,17 +215,16 @@ export class RunRecords {
             ':now': this.now().toISOString(),
           },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const existing = await this.get(runId);
-      if (existing?.status === 'running' && existing.fetches >= cursor.fetches) return;
-      throw new RunStateConflict(
-        existing
-          ? `run ${runId} did not accept page ${cursor.page}: it is ${existing.status} at fetch ${existing.fetches}, this page is fetch ${cursor.fetches}`
-          : `run ${runId} has no run record`,
-      );
-    }
+      ),
+    );
+    if (wrote) return;
+    const existing = await this.get(runId);
+    if (existing?.status === 'running' && existing.fetches >= cursor.fetches) return;
+    throw new RunStateConflict(
+      existing
+        ? `run ${runId} did not accept page ${cursor.page}: it is ${existing.status} at fetch ${existing.fetches}, this page is fetch ${cursor.fetches}`
+        : `run ${runId} has no run record`,
+    );
   }
 
   /**
@@ -243,8 +240,8 @@ export class RunRecords {
     lastError: { error: string; message: string },
   ): Promise<boolean> {
     const now = this.now().toISOString();
-    try {
-      await this.client.send(
+    const wrote = await conditionally(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: runRecordKey(runId),
@@ -260,12 +257,9 @@ export class RunRecords {
             ':arn': executionArn,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return false;
-    }
+      ),
+    );
+    return wrote;
   }
 
   /** Marks the run finished (succeeded, caught up or stopped at a limit) with the final cursor. */
@@ -312,8 +306,8 @@ export class RunRecords {
       values[':lastError'] = lastError;
       sets.push('lastError = :lastError');
     }
-    try {
-      await this.client.send(
+    const wrote = await conditionally(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: runRecordKey(runId),
@@ -322,10 +316,9 @@ export class RunRecords {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      throw new RunStateConflict(`run ${runId} has no run record`);
-    }
+      ),
+    );
+    if (wrote) return;
+    throw new RunStateConflict(`run ${runId} has no run record`);
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { PaginationLoopDetected } from '../errors';
-import { epochSeconds, isConditionFailure } from './conditions';
+import { conditionally, epochSeconds } from './conditions';
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './table-schema';
 
 /** Token rows are only needed while a run lasts; DynamoDB's TTL removes them after this. */
@@ -33,25 +33,24 @@ export class TokenGuard {
       [PARTITION_KEY]: `tokens#${runId}`,
       [SORT_KEY]: `${seen.pass}#${createHash('sha256').update(token).digest('base64url')}`,
     };
-    try {
-      await this.client.send(
+    const wrote = await conditionally(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...key, ...seen, [TTL_ATTRIBUTE]: epochSeconds(this.now()) + TOKEN_ROW_DAYS * 86_400 },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const out = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
-      );
-      const first = out.Item as TokenSighting | undefined;
-      // The same fetch writing again is a retried invocation, not a loop.
-      if (first?.fetch === seen.fetch) return;
-      throw new PaginationLoopDetected(
-        `page ${seen.page} returned a NextToken that page ${first?.page ?? '?'} already returned in this pass: the source is going round in a loop, so the run stops instead of reading forever`,
-      );
-    }
+      ),
+    );
+    if (wrote) return;
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    const first = out.Item as TokenSighting | undefined;
+    // The same fetch writing again is a retried invocation, not a loop.
+    if (first?.fetch === seen.fetch) return;
+    throw new PaginationLoopDetected(
+      `page ${seen.page} returned a NextToken that page ${first?.page ?? '?'} already returned in this pass: the source is going round in a loop, so the run stops instead of reading forever`,
+    );
   }
 }

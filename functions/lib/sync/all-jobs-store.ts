@@ -6,7 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { RunStateConflict } from '../errors';
-import { isConditionFailure } from '../store/conditions';
+import { conditionally } from '../store/conditions';
 import type { RunStatus } from '../store/run-record';
 import { PARTITION_KEY, SORT_KEY } from '../store/table-schema';
 import type { SyncConfig } from './all-jobs-config';
@@ -85,19 +85,18 @@ export class SyncRecords {
       startedAt: at,
       updatedAt: at,
     };
-    try {
-      await this.client.send(
+    const wrote = await conditionally(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...recordKey(config.runId), ...record },
           ConditionExpression: 'attribute_not_exists(pk) OR executionArn = :arn',
           ExpressionAttributeValues: { ':arn': executionArn },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      throw new RunStateConflict(`sync ${config.runId} already exists, started by another execution`);
-    }
+      ),
+    );
+    if (wrote) return;
+    throw new RunStateConflict(`sync ${config.runId} already exists, started by another execution`);
   }
 
   async get(runId: string): Promise<SyncRecord | undefined> {
@@ -112,8 +111,8 @@ export class SyncRecords {
    * finds it done.
    */
   async handOver(runId: string, from: string, to: string): Promise<void> {
-    try {
-      await this.client.send(
+    const wrote = await conditionally(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: recordKey(runId),
@@ -127,11 +126,10 @@ export class SyncRecords {
             ':now': this.now().toISOString(),
           },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      throw new RunStateConflict(`sync ${runId} is no longer running in ${from}`);
-    }
+      ),
+    );
+    if (wrote) return;
+    throw new RunStateConflict(`sync ${runId} is no longer running in ${from}`);
   }
 
   /** Records how a job's run ended; a retry writes the same row again. */

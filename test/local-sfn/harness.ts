@@ -5,8 +5,15 @@ import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
   SFNClient,
+  StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { type LocalEvent, type LocalHandlers, loadPagewalkHandlers } from '../../local/engine';
+import { expect } from 'vitest';
+import {
+  LOCAL_STATE_MACHINE_ARN,
+  type LocalEvent,
+  type LocalHandlers,
+  loadPagewalkHandlers,
+} from '../../local/engine';
 import { reconcileLocally } from '../../local/runtime';
 import type { GlueSandbox, GlueSandboxOptions } from '../../local/sandbox/glue';
 import type { MarketplaceSandbox, MarketplaceSandboxOptions } from '../../local/sandbox/marketplace';
@@ -150,3 +157,37 @@ export const waitingInput = (marketplaceId: string) => ({
 
 /** Whether the execution has reached the Wait state (so it will stay RUNNING). */
 export const isWaiting = (events: HistoryEvent[]) => events.some((e) => e.type === 'WaitStateEntered');
+
+/** A Glue input for the endpoint tests: one page per invocation, so every page is a state. */
+export const glueInput = (
+  JobName: string,
+  options: Record<string, unknown> = { pageSize: 10, pagesPerInvocation: 1 },
+) => ({
+  source: 'glue.getJobRuns',
+  params: { JobName },
+  options,
+});
+
+/** StartExecution on the harness's endpoint, with the input as JSON. */
+export const startOn = (harness: () => Harness) => async (name: string | undefined, input: unknown) =>
+  harness().sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+      name,
+      input: JSON.stringify(input),
+    }),
+  );
+
+/** The SDK error a call rejects with, by name, message and HTTP status. */
+export const failureOf = async (call: Promise<unknown>) => {
+  const error = await call.then(
+    () => 'the call should have failed, but it succeeded',
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(Error);
+  const { name, message, $metadata } = error as Error & { $metadata?: { httpStatusCode?: number } };
+  return { name, message, status: $metadata?.httpStatusCode };
+};
+
+/** A JSON text the endpoint returned, parsed. */
+export const parse = (text: string | undefined) => JSON.parse(text ?? 'null') as Record<string, unknown>;

@@ -168,15 +168,16 @@ export const glueInput = (
   options,
 });
 
-/** StartExecution on the harness's endpoint, with the input as JSON. */
-export const startOn = (harness: () => Harness) => async (name: string | undefined, input: unknown) =>
-  harness().sfn.send(
-    new StartExecutionCommand({
-      stateMachineArn: LOCAL_STATE_MACHINE_ARN,
-      name,
-      input: JSON.stringify(input),
-    }),
-  );
+/** StartExecution on an endpoint's client (a harness's, say), with the input as JSON. */
+export const startOn =
+  (endpoint: () => { readonly sfn: SFNClient }) => async (name: string | undefined, input: unknown) =>
+    endpoint().sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+        name,
+        input: JSON.stringify(input),
+      }),
+    );
 
 /** The SDK error a call rejects with, by name, message and HTTP status. */
 export const failureOf = async (call: Promise<unknown>) => {

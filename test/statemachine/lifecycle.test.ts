@@ -4,7 +4,6 @@ import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
   SFNClient,
-  StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -18,7 +17,6 @@ import { RunRecords } from '../../functions/lib/store/run-record';
 import { Watermarks } from '../../functions/lib/sync/watermark';
 import {
   followRun,
-  LOCAL_STATE_MACHINE_ARN,
   type LocalHandler,
   type LocalHandlers,
   LocalStateMachine,
@@ -28,6 +26,7 @@ import {
 } from '../../local/engine';
 import type { GlueSandbox } from '../../local/sandbox/glue';
 import { type SfnServer, startSfnServer } from '../../local/sfn/server';
+import { startOn } from '../local-sfn/harness';
 import { type Scenario, startScenario } from '../support/scenario';
 
 /** A job of its own per test, so each can check the table holds exactly its source's items. */
@@ -95,14 +94,7 @@ async function ended(executionArn: string): Promise<DescribeExecutionCommandOutp
 }
 
 /** Starts an execution on the local endpoint through its API (StartExecution). */
-const startOnEndpoint = (name: string, input: unknown) =>
-  sfn.send(
-    new StartExecutionCommand({
-      stateMachineArn: LOCAL_STATE_MACHINE_ARN,
-      name,
-      input: JSON.stringify(input),
-    }),
-  );
+const startOnEndpoint = startOn(() => ({ sfn }));
 
 /** Runs on the local endpoint, through its API, following continue-as-new segments to the end. */
 async function runOnEndpoint(input: unknown, name: string = randomUUID()) {

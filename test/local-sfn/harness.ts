@@ -7,7 +7,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import {
   LOCAL_STATE_MACHINE_ARN,
   type LocalEvent,
@@ -192,3 +192,29 @@ export const failureOf = async (call: Promise<unknown>) => {
 
 /** A JSON text the endpoint returned, parsed. */
 export const parse = (text: string | undefined) => JSON.parse(text ?? 'null') as Record<string, unknown>;
+
+/** The sandboxes the endpoint API tests run against. */
+export const ENDPOINT_TEST_SANDBOXES: HarnessOptions = {
+  glue: { jobs: { tiny: 25, small: 50 } },
+  marketplace: { orders: 60, customers: 30 },
+};
+
+/**
+ * A harness for the calling test file: started before its tests, its sandboxes' counters
+ * reset before each, closed after them. Returns the running harness.
+ */
+export function harnessForThisFile(options: HarnessOptions): () => Harness {
+  let harness: Harness | undefined;
+  beforeAll(async () => {
+    harness = await startHarness(options);
+  });
+  afterAll(async () => harness?.close());
+  beforeEach(() => {
+    harness?.glue.resetStats();
+    harness?.marketplace.resetStats();
+  });
+  return () => {
+    if (!harness) throw new Error('the harness has not started yet');
+    return harness;
+  };
+}

@@ -4,38 +4,35 @@ import {
   type HistoryEvent,
   ListExecutionsCommand,
 } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   LOCAL_ROLE_ARN,
   LOCAL_STATE_MACHINE_ARN,
   localExecutionArn,
   localFunctionArn,
 } from '../../local/engine';
-import { glueInput, type Harness, MARKETPLACES, ordersInput, parse, startHarness, startOn } from './harness';
+import {
+  ENDPOINT_TEST_SANDBOXES,
+  glueInput,
+  harnessForThisFile,
+  MARKETPLACES,
+  ordersInput,
+  parse,
+  startOn,
+} from './harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({
-    glue: { jobs: { tiny: 25, small: 50 } },
-    marketplace: { orders: 60, customers: 30 },
-  });
-});
-afterAll(async () => h?.close());
-beforeEach(() => {
-  h.glue.resetStats();
-  h.marketplace.resetStats();
-});
+const h = harnessForThisFile(ENDPOINT_TEST_SANDBOXES);
 
 const stateMachineArn = LOCAL_STATE_MACHINE_ARN;
-const start = startOn(() => h);
+const start = startOn(h);
 
 describe('GetExecutionHistory', () => {
   let executionArn: string;
   let events: HistoryEvent[];
   beforeAll(async () => {
     executionArn = (await start('history-run', glueInput('tiny'))).executionArn as string;
-    await h.waitForEnd(executionArn);
-    events = await h.history(executionArn);
+    await h().waitForEnd(executionArn);
+    events = await h().history(executionArn);
   });
 
   it('records what AWS records for Lambda Task states: Entered, Scheduled, Started, Succeeded, Exited', async () => {
@@ -95,7 +92,7 @@ describe('GetExecutionHistory', () => {
       const ids: number[] = [];
       let nextToken: string | undefined;
       do {
-        const page = await h.sfn.send(
+        const page = await h().sfn.send(
           new GetExecutionHistoryCommand({ executionArn, maxResults, reverseOrder, nextToken }),
         );
         expect(page.events?.length).toBeLessThanOrEqual(maxResults);
@@ -111,7 +108,7 @@ describe('GetExecutionHistory', () => {
   });
 
   it('leaves out input and output when includeExecutionData is false', async () => {
-    const page = await h.sfn.send(
+    const page = await h().sfn.send(
       new GetExecutionHistoryCommand({ executionArn, maxResults: 3, includeExecutionData: false }),
     );
     expect(page.events?.[0]?.executionStartedEventDetails).toEqual({
@@ -122,16 +119,16 @@ describe('GetExecutionHistory', () => {
   });
 
   it('records each retry as another Scheduled/Started after the failure, and a restart after a caught error', async () => {
-    h.marketplace.throttleNext(2);
-    h.marketplace.corruptNextTokens(1);
+    h().marketplace.throttleNext(2);
+    h().marketplace.corruptNextTokens(1);
     const arn = (
       await start('retry-restart', {
         ...ordersInput(MARKETPLACES[0]),
         options: { pageSize: 20, pagesPerInvocation: 1 },
       })
     ).executionArn as string;
-    expect((await h.waitForEnd(arn)).status).toBe('SUCCEEDED');
-    const history = await h.history(arn);
+    expect((await h().waitForEnd(arn)).status).toBe('SUCCEEDED');
+    const history = await h().history(arn);
 
     const firstFetch = history.findIndex((e) => e.stateEnteredEventDetails?.name === 'Fetch first page');
     expect(history.slice(firstFetch, firstFetch + 8).map((e) => e.type)).toEqual([
@@ -168,28 +165,28 @@ describe('continue as new', () => {
       glueInput('small', { pageSize: 10, iterationsPerExecution: 2, pagesPerInvocation: 1 }),
     );
     const firstArn = first.executionArn as string;
-    const head = await h.waitForEnd(firstArn);
+    const head = await h().waitForEnd(firstArn);
     const continued = parse(head.output).continuedAs as { executionArn: string };
     expect(continued.executionArn).toBe(localExecutionArn('segmented-s2'));
 
     let arn = continued.executionArn;
-    let last = await h.waitForEnd(arn);
+    let last = await h().waitForEnd(arn);
     while (parse(last.output).continuedAs) {
       arn = (parse(last.output).continuedAs as { executionArn: string }).executionArn;
-      last = await h.waitForEnd(arn);
+      last = await h().waitForEnd(arn);
     }
     expect(parse(last.output)).toMatchObject({ status: 'succeeded', items: 50, segment: 3 });
 
-    const listed = await h.sfn.send(new ListExecutionsCommand({ stateMachineArn }));
+    const listed = await h().sfn.send(new ListExecutionsCommand({ stateMachineArn }));
     expect(listed.executions?.map((e) => e.name)).toEqual(
       expect.arrayContaining(['segmented', 'segmented-s2', 'segmented-s3']),
     );
-    const s2 = await h.sfn.send(
+    const s2 = await h().sfn.send(
       new DescribeExecutionCommand({ executionArn: localExecutionArn('segmented-s2') }),
     );
     expect(parse(s2.input)).toMatchObject({ continue: { runId: 'segmented', segment: 2 } });
 
-    const history = await h.history(firstArn);
+    const history = await h().history(firstArn);
     const types = history.map((e) => e.type);
     expect(types.slice(-6)).toEqual([
       'TaskStateEntered',

@@ -50,6 +50,8 @@ import {
   type WireReport,
 } from './marketplace-data';
 
+export * from './marketplace-data';
+
 export * from './marketplace-types';
 
 import {
@@ -64,16 +66,6 @@ import {
   type MarketplaceSandboxStats,
   type ThrottleCode,
 } from './marketplace-types';
-
-export {
-  BASE_EPOCH_MS,
-  synthesizeCustomer,
-  synthesizeOrder,
-  synthesizeReport,
-  type WireCustomer,
-  type WireOrder,
-  type WireReport,
-} from './marketplace-data';
 
 const JSON_CONTENT_TYPE = 'application/json';
 

@@ -1,55 +1,37 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type MarketplaceSandbox,
-  startMarketplaceSandbox,
-  synthesizeOrder,
-} from '../../local/sandbox/marketplace';
+import { describe, expect, it } from 'vitest';
+import { startMarketplaceSandbox, synthesizeOrder } from '../../local/sandbox/marketplace';
 
-import { CA, errorOf, post, US } from '../support/marketplace-client';
+import { errorOf, post, sandboxForThisFile, US } from '../support/marketplace-client';
 
-let sandbox: MarketplaceSandbox;
-
-beforeAll(async () => {
-  sandbox = await startMarketplaceSandbox({
-    orders: 250,
-    reports: 95,
-    customers: 150,
-    marketplaceIds: [US, CA],
-  });
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
-
-beforeEach(() => {
-  sandbox.resetStats();
-});
+const sandbox = sandboxForThisFile();
 
 describe('marketplace sandbox tokens', () => {
   it('rejects a tampered token with 400 InvalidInput', async () => {
-    const page = await post(sandbox, '/orders/ListOrders', { MarketplaceId: US, MaxResults: 10 });
+    const page = await post(sandbox(), '/orders/ListOrders', { MarketplaceId: US, MaxResults: 10 });
     const token: string = page.body.NextToken;
     const last = token.at(-1) === 'A' ? 'B' : 'A';
     const tampered = [`${token.slice(0, -1)}${last}`, `x${token}`, 'not-a-token', `${token}=`];
 
     for (const NextToken of tampered) {
-      const reply = await post(sandbox, '/orders/ListOrdersByNextToken', { NextToken });
+      const reply = await post(sandbox(), '/orders/ListOrdersByNextToken', { NextToken });
       expect(errorOf(reply, 400)).toEqual({ code: 'InvalidInput', message: 'Invalid NextToken' });
     }
   });
 
   it('rejects a token from another family', async () => {
-    const orders = await post(sandbox, '/orders/ListOrders', { MarketplaceId: US, MaxResults: 10 });
-    const customers = await post(sandbox, '/customers/ListCustomers', { MarketplaceId: US, MaxResults: 10 });
+    const orders = await post(sandbox(), '/orders/ListOrders', { MarketplaceId: US, MaxResults: 10 });
+    const customers = await post(sandbox(), '/customers/ListCustomers', {
+      MarketplaceId: US,
+      MaxResults: 10,
+    });
 
-    const asReports = await post(sandbox, '/reports/GetReportListByNextToken', {
+    const asReports = await post(sandbox(), '/reports/GetReportListByNextToken', {
       NextToken: orders.body.NextToken,
     });
-    const asCustomers = await post(sandbox, '/customers/ListCustomersByNextToken', {
+    const asCustomers = await post(sandbox(), '/customers/ListCustomersByNextToken', {
       NextToken: orders.body.NextToken,
     });
-    const asOrders = await post(sandbox, '/orders/ListOrdersByNextToken', {
+    const asOrders = await post(sandbox(), '/orders/ListOrdersByNextToken', {
       NextToken: customers.body.NextToken,
     });
 
@@ -62,7 +44,7 @@ describe('marketplace sandbox tokens', () => {
     const other = await startMarketplaceSandbox({ orders: 250 });
     try {
       const foreign = await post(other, '/orders/ListOrders', { MarketplaceId: US, MaxResults: 10 });
-      const reply = await post(sandbox, '/orders/ListOrdersByNextToken', {
+      const reply = await post(sandbox(), '/orders/ListOrdersByNextToken', {
         NextToken: foreign.body.NextToken,
       });
       expect(errorOf(reply, 400).code).toBe('InvalidInput');
@@ -72,17 +54,17 @@ describe('marketplace sandbox tokens', () => {
   });
 
   it('corrupts the next ByNextToken call on demand', async () => {
-    const page = await post(sandbox, '/orders/ListOrders', { MarketplaceId: US, MaxResults: 10 });
-    sandbox.corruptNextTokens(1);
+    const page = await post(sandbox(), '/orders/ListOrders', { MarketplaceId: US, MaxResults: 10 });
+    sandbox().corruptNextTokens(1);
 
     // The origin operation is untouched by the switch; only continuations are.
-    const origin = await post(sandbox, '/orders/ListOrders', { MarketplaceId: US, MaxResults: 10 });
+    const origin = await post(sandbox(), '/orders/ListOrders', { MarketplaceId: US, MaxResults: 10 });
     expect(origin.status).toBe(200);
-    const corrupted = await post(sandbox, '/orders/ListOrdersByNextToken', {
+    const corrupted = await post(sandbox(), '/orders/ListOrdersByNextToken', {
       NextToken: page.body.NextToken,
     });
     expect(errorOf(corrupted, 400)).toEqual({ code: 'InvalidInput', message: 'Invalid NextToken' });
-    const again = await post(sandbox, '/orders/ListOrdersByNextToken', { NextToken: page.body.NextToken });
+    const again = await post(sandbox(), '/orders/ListOrdersByNextToken', { NextToken: page.body.NextToken });
     expect(again.status).toBe(200);
   });
 
@@ -106,74 +88,77 @@ describe('marketplace sandbox tokens', () => {
 describe('marketplace sandbox validation and faults', () => {
   it('rejects MaxResults 101 naming the field', async () => {
     for (const MaxResults of [101, 0, 2.5, '10']) {
-      const reply = await post(sandbox, '/orders/ListOrders', { MarketplaceId: US, MaxResults });
+      const reply = await post(sandbox(), '/orders/ListOrders', { MarketplaceId: US, MaxResults });
       const error = errorOf(reply, 400);
       expect(error.code).toBe('InvalidInput');
       expect(error.message).toContain('MaxResults');
       expect(error.message).toContain('1 and 100');
     }
-    const reports = await post(sandbox, '/reports/GetReportList', { MaxCount: 101 });
+    const reports = await post(sandbox(), '/reports/GetReportList', { MaxCount: 101 });
     expect(errorOf(reports, 400).message).toContain('MaxCount');
-    const customers = await post(sandbox, '/customers/ListCustomers', { MarketplaceId: US, MaxResults: 101 });
+    const customers = await post(sandbox(), '/customers/ListCustomers', {
+      MarketplaceId: US,
+      MaxResults: 101,
+    });
     expect(errorOf(customers, 400).message).toContain('MaxResults');
   });
 
   it('rejects missing fields and malformed JSON with 400 InvalidInput', async () => {
-    const noMarketplace = await post(sandbox, '/orders/ListOrders', { MaxResults: 5 });
+    const noMarketplace = await post(sandbox(), '/orders/ListOrders', { MaxResults: 5 });
     expect(errorOf(noMarketplace, 400)).toEqual({
       code: 'InvalidInput',
       message: 'MarketplaceId is required',
     });
-    const noToken = await post(sandbox, '/reports/GetReportListByNextToken', {});
+    const noToken = await post(sandbox(), '/reports/GetReportListByNextToken', {});
     expect(errorOf(noToken, 400)).toEqual({ code: 'InvalidInput', message: 'NextToken is required' });
-    const malformed = await post(sandbox, '/customers/ListCustomers', '{"MarketplaceId":');
+    const malformed = await post(sandbox(), '/customers/ListCustomers', '{"MarketplaceId":');
     expect(errorOf(malformed, 400).code).toBe('InvalidInput');
-    const notAnObject = await post(sandbox, '/reports/GetReportList', '[]');
+    const notAnObject = await post(sandbox(), '/reports/GetReportList', '[]');
     expect(errorOf(notAnObject, 400).code).toBe('InvalidInput');
   });
 
   it('answers 404 NotFound naming an unknown marketplace, and for an unknown path', async () => {
-    const unknownMarket = await post(sandbox, '/customers/ListCustomers', {
+    const unknownMarket = await post(sandbox(), '/customers/ListCustomers', {
       MarketplaceId: 'A1PA6795UKMFR9',
     });
     const error = errorOf(unknownMarket, 404);
     expect(error.code).toBe('NotFound');
     expect(error.message).toContain('A1PA6795UKMFR9');
 
-    const unknownPath = await post(sandbox, '/orders/GetOrder', { AmazonOrderId: '111-1234567-1234567' });
+    const unknownPath = await post(sandbox(), '/orders/GetOrder', { AmazonOrderId: '111-1234567-1234567' });
     expect(errorOf(unknownPath, 404).code).toBe('NotFound');
-    const wrongMethod = await fetch(`${sandbox.url}/orders/ListOrders`);
+    const wrongMethod = await fetch(`${sandbox().url}/orders/ListOrders`);
     expect(wrongMethod.status).toBe(404);
-    expect(sandbox.stats.byOperation['/orders/GetOrder']).toBe(1);
+    expect(sandbox().stats.byOperation['/orders/GetOrder']).toBe(1);
   });
 
   it('throttles with 503 RequestThrottled / QuotaExceeded on demand', async () => {
-    sandbox.throttleNext(1);
-    const throttled = await post(sandbox, '/orders/ListOrders', { MarketplaceId: US, MaxResults: 1 });
+    sandbox().throttleNext(1);
+    const throttled = await post(sandbox(), '/orders/ListOrders', { MarketplaceId: US, MaxResults: 1 });
     expect(errorOf(throttled, 503)).toEqual({ code: 'RequestThrottled', message: expect.any(String) });
 
-    sandbox.throttleNext(2, 'QuotaExceeded');
-    const quota = await post(sandbox, '/reports/GetReportList', {});
+    sandbox().throttleNext(2, 'QuotaExceeded');
+    const quota = await post(sandbox(), '/reports/GetReportList', {});
     expect(errorOf(quota, 503).code).toBe('QuotaExceeded');
-    const quotaAgain = await post(sandbox, '/customers/ListCustomers', { MarketplaceId: US });
+    const quotaAgain = await post(sandbox(), '/customers/ListCustomers', { MarketplaceId: US });
     expect(errorOf(quotaAgain, 503).code).toBe('QuotaExceeded');
 
-    const recovered = await post(sandbox, '/orders/ListOrders', { MarketplaceId: US, MaxResults: 1 });
+    const recovered = await post(sandbox(), '/orders/ListOrders', { MarketplaceId: US, MaxResults: 1 });
     expect(recovered.status).toBe(200);
-    expect(sandbox.stats).toMatchObject({ calls: 4, throttled: 3, errors: 3 });
+    expect(sandbox().stats).toMatchObject({ calls: 4, throttled: 3, errors: 3 });
   });
 
   it('fails with 500 InternalFailure on demand, then recovers', async () => {
-    sandbox.failNext(1);
-    const failed = await post(sandbox, '/reports/GetReportList', { MaxCount: 1 });
+    sandbox().failNext(1);
+    const failed = await post(sandbox(), '/reports/GetReportList', { MaxCount: 1 });
     expect(errorOf(failed, 500).code).toBe('InternalFailure');
-    const recovered = await post(sandbox, '/reports/GetReportList', { MaxCount: 1 });
+    const recovered = await post(sandbox(), '/reports/GetReportList', { MaxCount: 1 });
     expect(recovered.status).toBe(200);
   });
 
   it('logs each request path and body for assertions', async () => {
-    await post(sandbox, '/orders/ListOrders', { MarketplaceId: US, MaxResults: 2 });
-    expect(sandbox.stats.requests).toEqual([
+    await post(sandbox(), '/orders/ListOrders', { MarketplaceId: US, MaxResults: 2 });
+    expect(sandbox().stats.requests).toEqual([
       { path: '/orders/ListOrders', body: { MarketplaceId: US, MaxResults: 2 } },
     ]);
   });
@@ -210,7 +195,7 @@ describe('marketplace sandbox validation and faults', () => {
       const twinPage = await post(twin, '/orders/ListOrders', { MarketplaceId: US, MaxResults: 3 });
       expect(page.body.Orders).toEqual(twinPage.body.Orders);
       expect(page.body.Orders).not.toEqual(
-        (await post(sandbox, '/orders/ListOrders', { MarketplaceId: US, MaxResults: 3 })).body.Orders,
+        (await post(sandbox(), '/orders/ListOrders', { MarketplaceId: US, MaxResults: 3 })).body.Orders,
       );
       expect(page.body.Orders[0]).toEqual(synthesizeOrder(99_999, US, 'same'));
     } finally {

@@ -1,32 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type MarketplaceSandbox, startMarketplaceSandbox } from '../../local/sandbox/marketplace';
+import { describe, expect, it } from 'vitest';
+import { startMarketplaceSandbox } from '../../local/sandbox/marketplace';
 
-import { CA, post, US } from '../support/marketplace-client';
+import { CA, post, sandboxForThisFile, US } from '../support/marketplace-client';
 
-let sandbox: MarketplaceSandbox;
-
-beforeAll(async () => {
-  sandbox = await startMarketplaceSandbox({
-    orders: 250,
-    reports: 95,
-    customers: 150,
-    marketplaceIds: [US, CA],
-  });
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
-
-beforeEach(() => {
-  sandbox.resetStats();
-});
+const sandbox = sandboxForThisFile();
 
 describe('marketplace sandbox orders (token presence)', () => {
   it('pages through all orders with ListOrders then ListOrdersByNextToken, each once', async () => {
     const ids: string[] = [];
     const dates: string[] = [];
-    let reply = await post(sandbox, '/orders/ListOrders', { MarketplaceId: US, MaxResults: 100 });
+    let reply = await post(sandbox(), '/orders/ListOrders', { MarketplaceId: US, MaxResults: 100 });
     for (;;) {
       expect(reply.status).toBe(200);
       for (const order of reply.body.Orders) {
@@ -34,18 +17,18 @@ describe('marketplace sandbox orders (token presence)', () => {
         dates.push(order.PurchaseDate);
       }
       if (!('NextToken' in reply.body)) break;
-      reply = await post(sandbox, '/orders/ListOrdersByNextToken', { NextToken: reply.body.NextToken });
+      reply = await post(sandbox(), '/orders/ListOrdersByNextToken', { NextToken: reply.body.NextToken });
     }
 
-    expect(ids).toEqual(sandbox.orderIds());
+    expect(ids).toEqual(sandbox().orderIds());
     expect(new Set(ids).size).toBe(250);
     // Newest first: ISO strings of one format sort like the instants they name.
     expect(dates).toEqual([...dates].sort().reverse());
-    expect(sandbox.stats.byOperation).toEqual({ ListOrders: 1, ListOrdersByNextToken: 2 });
+    expect(sandbox().stats.byOperation).toEqual({ ListOrders: 1, ListOrdersByNextToken: 2 });
   });
 
   it('serves SP-API-shaped orders in the requested marketplace', async () => {
-    const reply = await post(sandbox, '/orders/ListOrders', { MarketplaceId: CA, MaxResults: 3 });
+    const reply = await post(sandbox(), '/orders/ListOrders', { MarketplaceId: CA, MaxResults: 3 });
 
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toBe('application/json');
@@ -62,13 +45,13 @@ describe('marketplace sandbox orders (token presence)', () => {
   });
 
   it('defaults to pages of 100 and keeps the page size of the origin call on continuation', async () => {
-    const first = await post(sandbox, '/orders/ListOrders', { MarketplaceId: US });
+    const first = await post(sandbox(), '/orders/ListOrders', { MarketplaceId: US });
     expect(first.body.Orders).toHaveLength(100);
 
-    const small = await post(sandbox, '/orders/ListOrders', { MarketplaceId: US, MaxResults: 7 });
-    const next = await post(sandbox, '/orders/ListOrdersByNextToken', { NextToken: small.body.NextToken });
+    const small = await post(sandbox(), '/orders/ListOrders', { MarketplaceId: US, MaxResults: 7 });
+    const next = await post(sandbox(), '/orders/ListOrdersByNextToken', { NextToken: small.body.NextToken });
     expect(next.body.Orders).toHaveLength(7);
-    expect(next.body.Orders[0].AmazonOrderId).toBe(sandbox.orderIds()[7]);
+    expect(next.body.Orders[0].AmazonOrderId).toBe(sandbox().orderIds()[7]);
   });
 
   it('gives an empty page without NextToken when there are no orders', async () => {
@@ -85,7 +68,7 @@ describe('marketplace sandbox orders (token presence)', () => {
 describe('marketplace sandbox reports (HasNext)', () => {
   it('reports HasNext=false and no token on the last report page', async () => {
     const ids: string[] = [];
-    let reply = await post(sandbox, '/reports/GetReportList', { MaxCount: 40 });
+    let reply = await post(sandbox(), '/reports/GetReportList', { MaxCount: 40 });
     const hasNext: boolean[] = [];
     for (;;) {
       expect(reply.status).toBe(200);
@@ -93,18 +76,18 @@ describe('marketplace sandbox reports (HasNext)', () => {
       hasNext.push(reply.body.HasNext);
       if (!reply.body.HasNext) break;
       expect(reply.body.NextToken).toEqual(expect.any(String));
-      reply = await post(sandbox, '/reports/GetReportListByNextToken', { NextToken: reply.body.NextToken });
+      reply = await post(sandbox(), '/reports/GetReportListByNextToken', { NextToken: reply.body.NextToken });
     }
 
     expect(hasNext).toEqual([true, true, false]);
     expect(reply.body.ReportInfo).toHaveLength(15);
     expect(reply.body).not.toHaveProperty('NextToken');
-    expect(ids).toEqual(sandbox.reportIds());
+    expect(ids).toEqual(sandbox().reportIds());
     expect(new Set(ids).size).toBe(95);
   });
 
   it('serves reports with numeric ids, a type, an ISO date and Acknowledged=false', async () => {
-    const reply = await post(sandbox, '/reports/GetReportList', { MaxCount: 2 });
+    const reply = await post(sandbox(), '/reports/GetReportList', { MaxCount: 2 });
     for (const report of reply.body.ReportInfo) {
       expect(report).toMatchObject({
         ReportId: expect.stringMatching(/^\d+$/),
@@ -116,14 +99,14 @@ describe('marketplace sandbox reports (HasNext)', () => {
   });
 
   it('answers HasNext=true without NextToken when told to contradict itself', async () => {
-    sandbox.contradictNext(1);
-    const contradiction = await post(sandbox, '/reports/GetReportList', { MaxCount: 10 });
+    sandbox().contradictNext(1);
+    const contradiction = await post(sandbox(), '/reports/GetReportList', { MaxCount: 10 });
     expect(contradiction.status).toBe(200);
     expect(contradiction.body.HasNext).toBe(true);
     expect(contradiction.body.ReportInfo).toHaveLength(10);
     expect(contradiction.body).not.toHaveProperty('NextToken');
 
-    const honest = await post(sandbox, '/reports/GetReportList', { MaxCount: 10 });
+    const honest = await post(sandbox(), '/reports/GetReportList', { MaxCount: 10 });
     expect(honest.body.HasNext).toBe(true);
     expect(honest.body.NextToken).toEqual(expect.any(String));
   });
@@ -170,10 +153,10 @@ describe('marketplace sandbox customers (MoreResultsAvailable)', () => {
   });
 
   it('serves customers oldest first with C-prefixed hex ids and contact info', async () => {
-    const reply = await post(sandbox, '/customers/ListCustomers', { MarketplaceId: US, MaxResults: 5 });
+    const reply = await post(sandbox(), '/customers/ListCustomers', { MarketplaceId: US, MaxResults: 5 });
     const customers = reply.body.Customers;
     expect(customers.map((customer: { CustomerId: string }) => customer.CustomerId)).toEqual(
-      sandbox.customerIds().slice(0, 5),
+      sandbox().customerIds().slice(0, 5),
     );
     for (const customer of customers) {
       expect(customer.CustomerId).toMatch(/^C[0-9a-f]+$/);

@@ -1,6 +1,10 @@
 /** Calls to the marketplace sandbox as its tests make them: a POST of JSON, and its SP-API error. */
-import { expect } from 'vitest';
-import { DEFAULT_MARKETPLACE_ID, type MarketplaceSandbox } from '../../local/sandbox/marketplace';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import {
+  DEFAULT_MARKETPLACE_ID,
+  type MarketplaceSandbox,
+  startMarketplaceSandbox,
+} from '../../local/sandbox/marketplace';
 
 export interface Reply {
   status: number;
@@ -35,3 +39,26 @@ export function errorOf(reply: Reply, status: number): { code: string; message: 
 /** The two marketplaces the tests' sandboxes serve. */
 export const US = DEFAULT_MARKETPLACE_ID;
 export const CA = 'A2EUQ1WTGCTBG2';
+
+/**
+ * The sandbox the marketplace tests share within a file (250 orders, 95 reports, 150
+ * customers, the US and CA marketplaces): started before its tests, its counters reset
+ * before each, closed after them. Returns the running sandbox.
+ */
+export function sandboxForThisFile(): () => MarketplaceSandbox {
+  let sandbox: MarketplaceSandbox | undefined;
+  beforeAll(async () => {
+    sandbox = await startMarketplaceSandbox({
+      orders: 250,
+      reports: 95,
+      customers: 150,
+      marketplaceIds: [US, CA],
+    });
+  });
+  afterAll(async () => sandbox?.close());
+  beforeEach(() => sandbox?.resetStats());
+  return () => {
+    if (!sandbox) throw new Error('the sandbox has not started yet');
+    return sandbox;
+  };
+}

@@ -3,7 +3,7 @@ import { CollectionBusy, InvalidInput, RunStateConflict } from './errors';
 import { CollectionLeases } from './store/lease';
 import { parseAllJobsInput, type SyncConfig } from './sync/all-jobs-config';
 import { SyncRecords } from './sync/all-jobs-store';
-import { isRecord } from './validate';
+import { describe, isRecord } from './validate';
 
 /** How long the all-jobs lease lasts without renewal: every job that ends renews it. */
 export const SYNC_LEASE_SECONDS = 3600;
@@ -83,6 +83,7 @@ async function continueSync(
   ) {
     throw new InvalidInput('continue must be {"runId", "jobs"} as the all-jobs state machine writes it');
   }
+  const jobs = parseContinuedJobs(c.jobs);
   const record = await syncs.get(c.runId);
   if (!record) throw new InvalidInput(`continue.runId names no sync: ${c.runId}`);
   const startedBy = input[STARTED_BY];
@@ -94,6 +95,25 @@ async function continueSync(
   }
   await syncs.handOver(record.runId, record.executionArn, executionArn);
   await leases.renew(record.config.collection, record.runId, SYNC_LEASE_SECONDS, executionArn);
-  const jobs = c.jobs as unknown as JobsCursor;
-  return { startedAs: 'continued', sync: record.config, jobs: { ...jobs, pagesHere: 0, names: [] } };
+  return { startedAs: 'continued', sync: record.config, jobs };
+}
+
+/**
+ * The jobs cursor of a continue, field by field: anyone allowed StartExecution can type one,
+ * and the state machine reads it. The new execution starts its own page count and names.
+ */
+function parseContinuedJobs(raw: Record<string, unknown>): JobsCursor {
+  const { nextToken, page, nextExecutionName } = raw;
+  if (typeof nextToken !== 'string') {
+    throw new InvalidInput(`continue.jobs.nextToken must be a string; got ${describe(nextToken)}`);
+  }
+  if (typeof page !== 'number' || !Number.isSafeInteger(page) || page < 0) {
+    throw new InvalidInput(`continue.jobs.page must be a whole number ≥ 0; got ${describe(page)}`);
+  }
+  if (typeof nextExecutionName !== 'string') {
+    throw new InvalidInput(
+      `continue.jobs.nextExecutionName must be a string; got ${describe(nextExecutionName)}`,
+    );
+  }
+  return { nextToken, page, pagesHere: 0, nextExecutionName, names: [] };
 }

@@ -155,6 +155,18 @@ describe('when there are more pages of jobs than one execution takes', () => {
     expect(forged.status).toBe('FAILED');
     expect(forged.error).toBe('RunStateConflict');
   });
+
+  it('refuses a continue whose jobs cursor has a page that is not a count, with InvalidInput naming the field', async () => {
+    const machines = await createSyncMachines(scenario.handlers, { retryDelayMs: 0 });
+
+    const forged = await machines.allJobs.start('forged-page', {
+      continue: { runId: 'no-such-sync', jobs: { nextToken: 'x', page: 'one', nextExecutionName: 'y' } },
+    }).result;
+
+    expect(forged.status).toBe('FAILED');
+    expect(forged.error).toBe('InvalidInput');
+    expect(forged.cause).toContain('continue.jobs.page must be a whole number');
+  });
 });
 
 describe('when another all-jobs sync is running', () => {

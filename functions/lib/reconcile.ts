@@ -1,7 +1,7 @@
 import { runIdOfExecution } from './run-config';
 import type { CollectionLeases } from './store/lease';
 import type { ExternalEnding, RunRecords, RunStatus } from './store/run-record';
-import { ALL_JOBS_COLLECTION, syncRunIdOfExecution } from './sync/all-jobs-config';
+import { syncRunIdOfExecution } from './sync/all-jobs-config';
 import type { SyncRecords, SyncStatus } from './sync/all-jobs-store';
 
 /** The statuses Step Functions reports for an execution that is no longer running. */
@@ -128,7 +128,7 @@ export async function reconcileSyncExecution(
     status,
     endingError(ending, status),
   );
-  const leaseReleased = await deps.leases.release(ALL_JOBS_COLLECTION, runId, ending.executionArn);
+  const leaseReleased = await deps.leases.release(record.config.collection, runId, ending.executionArn);
   return {
     ...none,
     recorded: recorded ? status : null,

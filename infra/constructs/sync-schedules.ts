@@ -6,6 +6,7 @@ import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { assertIsError } from '../../functions/lib/errors';
 import { parseStartInput } from '../../functions/lib/run-config';
 import { ALL_JOBS_SOURCE, parseAllJobsInput } from '../../functions/lib/sync/all-jobs-config';
 import { requireIntegerInRange, requireMatch } from '../validate';
@@ -60,7 +61,8 @@ function scheduledInput(schedule: SyncSchedule): Record<string, unknown> {
     else if (input.source === 'glue.getJobRuns') parseStartInput(input, 'schedule');
     else if (typeof input.source !== 'string') throw new Error('source must name a source');
   } catch (error) {
-    throw new Error(`schedules[${schedule.name}].input: ${(error as Error).message}`);
+    assertIsError(error);
+    throw new Error(`schedules[${schedule.name}].input: ${error.message}`, { cause: error });
   }
   return input;
 }

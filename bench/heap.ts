@@ -62,8 +62,8 @@ export class WorkSampler implements WorkUnits {
   next(): void {
     this.finish();
     const sampled = this.units++ % this.every === 0;
-    if (sampled) this.gcMs += forceGc();
-    this.current = { sampled, base: sampled ? this.heap.mark() : 0, pagesAtStart: glueCallCount() };
+    const base = sampled ? this.heap.markAfter(() => (this.gcMs += forceGc())) : 0;
+    this.current = { sampled, base, pagesAtStart: glueCallCount() };
   }
 
   finish(): void {
@@ -72,6 +72,7 @@ export class WorkSampler implements WorkUnits {
     if (!unit) return;
     const peak = this.heap.peekSinceMark();
     if (!unit.sampled) return;
+    // After the profiler was read (peekSinceMark), so its readings are garbage to this GC.
     this.gcMs += forceGc();
     const after = usedHeap();
     this.retained.push(after - unit.base);

@@ -219,6 +219,9 @@ const METHOD = `How this was measured
     the heap at its start, median. It follows the allocation until V8's next scavenge (the young
     generation's size), not the memory in use: a unit of 25 pages reaches that ceiling, one of 4 not.
     heap needed = held + live peak: what the loop's Lambda needs.
+    The memory target: pagewalk's live peak over the same first pages of an invocation at the smallest
+    and largest size (flat within 10%), and a whole invocation's ≤ 3× B's per page. The growth check
+    compares the growth of the held heap with B's, whose loop keeps nothing (its growth is the runtime's).
   - RSS: the child's VmHWM, reset (/proc/self/clear_refs) just before the drain; pagewalk's includes the
     engine. (getrusage maxrss is unusable here: Linux seeds it from the parent at fork.)
   - glue, write: in-flight time of GetJobRuns and of BatchWriteItem (union of intervals), from sends

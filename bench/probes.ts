@@ -172,6 +172,21 @@ export class HeapPeak {
     return this.sinceMark;
   }
 
+  /**
+   * Folds in the GCs so far, runs `collect` (a forced GC) unobserved and starts a new
+   * interval at the heap after it; returns that heap. Reading the profiler allocates (an
+   * object per GC it recorded), so it is read before the GC, never between the GC and the
+   * heap reading, and the forced GC's own before-GC reading belongs to neither interval.
+   */
+  markAfter(collect: () => void): number {
+    this.peekSinceMark();
+    if (this.running) this.profiler.stop();
+    collect();
+    if (this.running) this.profiler.start();
+    this.sinceMark = usedHeap();
+    return this.sinceMark;
+  }
+
   /** Stops the profiler; returns the highest used heap since start(). */
   stop(): number {
     this.peekSinceMark();

@@ -280,20 +280,14 @@ export function livePeakInFirst(live: LiveMemory, pages: number): number {
 const kib = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
 
 /**
- * Constant memory per page-fetch invocation, in the issue's two terms plus retention:
+ * The issue's memory target, on the live heap (not the high-water mark with garbage):
  * - flat: the live peak of the largest size's invocations in their first k pages, k the most
  *   pages an invocation of the smallest size read, within 10% of the smallest size's peak
  *   (like with like: a 1k drain's invocations read 4 pages, a 10k one's 25);
- * - bounded: the live peak of a whole invocation at the largest size ≤ 3× B's of a page;
- * - no growth: the heap held between invocations grows by ≤ 10% of that peak from the
- *   smallest to the largest size (the local engine's history included, so this is strict).
+ * - bounded: the live peak of a whole invocation at the largest size ≤ 3× B's of a page.
  */
 function memoryTarget(cells: readonly Cell[]): Target {
-  const sizes = [...new Set(cells.map((c) => c.size))].sort((x, y) => x - y);
-  const [small, large] = [sizes[0] ?? 0, sizes[sizes.length - 1] ?? 0];
-  const p0 = findCell(cells, 'pagewalk', small);
-  const p1 = findCell(cells, 'pagewalk', large);
-  const b1 = findCell(cells, 'baselineB', large);
+  const { small, large, p0, p1, b1 } = memoryCells(cells);
   if (!p0?.live || !p1?.live || !b1?.live || small === large) {
     return {
       verdict: 'N/A',
@@ -304,18 +298,51 @@ function memoryTarget(cells: readonly Cell[]): Target {
   const likeForLike = livePeakInFirst(p1.live, k);
   const drift = likeForLike / p0.live.peakLiveBytes - 1;
   const vsB = p1.live.peakLiveBytes / b1.live.peakLiveBytes;
-  const growth = p1.heapHeldBytes - p0.heapHeldBytes;
   const flat = Math.abs(drift) <= 0.1;
   const bounded = vsB <= 3;
-  const steady = growth <= 0.1 * p1.live.peakLiveBytes;
-  const sign = (x: number) => (x >= 0 ? '+' : '');
   return {
-    verdict: flat && bounded && steady ? 'PASS' : 'MISS',
+    verdict: flat && bounded ? 'PASS' : 'MISS',
     text:
       `memory: live heap per page-fetch invocation flat within 10% from ${fmtK(small)} to ${fmtK(large)} ` +
-      `over the same ${k} pages (${mib(p0.live.peakLiveBytes)} → ${mib(likeForLike)}, ${sign(drift)}${(drift * 100).toFixed(1)}%: ${flat ? 'yes' : 'no'}); ` +
-      `a whole invocation's (${p1.live.maxPagesPerUnit} pages) ${mib(p1.live.peakLiveBytes)} ≤ 3× B's live heap per page (${times(vsB)}: ${bounded ? 'yes' : 'no'}); ` +
-      `heap held between invocations ${sign(growth)}${kib(growth)} from ${fmtK(small)} to ${fmtK(large)}, ≤ 10% of that peak (${steady ? 'yes' : 'no'})`,
+      `over the same ${k} pages (${mib(p0.live.peakLiveBytes)} → ${mib(likeForLike)}, ${signed(drift * 100, 1)}%: ${flat ? 'yes' : 'no'}); ` +
+      `a whole invocation's (${p1.live.maxPagesPerUnit} pages) ${mib(p1.live.peakLiveBytes)} ≤ 3× B's live heap per page (${times(vsB)}: ${bounded ? 'yes' : 'no'})`,
+  };
+}
+
+/**
+ * Not in the issue: the heap held between units grows over a drain no more than B's (which
+ * keeps nothing, so its growth is the runtime's: JIT code, the SDK) plus 10% of pagewalk's
+ * live peak. pagewalk's figure includes the local engine's execution history.
+ */
+function growthTarget(cells: readonly Cell[]): Target {
+  const { small, large, p0, p1, b0, b1 } = memoryCells(cells);
+  if (!p0 || !p1 || !b0 || !b1 || !p1.live || small === large) {
+    return {
+      verdict: 'N/A',
+      text: 'memory growth: needs pagewalk and baseline B at two sizes, with the live-heap pass',
+    };
+  }
+  const growth = p1.heapHeldBytes - p0.heapHeldBytes;
+  const bGrowth = b1.heapHeldBytes - b0.heapHeldBytes;
+  const excess = growth - bGrowth;
+  return {
+    verdict: excess <= 0.1 * p1.live.peakLiveBytes ? 'PASS' : 'MISS',
+    text: `memory growth (not an issue target): heap held between invocations ${signed(growth / 1024, 0)} KB from ${fmtK(small)} to ${fmtK(large)}, B's between pages ${signed(bGrowth / 1024, 0)} KB; the difference ${signed(excess / 1024, 0)} KB ≤ 10% of the invocation's live peak (${kib(0.1 * p1.live.peakLiveBytes)})`,
+  };
+}
+
+const signed = (x: number, digits: number) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
+
+function memoryCells(cells: readonly Cell[]) {
+  const sizes = [...new Set(cells.map((c) => c.size))].sort((x, y) => x - y);
+  const [small, large] = [sizes[0] ?? 0, sizes[sizes.length - 1] ?? 0];
+  return {
+    small,
+    large,
+    p0: findCell(cells, 'pagewalk', small),
+    p1: findCell(cells, 'pagewalk', large),
+    b0: findCell(cells, 'baselineB', small),
+    b1: findCell(cells, 'baselineB', large),
   };
 }
 
@@ -369,6 +396,7 @@ export function summarise(
       transitionsTarget(costs),
       costTarget(costs),
       memoryTarget(cells),
+      growthTarget(cells),
       ratioTarget(ratios, (r) => r.throughputAwsVsB, 1.0, 'with the ASSUMED AWS latency: pagewalk'),
     ],
     failures: [...failures],

@@ -121,7 +121,7 @@ function progressLine(job: ChildJob, outcome: RunResult | string): string {
   const head = `${clock(performance.now()).padStart(6)}  ${job.variant.padEnd(11)} ${job.size.toLocaleString('en-US').padStart(9)} items  run ${job.run}`;
   if (typeof outcome === 'string') return `${head}  FAILED ${outcome}`;
   const { work, live } = outcome.memory;
-  const unit = outcome.handler ? 'invocation' : 'page';
+  const unit = outcome.handler ? 'invocation' : job.variant === 'baselineA' ? 'unit' : 'page';
   const liveNote = live ? `, live peak ${mb(live.peakLiveBytes)}/${unit} (${live.pagesInPeakUnit} pg)` : '';
   const rows = outcome.itemsInTable === job.size ? '' : `  ROWS ${outcome.itemsInTable} ≠ ${job.size}`;
   const rate = Math.round(outcome.itemsPerSecond).toLocaleString('en-US').padStart(6);

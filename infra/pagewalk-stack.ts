@@ -293,6 +293,7 @@ export class PagewalkStack extends Stack {
       this.api = new RunApi(this, 'Api', {
         ...logs,
         stateMachine: this.stateMachine.stateMachine,
+        stateMachineKey: this.encryptionKey,
         table: this.table.table,
         sources,
         memorySize: props.memorySize,
@@ -353,12 +354,14 @@ export class PagewalkStack extends Stack {
         table: this.table.table,
         pagewalk: this.stateMachine.stateMachine,
         encryptionKey: this.encryptionKey,
+        pagewalkKey: this.encryptionKey,
         glueJobNames: props.glueJobNames,
         memorySize: props.memorySize,
         logLevel: props.logLevel,
         tracing: props.tracing,
         sourceMaps: props.sourceMaps ?? false,
       });
+      this.reconcile.cover(allJobs.stateMachine);
       new CfnOutput(this, 'AllJobsStateMachineArn', {
         description:
           'Sync every job: start-execution with {"source": "glue.allJobs", "params": {}, "options": {...}}',
@@ -372,6 +375,7 @@ export class PagewalkStack extends Stack {
             schedules,
             pagewalk: this.stateMachine.stateMachine,
             allJobs: allJobs?.stateMachine,
+            encryptionKey: this.encryptionKey,
           });
     if (allJobs || scheduled) {
       new SyncAlarms(this, 'SyncAlarms', {

@@ -2,7 +2,7 @@ import { causeMessage, InvalidInput } from './errors';
 import type { JobsCursor } from './start-sync';
 import type { CollectionLeases } from './store/lease';
 import type { SyncConfig } from './sync/all-jobs-config';
-import type { JobOutcome, SyncRecords, SyncStatus, SyncTotals } from './sync/all-jobs-store';
+import type { FinishedSyncStatus, JobOutcome, SyncRecords, SyncTotals } from './sync/all-jobs-store';
 import { isRecord } from './validate';
 
 /** Outcomes listed in the execution output; the sync record's job rows hold them all. */
@@ -23,7 +23,7 @@ export type FinishSyncEvent =
 /** The execution output of an all-jobs sync: totals, and how each job ended. */
 export interface SyncSummary {
   readonly runId: string;
-  readonly status: Exclude<SyncStatus, 'running'>;
+  readonly status: FinishedSyncStatus;
   readonly totals: SyncTotals;
   readonly jobs: ReadonlyArray<JobOutcome>;
   /** Jobs left out of `jobs` to keep the output small (read them from the sync record). */
@@ -60,7 +60,7 @@ export function syncTotals(jobs: readonly JobOutcome[]): SyncTotals {
 }
 
 /** `succeeded` when no job failed, `failed` when every job did, `partial` in between. */
-export function syncStatus(jobs: readonly JobOutcome[]): Exclude<SyncStatus, 'running'> {
+export function syncStatus(jobs: readonly JobOutcome[]): FinishedSyncStatus {
   const failed = jobs.filter((job) => FAILED.has(job.status)).length;
   if (failed === 0) return 'succeeded';
   return failed === jobs.length ? 'failed' : 'partial';

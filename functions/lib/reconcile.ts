@@ -1,6 +1,8 @@
 import { runIdOfExecution } from './run-config';
 import type { CollectionLeases } from './store/lease';
 import type { ExternalEnding, RunRecords, RunStatus } from './store/run-record';
+import { syncRunIdOfExecution } from './sync/all-jobs-config';
+import type { SyncRecords, SyncStatus } from './sync/all-jobs-store';
 
 /** The statuses Step Functions reports for an execution that is no longer running. */
 export type EndedExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
@@ -25,14 +27,20 @@ export interface ReconcileDeps {
   readonly leases: CollectionLeases;
 }
 
+/** What reconciling an all-jobs sync's execution touches: the sync record and the all-jobs lease. */
+export interface SyncReconcileDeps {
+  readonly syncs: SyncRecords;
+  readonly leases: CollectionLeases;
+}
+
 /** What a reconcile found and did. */
 export interface Reconciled {
   readonly runId: string | null;
-  /** The status written to the run record, or null when the record needed no change. */
+  /** The status written to the record, or null when the record needed no change. */
   readonly recorded: ExternalEnding | null;
   readonly leaseReleased: boolean;
   /** The record's status after the reconcile (null when there is no record). */
-  readonly status: RunStatus | null;
+  readonly status: RunStatus | SyncStatus | null;
 }
 
 const ENDING: Record<Exclude<EndedExecutionStatus, 'SUCCEEDED'>, ExternalEnding> = {
@@ -46,6 +54,12 @@ const DEFAULT_ERROR: Record<ExternalEnding, { error: string; message: string }> 
   timedOut: { error: 'States.Timeout', message: 'The execution timed out before it recorded an ending.' },
   failed: { error: 'States.Runtime', message: 'The execution failed before it recorded an ending.' },
 };
+
+/** The error recorded for an ending: the execution's own, else one that says what happened. */
+function endingError(ending: ExecutionEnding, status: ExternalEnding): { error: string; message: string } {
+  const fallback = DEFAULT_ERROR[status];
+  return { error: ending.error || fallback.error, message: ending.cause || fallback.message };
+}
 
 /** The execution name: the last part of an execution ARN. */
 export const executionNameOf = (executionArn: string): string =>
@@ -73,11 +87,12 @@ export async function reconcileExecution(ending: ExecutionEnding, deps: Reconcil
     return { runId, recorded: null, leaseReleased: false, status: record.status };
   }
   const status = ENDING[ending.status];
-  const fallback = DEFAULT_ERROR[status];
-  const recorded = await deps.runs.recordExternalEnding(runId, ending.executionArn, status, {
-    error: ending.error || fallback.error,
-    message: ending.cause || fallback.message,
-  });
+  const recorded = await deps.runs.recordExternalEnding(
+    runId,
+    ending.executionArn,
+    status,
+    endingError(ending, status),
+  );
   const leaseReleased = await deps.leases.release(record.collection, runId, ending.executionArn);
   return {
     runId,
@@ -85,4 +100,58 @@ export async function reconcileExecution(ending: ExecutionEnding, deps: Reconcil
     leaseReleased,
     status: recorded ? status : record.status,
   };
+}
+
+/**
+ * Records the ending of an all-jobs sync's execution that could not record it itself, as
+ * `reconcileExecution` does for a run: the sync record changes only while it is `running` in
+ * that very execution, and the all-jobs lease is released only while that execution holds it.
+ * The children are pagewalk executions, reconciled on their own (Step Functions stops them
+ * with the sync). The sync is named by `runId`, else by the input, else by the execution name.
+ */
+export async function reconcileSyncExecution(
+  ending: ExecutionEnding,
+  deps: SyncReconcileDeps,
+): Promise<Reconciled> {
+  const name = executionNameOf(ending.executionArn);
+  const missingInput = ending.input === undefined || ending.input === null;
+  const runId = ending.runId ?? (missingInput ? name : syncRunIdOfExecution(ending.input, name)) ?? null;
+  const none = { runId, recorded: null, leaseReleased: false, status: null } as const;
+  if (runId === null) return none;
+  const record = await deps.syncs.get(runId);
+  if (!record) return none;
+  if (ending.status === 'SUCCEEDED') return { ...none, status: record.status };
+  const status = ENDING[ending.status];
+  const recorded = await deps.syncs.recordExternalEnding(
+    runId,
+    ending.executionArn,
+    status,
+    endingError(ending, status),
+  );
+  const leaseReleased = await deps.leases.release(record.config.collection, runId, ending.executionArn);
+  return {
+    ...none,
+    recorded: recorded ? status : null,
+    leaseReleased,
+    status: recorded ? status : record.status,
+  };
+}
+
+/**
+ * Reconciles an ending from either state machine, told apart by the input: an all-jobs input
+ * (`glue.allJobs`, or a continue carrying `jobs`) names a sync, any other input a run. Without
+ * the input both are tried by the execution name; each changes only a record whose execution
+ * ARN is this one, and an execution ARN names its state machine, so at most one can match.
+ */
+export async function reconcileEnding(
+  ending: ExecutionEnding,
+  deps: ReconcileDeps & SyncReconcileDeps,
+): Promise<Reconciled> {
+  const missingInput = ending.input === undefined || ending.input === null;
+  const sync = !missingInput && syncRunIdOfExecution(ending.input, executionNameOf(ending.executionArn));
+  if (sync) return reconcileSyncExecution(ending, deps);
+  const run = await reconcileExecution(ending, deps);
+  if (!missingInput || run.recorded || run.leaseReleased) return run;
+  const synced = await reconcileSyncExecution(ending, deps);
+  return synced.recorded || synced.leaseReleased || run.status === null ? synced : run;
 }

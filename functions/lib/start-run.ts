@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Cursor, initialCursor, parseCursor } from './cursor';
 import { CollectionBusy, InvalidInput } from './errors';
 import { historyAtStart } from './history-budget';
+import { reconcileExecution } from './reconcile';
 import {
   type ContinueRequest,
   parseOptions,
@@ -13,7 +14,7 @@ import {
 import { describeSource } from './sources/catalog';
 import { CollectionLeases, leaseSeconds } from './store/lease';
 import { RESUMABLE_STATUSES, type RunRecord, RunRecords } from './store/run-record';
-import { type ExecutionLookup, type Holder, takeOverFrom } from './takeover';
+import { type ExecutionLookup, type Holder, type TakeoverDeps, takeOverFrom } from './takeover';
 
 /** How this execution begins: the "New run or resumed?" Choice branches on it. */
 export type StartedAs = 'new' | 'continued' | 'resumed' | 'alreadyComplete' | 'skipped';
@@ -66,6 +67,11 @@ function configFrom(
   };
 }
 
+/** Takeover of a run's holder: its ending is recorded on the run record. */
+function takeoverDeps(stores: Stores): TakeoverDeps {
+  return { executions: stores.executions, record: (ending) => reconcileExecution(ending, stores) };
+}
+
 /** The cursor a segment starts from: no iterations yet, a fresh history estimate. */
 function segmentStart(cursor: Cursor, retryCount: number | undefined): Cursor {
   return { ...cursor, iterations: 0, historyEvents: historyAtStart(retryCount ?? 0), continueAsNew: false };
@@ -99,7 +105,7 @@ async function acquireLease(
         leaseExpiresAt: holder.expiresAt,
         refuseAs: 'CollectionBusy',
       },
-      stores,
+      takeoverDeps(stores),
     );
     await stores.leases.acquire(collection, runId, executionArn, seconds);
   }
@@ -244,7 +250,7 @@ async function resumeRun(
       leaseExpiresAt: lease?.executionArn === record.executionArn ? lease.expiresAt : undefined,
       refuseAs: 'RunStateConflict',
     };
-    await takeOverFrom(holder, stores);
+    await takeOverFrom(holder, takeoverDeps(stores));
     record = (await runs.get(request.runId)) ?? record;
   }
   const options = parseOptions(request.options, describeSource(record.source), record.options, now());

@@ -1,8 +1,10 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CollectionBusy, InvalidInput, RunStateConflict } from './errors';
+import { reconcileSyncExecution } from './reconcile';
 import { CollectionLeases } from './store/lease';
 import { parseAllJobsInput, type SyncConfig } from './sync/all-jobs-config';
 import { SyncRecords } from './sync/all-jobs-store';
+import { type ExecutionLookup, takeOverFrom } from './takeover';
 import { isRecord } from './validate';
 
 /** How long the all-jobs lease lasts without renewal: every job that ends renews it. */
@@ -33,6 +35,8 @@ export interface StartedSync {
 export interface StartSyncDeps {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** Tells whether the execution holding the all-jobs lease still runs (DescribeExecution). */
+  readonly executions: ExecutionLookup;
   readonly now?: () => Date;
 }
 
@@ -43,7 +47,7 @@ const STARTED_BY = 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID';
  * Begins an execution of an all-jobs sync. A new sync validates its input, takes the all-jobs
  * lease (so a scheduled sync is never doubled) and creates the sync record; a sync already
  * running makes it fail with CollectionBusy, or, with `ifBusy: "skip"`, end as skipped having
- * written nothing. A continued sync (`{"continue": {"runId", "jobs"}}`, written by the machine
+ * written nothing. A lease whose holder no longer runs is taken over at once. A continued sync (`{"continue": {"runId", "jobs"}}`, written by the machine
  * itself) must be started by the execution the sync record names, and takes the sync over.
  */
 export async function startSync(
@@ -59,13 +63,48 @@ export async function startSync(
   const sync = parseAllJobsInput(input, execution.name);
   const jobs: JobsCursor = { nextToken: null, page: 0, pagesHere: 0, nextExecutionName: '', names: [] };
   try {
-    await leases.acquire(sync.collection, sync.runId, execution.id, SYNC_LEASE_SECONDS);
+    await acquireSyncLease(sync, execution.id, { leases, syncs, executions: deps.executions });
   } catch (error) {
     if (!(error instanceof CollectionBusy) || sync.options.ifBusy !== 'skip') throw error;
     return { startedAs: 'skipped', sync, jobs, skippedBecause: error.message };
   }
   await syncs.create(sync, execution.id);
   return { startedAs: 'new', sync, jobs };
+}
+
+/**
+ * Takes the all-jobs lease; when another sync's execution holds it but no longer runs (stopped
+ * from the console, timed out, failed, or gone with the local process that ran it), records
+ * how that one ended on its sync record, releases its lease and takes it, once. A holder that
+ * is still RUNNING, or one Step Functions cannot answer for, leaves CollectionBusy.
+ */
+async function acquireSyncLease(
+  sync: SyncConfig,
+  executionArn: string,
+  deps: { leases: CollectionLeases; syncs: SyncRecords; executions: ExecutionLookup },
+): Promise<void> {
+  const { leases } = deps;
+  try {
+    await leases.acquire(sync.collection, sync.runId, executionArn, SYNC_LEASE_SECONDS);
+    return;
+  } catch (error) {
+    if (!(error instanceof CollectionBusy)) throw error;
+  }
+  const holder = await leases.holder(sync.collection);
+  if (holder) {
+    await takeOverFrom(
+      {
+        executionArn: holder.executionArn,
+        runId: holder.runId,
+        collection: sync.collection,
+        leaseExpiresAt: holder.expiresAt,
+        refuseAs: 'CollectionBusy',
+        kind: 'sync',
+      },
+      { executions: deps.executions, record: (ending) => reconcileSyncExecution(ending, deps) },
+    );
+  }
+  await leases.acquire(sync.collection, sync.runId, executionArn, SYNC_LEASE_SECONDS);
 }
 
 async function continueSync(

@@ -1,8 +1,6 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { CollectionBusy, RunStateConflict, THROTTLE_ERROR_NAMES } from './errors';
-import { type EndedExecutionStatus, type Reconciled, reconcileExecution } from './reconcile';
-import type { CollectionLeases } from './store/lease';
-import type { RunRecords } from './store/run-record';
+import type { EndedExecutionStatus, ExecutionEnding, Reconciled } from './reconcile';
 
 /** An execution as DescribeExecution reports it; undefined when it does not exist. */
 export interface DescribedExecution {
@@ -41,8 +39,11 @@ export function sfnExecutionLookup(client: SFNClient): ExecutionLookup {
 
 export interface TakeoverDeps {
   readonly executions: ExecutionLookup;
-  readonly runs: RunRecords;
-  readonly leases: CollectionLeases;
+  /**
+   * Records how the holder ended on its record and releases its lease: `reconcileExecution`
+   * for a pagewalk run, `reconcileSyncExecution` for an all-jobs sync.
+   */
+  readonly record: (ending: ExecutionEnding) => Promise<Reconciled>;
 }
 
 /** What the run or lease found in the way names: the execution, its run and when its lease expires. */
@@ -54,6 +55,12 @@ export interface Holder {
   readonly leaseExpiresAt?: number;
   /** How the refusal is named: a busy collection (new run) or a run still running (resume). */
   readonly refuseAs: 'CollectionBusy' | 'RunStateConflict';
+  /**
+   * What the holder works for, for the messages: a pagewalk run (resumed by id) or an all-jobs
+   * sync (started again).
+   * @default 'run'
+   */
+  readonly kind?: 'run' | 'sync';
 }
 
 const ENDED: readonly string[] = ['FAILED', 'ABORTED', 'TIMED_OUT'];
@@ -62,6 +69,12 @@ const TRANSIENT = new Set([...THROTTLE_ERROR_NAMES, 'TimeoutError', 'InternalSer
 
 function refusal(holder: Holder, message: string): Error {
   return holder.refuseAs === 'CollectionBusy' ? new CollectionBusy(message) : new RunStateConflict(message);
+}
+
+/** `run <id>` or `sync <id>`, and what to do once its execution is stopped. */
+function named(holder: Holder): { what: string; next: string } {
+  const what = `${holder.kind ?? 'run'} ${holder.runId}`;
+  return { what, next: holder.kind === 'sync' ? 'start the sync again' : `resume ${what}` };
 }
 
 function leaseNote(holder: Holder): string {
@@ -73,12 +86,13 @@ function leaseNote(holder: Holder): string {
 /**
  * Makes way for a new run or a resume when what holds the collection (or the run) is an
  * execution that is no longer running: asks Step Functions how it ended, records that on its
- * run and releases its lease (`reconcileExecution`), so the caller can take over at once. An
+ * run or sync and releases its lease (`deps.record`), so the caller can take over at once. An
  * execution that does not exist (it never reached Step Functions, or the local process that
  * ran it is gone) counts as stopped. A RUNNING holder is refused with what to do. When
  * DescribeExecution itself fails the start is refused with that reason: it never guesses.
  */
 export async function takeOverFrom(holder: Holder, deps: TakeoverDeps): Promise<Reconciled> {
+  const { record } = deps;
   let described: DescribedExecution | undefined;
   try {
     described = await deps.executions.describe(holder.executionArn);
@@ -87,40 +101,35 @@ export async function takeOverFrom(holder: Holder, deps: TakeoverDeps): Promise<
     if (TRANSIENT.has(name)) throw error;
     throw refusal(
       holder,
-      `run ${holder.runId} is held by execution ${holder.executionArn}, and Step Functions could not say whether it still runs (DescribeExecution: ${name}: ${(error as Error).message}).${leaseNote(holder)} Stop that execution, then resume.`,
+      `${named(holder).what} is held by execution ${holder.executionArn}, and Step Functions could not say whether it still runs (DescribeExecution: ${name}: ${(error as Error).message}).${leaseNote(holder)} Stop that execution, then ${holder.kind === 'sync' ? 'start the sync again' : 'resume'}.`,
     );
   }
   if (described === undefined) {
-    return reconcileExecution(
-      {
-        executionArn: holder.executionArn,
-        status: 'ABORTED',
-        runId: holder.runId,
-        error: 'ExecutionDoesNotExist',
-        cause: `Step Functions has no execution ${holder.executionArn}: the process that ran it is gone.`,
-      },
-      deps,
-    );
+    return record({
+      executionArn: holder.executionArn,
+      status: 'ABORTED',
+      runId: holder.runId,
+      error: 'ExecutionDoesNotExist',
+      cause: `Step Functions has no execution ${holder.executionArn}: the process that ran it is gone.`,
+    });
   }
   if (ENDED.includes(described.status)) {
-    return reconcileExecution(
-      {
-        executionArn: holder.executionArn,
-        status: described.status as EndedExecutionStatus,
-        runId: holder.runId,
-        input: described.input,
-        error: described.error,
-        cause: described.cause,
-      },
-      deps,
-    );
+    return record({
+      executionArn: holder.executionArn,
+      status: described.status as EndedExecutionStatus,
+      runId: holder.runId,
+      input: described.input,
+      error: described.error,
+      cause: described.cause,
+    });
   }
   const how =
     described.status === 'RUNNING'
       ? 'is still RUNNING'
-      : `is ${described.status} without having recorded an ending (it handed the run on, or is about to)`;
+      : `is ${described.status} without having recorded an ending (it handed the ${holder.kind ?? 'run'} on, or is about to)`;
+  const { what, next } = named(holder);
   throw refusal(
     holder,
-    `run ${holder.runId} is being run by execution ${holder.executionArn}, which ${how}.${leaseNote(holder)} Stop that execution (aws stepfunctions stop-execution --execution-arn ${holder.executionArn}), then resume run ${holder.runId}.`,
+    `${what} is being run by execution ${holder.executionArn}, which ${how}.${leaseNote(holder)} Stop that execution (aws stepfunctions stop-execution --execution-arn ${holder.executionArn}), then ${next}.`,
   );
 }

@@ -15,7 +15,9 @@ import {
 import { Construct } from 'constructs';
 import { acknowledge, iam5ResourceFinding } from '../nag';
 import { fromRepoRoot } from '../paths';
+import { grantExecutionKey } from './execution-key';
 import { type FunctionSettings, pagewalkFunction, type TableAction, useTable } from './page-functions';
+import { allowTakeover } from './reconcile';
 
 /**
  * What each all-jobs handler does to the table (functions/lib/sync/): start-sync takes the
@@ -53,6 +55,13 @@ export interface AllJobsSyncProps extends FunctionSettings {
    * @default - Step Functions' AWS owned key
    */
   readonly encryptionKey?: IKey;
+  /**
+   * The customer managed key the pagewalk state machine is encrypted with: this state machine's
+   * role may use it for the children it starts, describes and stops, in the pagewalk state
+   * machine's encryption context only.
+   * @default - none: the pagewalk state machine uses the AWS owned key
+   */
+  readonly pagewalkKey?: IKey;
 }
 
 /**
@@ -167,6 +176,21 @@ export class AllJobsSync extends Construct {
         actions: ['states:DescribeExecution', 'states:StopExecution'],
         resources: [childExecutions],
       }),
+    );
+    // The child's input and output pass through the pagewalk key. This role's own key use
+    // (continuing as new, its own history) is CDK's grant for its own encryption context.
+    grantExecutionKey(role, props.pagewalkKey, props.pagewalk, [
+      'StartExecution',
+      'DescribeExecution',
+      'StopExecution',
+    ]);
+    // A start that finds the all-jobs lease held asks whether its holder still runs.
+    allowTakeover(
+      this,
+      'StartSyncDescribeExecution',
+      this.functions.startSync,
+      this.stateMachine,
+      'start-sync',
     );
     role.addToPrincipalPolicy(
       new PolicyStatement({

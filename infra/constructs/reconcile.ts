@@ -32,9 +32,9 @@ export interface ReconcileProps extends FunctionSettings {
 /**
  * Records the endings an execution cannot write itself. Step Functions emits "Step Functions
  * Execution Status Change" to EventBridge for every ending (at least once, possibly late); a
- * rule on ABORTED, TIMED_OUT and FAILED of this state machine invokes `functions/reconcile.ts`,
- * which marks the run record stopped, timedOut or failed and releases the collection's lease,
- * only while that execution still owns them. Events EventBridge cannot deliver, and
+ * rule on ABORTED, TIMED_OUT and FAILED of this state machine (and of those `cover` adds)
+ * invokes `functions/reconcile.ts`, which marks the run or sync record stopped, timedOut or
+ * failed and releases the lease, only while that execution still owns them. Events EventBridge cannot deliver, and
  * invocations that fail after Lambda's own retries, land in an encrypted SQS dead-letter queue.
  * The backstop, start-run's takeover of a lease whose holder ended, gets its one permission here.
  */
@@ -45,7 +45,7 @@ export class Reconcile extends Construct {
 
   constructor(scope: Construct, id: string, props: ReconcileProps) {
     super(scope, id);
-    allowTakeover(this, props.startRun, props.stateMachine);
+    allowTakeover(this, 'StartRunDescribeExecution', props.startRun, props.stateMachine, 'start-run');
     this.function = pagewalkFunction(this, 'Reconcile', props, {
       entry: 'functions/reconcile.ts',
       description:
@@ -80,17 +80,28 @@ export class Reconcile extends Construct {
       ],
     });
   }
+
+  /**
+   * Reconciles another state machine's executions too (the all-jobs sync, whose endings the
+   * function records on the sync record): the rule matches its ARN as well.
+   */
+  cover(stateMachine: IStateMachine): void {
+    this.rule.addEventPattern({ detail: { stateMachineArn: [stateMachine.stateMachineArn] } });
+  }
 }
 
 /**
- * Lets start-run ask Step Functions whether the execution holding a lease still runs
- * (`states:DescribeExecution`), on this state machine's executions only. A separate policy:
- * the function's default policy cannot name the state machine, which depends on the function.
+ * Lets a state machine's first function (start-run, start-sync) ask Step Functions whether the
+ * execution holding a lease still runs (`states:DescribeExecution`), on that state machine's
+ * executions only. A separate policy: the function's default policy cannot name the state
+ * machine, which depends on the function.
  */
 export function allowTakeover(
   scope: Construct,
-  startRun: IFunction,
+  id: string,
+  startFunction: IFunction,
   stateMachine: IStateMachine & { readonly stateMachineName: string },
+  who: string,
 ): Policy {
   const executions = Stack.of(scope).formatArn({
     service: 'states',
@@ -98,16 +109,16 @@ export function allowTakeover(
     resourceName: `${stateMachine.stateMachineName}:*`,
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
-  const role = startRun.role;
-  if (!role) throw new Error('start-run has no role to grant states:DescribeExecution to');
-  const policy = new Policy(scope, 'StartRunDescribeExecution', {
+  const role = startFunction.role;
+  if (!role) throw new Error(`${who} has no role to grant states:DescribeExecution to`);
+  const policy = new Policy(scope, id, {
     roles: [role],
     statements: [new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] })],
   });
   acknowledge(
     policy,
     iam5ResourceFinding(policy, executions),
-    "start-run takes over a collection from an execution that is no longer running: it may describe any execution of this state machine (their names are the run ids, unknown at deploy) and no other state machine's.",
+    `${who} takes over a collection from an execution that is no longer running: it may describe any execution of its state machine (their names are the run ids, unknown at deploy) and no other state machine's.`,
   );
   return policy;
 }

@@ -11,12 +11,14 @@ import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { loadSourceDefinitions, type SourceDefinitions } from '../source-definitions';
 import { requireIntegerInRange } from '../validate';
+import { grantExecutionKey } from './execution-key';
 import { type FunctionSettings, pagewalkFunction, useTable } from './page-functions';
 
 /** The routes functions/api.ts answers, as API Gateway names them (`event.routeKey`). */
@@ -47,16 +49,24 @@ const ACCESS_LOG_FORMAT = {
 
 /**
  * Gives `fn` the state machine: sets `STATE_MACHINE_ARN` and allows states:StartExecution on
- * exactly that state machine (not its executions, not any other), in one place.
+ * exactly that state machine (not its executions, not any other), in one place; with the
+ * state machine's customer managed key, also what StartExecution needs on it, in that state
+ * machine's encryption context only.
  */
-export function useStateMachine(fn: NodejsFunction, stateMachine: IStateMachine): void {
+export function useStateMachine(fn: NodejsFunction, stateMachine: IStateMachine, key?: IKey): void {
   fn.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
   stateMachine.grantStartExecution(fn);
+  grantExecutionKey(fn, key, stateMachine, ['StartExecution']);
 }
 
 export interface RunApiProps extends FunctionSettings {
   /** The state machine `POST /runs` starts executions of. */
   readonly stateMachine: IStateMachine;
+  /**
+   * The customer managed key the state machine is encrypted with (its EncryptionConfiguration).
+   * @default - none: the AWS owned key, which needs no grant
+   */
+  readonly stateMachineKey?: IKey;
   /** The table `GET /runs/{runId}` reads run records from. */
   readonly table: ITable;
   /**
@@ -111,7 +121,7 @@ export class RunApi extends Construct {
       timeout: API_HANDLER_TIMEOUT,
       sources: props.sources ?? loadSourceDefinitions(),
     });
-    useStateMachine(this.handler, props.stateMachine);
+    useStateMachine(this.handler, props.stateMachine, props.stateMachineKey);
     useTable(this.handler, props.table, ['dynamodb:GetItem']);
 
     this.api = new HttpApi(this, 'Api', {

@@ -1,5 +1,6 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -9,6 +10,7 @@ import { parseStartInput } from '../../functions/lib/run-config';
 import { ALL_JOBS_SOURCE, parseAllJobsInput } from '../../functions/lib/sync/all-jobs-config';
 import { requireIntegerInRange, requireMatch } from '../validate';
 import { deadLetterQueue } from './dead-letter-queue';
+import { grantExecutionKey } from './execution-key';
 
 /** One schedule that starts a sync. */
 export interface SyncSchedule {
@@ -34,6 +36,12 @@ export interface SyncSchedulesProps {
   readonly pagewalk: IStateMachine;
   /** Needed when a schedule's input is an all-jobs sync. */
   readonly allJobs?: IStateMachine;
+  /**
+   * The customer managed key the state machines are encrypted with: the role may then use it
+   * for StartExecution, in the encryption context of each state machine a schedule starts only.
+   * @default - none: the AWS owned key, which needs no grant
+   */
+  readonly encryptionKey?: IKey;
 }
 
 const NAME = /^[0-9A-Za-z_.-]{1,64}$/;
@@ -114,8 +122,14 @@ export class SyncSchedules extends Construct {
       'the sync schedules (Scheduler DeadLetterConfig)',
     );
 
+    const started = new Set<IStateMachine>();
     for (const schedule of props.schedules) {
-      const machine = schedule.input.source === ALL_JOBS_SOURCE ? props.allJobs : props.pagewalk;
+      const machine = (
+        schedule.input.source === ALL_JOBS_SOURCE ? props.allJobs : props.pagewalk
+      ) as IStateMachine;
+      if (!started.has(machine))
+        grantExecutionKey(this.role, props.encryptionKey, machine, ['StartExecution']);
+      started.add(machine);
       const scheduleName = `${stack.stackName}-${schedule.name}`;
       if (!Token.isUnresolved(scheduleName) && scheduleName.length > 64) {
         throw new Error(
@@ -128,7 +142,7 @@ export class SyncSchedules extends Construct {
           description: `pagewalk: ${schedule.input.source} on ${schedule.schedule}`,
           schedule: ScheduleExpression.expression(schedule.schedule),
           timeWindow: TimeWindow.flexible(Duration.minutes(schedule.flexibleWindowMinutes ?? 15)),
-          target: new StepFunctionsStartExecution(machine as IStateMachine, {
+          target: new StepFunctionsStartExecution(machine, {
             input: ScheduleTargetInput.fromObject(scheduledInput(schedule)),
             role: this.role,
             deadLetterQueue: this.deadLetterQueue,

@@ -217,6 +217,12 @@ describe('IAM: the whole set of statements', () => {
         DESCRIBE_OWN_EXECUTIONS,
         apiTable,
         { role: 'ApiHandlerRole', ...TABLE_KEY },
+        {
+          role: 'ApiHandlerRole',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: ['Key.Arn'],
+          condition: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': 'StateMachine' } },
+        },
         apiLogs,
         apiStart,
         { role: 'ApiHandlerRole', actions: LAMBDA_XRAY, resources: ['*'] },

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { logicalId, render, resourceNames, synth } from './support';
+import { iamStatements, logicalId, render, resourceNames, synth } from './support';
 
 describe('reconciling executions that could not record their ending', () => {
   const { stack, template } = synth();
@@ -94,5 +94,36 @@ describe('reconciling executions that could not record their ending', () => {
         Variables: Match.objectLike({ TABLE_NAME: { Ref: logicalId(stack, stack.table.table) } }),
       },
     });
+  });
+});
+
+describe('reconciling the all-jobs sync', () => {
+  const { stack, template } = synth({ allJobs: true });
+  const names = resourceNames(stack);
+
+  it('matches the same endings of the all-jobs state machine with the same rule and function', () => {
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    const [rule] = Object.values(template.findResources('AWS::Events::Rule'));
+    expect(render(rule?.Properties.EventPattern, names)).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'], stateMachineArn: ['StateMachine', 'AllJobs'] },
+    });
+    expect(render(rule?.Properties.Targets, names)).toEqual([
+      expect.objectContaining({ Arn: 'Reconcile.Arn' }),
+    ]);
+  });
+
+  it("lets start-sync describe the all-jobs state machine's executions only, to take over from an ended one", () => {
+    const describers = iamStatements(stack, template).filter((s) =>
+      s.actions.includes('states:DescribeExecution'),
+    );
+    expect(describers.filter((s) => s.role === 'StartSyncRole')).toEqual([
+      {
+        role: 'StartSyncRole',
+        actions: ['states:DescribeExecution'],
+        resources: ['arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:AllJobs.Name:*'],
+      },
+    ]);
   });
 });

@@ -131,7 +131,7 @@ export function functionArn(stack: PagewalkStack, fn: IConstruct): unknown {
 /**
  * Readable names for the stack's resources: `Table`, `Key`, `FetchPage`, `FetchPageRole`,
  * `FetchPageLogs`, `StateMachine`, `StateMachineRole`, `StateMachineLogs`, `ApiHandler`,
- * `Reconcile`, `ReconcileDeadLetters`, ...
+ * `Reconcile`, `ReconcileDeadLetters`, `AllJobs`, `AllJobsRole`, `StartSyncRole`, `SchedulesRole`, ...
  */
 export function resourceNames(stack: PagewalkStack): Map<string, string> {
   const names = new Map<string, string>();
@@ -168,6 +168,12 @@ export function resourceNames(stack: PagewalkStack): Map<string, string> {
   add(stack.stateMachine.stateMachine, 'StateMachine');
   add(stack.stateMachine.stateMachine.role, 'StateMachineRole');
   add(stack.stateMachine.logGroup, 'StateMachineLogs');
+  if (stack.allJobs) {
+    add(stack.allJobs.stateMachine, 'AllJobs');
+    add(stack.allJobs.stateMachine.role, 'AllJobsRole');
+    add(stack.allJobs.functions.startSync.role, 'StartSyncRole');
+  }
+  add(stack.schedules?.role, 'SchedulesRole');
   return names;
 }
 

@@ -89,6 +89,26 @@ export function parseAllJobsInput(input: unknown, executionName: string): SyncCo
   };
 }
 
+/**
+ * The sync an all-jobs execution works for, read from its input (a JSON string, or parsed):
+ * the execution's own name for a new sync, `continue.runId` for a continued one. Undefined for
+ * any other input (a pagewalk run's, or text that is not JSON).
+ */
+export function syncRunIdOfExecution(input: unknown, executionName: string): string | undefined {
+  let parsed: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      parsed = JSON.parse(input);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!isRecord(parsed)) return undefined;
+  if (parsed.source === ALL_JOBS_SOURCE) return executionName;
+  const c = parsed.continue;
+  return isRecord(c) && typeof c.runId === 'string' && isRecord(c.jobs) ? c.runId : undefined;
+}
+
 /** Characters Step Functions allows in execution names, of those a Glue job name may hold. */
 const NAME_SAFE = /[^A-Za-z0-9_-]/g;
 

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { RunStateConflict } from '../errors';
 import { isConditionFailure } from '../store/conditions';
-import type { RunStatus } from '../store/run-record';
+import type { ExternalEnding, RunStatus } from '../store/run-record';
 import { PARTITION_KEY, SORT_KEY } from '../store/table-schema';
 import type { SyncConfig } from './all-jobs-config';
 
@@ -15,9 +15,14 @@ import type { SyncConfig } from './all-jobs-config';
  * - `running`: the sync's execution is running.
  * - `succeeded`: every job's run ended without an error.
  * - `partial`: some jobs' runs failed; the others are synced.
- * - `failed`: listing the jobs failed, or every job's run did.
+ * - `failed`: listing the jobs failed, or every job's run did, or the execution failed
+ *   without recording it (the reconcile step or the next start's takeover recorded it).
+ * - `stopped`, `timedOut`: the execution was stopped or timed out (recorded the same way); the
+ *   job rows say which jobs were synced before.
  */
-export type SyncStatus = 'running' | 'succeeded' | 'partial' | 'failed';
+export type SyncStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'stopped' | 'timedOut';
+/** How a sync the state machine summed up ended: `finish` writes these. */
+export type FinishedSyncStatus = 'succeeded' | 'partial' | 'failed';
 
 /** How one job's run ended, as the sync records it. */
 export interface JobOutcome {
@@ -164,10 +169,48 @@ export class SyncRecords {
     return jobs;
   }
 
+  /**
+   * Records an ending the sync's execution could not record itself (stopped, timed out, or
+   * failed before Record sync failure). Only a record still `running` in `executionArn`
+   * changes, so a late or repeated event, or one for a segment that handed over, is a no-op.
+   * Returns whether the record changed.
+   */
+  async recordExternalEnding(
+    runId: string,
+    executionArn: string,
+    status: ExternalEnding,
+    lastError: { error: string; message: string },
+  ): Promise<boolean> {
+    const now = this.now().toISOString();
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: recordKey(runId),
+          UpdateExpression:
+            'SET #status = :status, updatedAt = :now, completedAt = :now, lastError = :lastError',
+          ConditionExpression: '#status = :running AND executionArn = :arn',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ':now': now,
+            ':lastError': lastError,
+            ':running': 'running',
+            ':arn': executionArn,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  }
+
   /** Marks the sync ended with its totals (or its error). */
   async finish(
     runId: string,
-    status: Exclude<SyncStatus, 'running'>,
+    status: FinishedSyncStatus,
     totals: SyncTotals,
     lastError?: { error: string; message: string },
   ): Promise<void> {

@@ -144,7 +144,7 @@ function legend(present: readonly VariantName[]): string {
     ].join('\n');
   });
   parts.push(
-    `<text x="${RIGHT_PANEL_X - 40}" y="74" fill="#555">● heap needed  ○ heap per page (pagewalk: per invocation)  □ peak RSS</text>`,
+    `<text x="${RIGHT_PANEL_X - 40}" y="74" fill="#555">● heap needed (held + live peak)  ○ live peak per page (pagewalk: per invocation)  □ peak RSS</text>`,
   );
   return parts.join('\n');
 }
@@ -160,7 +160,7 @@ export function renderChart(summary: Summary): string {
   const sizes = cells.map((c) => c.size);
   const mb = (bytes: number) => bytes / 2 ** 20;
   const memoryValues = cells
-    .flatMap((c) => [mb(c.heapNeededBytes), mb(c.rssPeakBytes), mb(c.heapPerPageBytes)])
+    .flatMap((c) => [mb(c.heapNeededBytes), mb(c.rssPeakBytes), mb(c.live?.peakLiveBytes ?? 0)])
     .filter((v) => v > 0);
 
   const leftX = sizeAxis(sizes, LEFT_PANEL_X);
@@ -177,7 +177,7 @@ export function renderChart(summary: Summary): string {
     frame(RIGHT_PANEL_X, 'Peak memory (MB, log scale, lower is better)', rightX, memory),
     series(cells, rightX, memory, (c) => mb(c.heapNeededBytes), 'solid'),
     series(cells, rightX, memory, (c) => mb(c.rssPeakBytes), 'dashed'),
-    series(cells, rightX, memory, (c) => mb(c.heapPerPageBytes), 'dotted'),
+    series(cells, rightX, memory, (c) => mb(c.live?.peakLiveBytes ?? 0), 'dotted'),
   ]);
 }
 

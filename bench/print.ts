@@ -27,8 +27,6 @@ function mainTable(summary: Summary): string {
     String(c.runs),
     int(c.itemsPerSecond),
     fixed(c.wallMs / 1000),
-    mbNum(c.heapNeededBytes),
-    mbNum(c.heapPerPageBytes),
     mbNum(c.rssPeakBytes),
     fixed(c.glueMsPerPage),
     fixed(c.itemWriteMsPerPage),
@@ -41,8 +39,6 @@ function mainTable(summary: Summary): string {
     'runs',
     'items/s',
     'wall s',
-    'heap need MB',
-    'heap/pg MB',
     'RSS MB',
     'glue ms/pg',
     'write ms/pg',
@@ -58,15 +54,60 @@ function ratioTable(summary: Summary): string {
     times(r.throughputVsB),
     times(r.throughputVsA),
     r.throughputAwsVsB === undefined ? '-' : times(r.throughputAwsVsB),
-    times(r.heapVsB),
-    times(r.heapVsA),
+    times(r.liveVsB),
+    times(r.liveVsA),
     times(r.rssVsB),
     times(r.rssVsA),
   ]);
   return table(
-    ['items', 'items/s ÷ B', 'items/s ÷ A', 'ASSUMED-AWS ÷ B', 'heap ÷ B', 'heap ÷ A', 'RSS ÷ B', 'RSS ÷ A'],
+    ['items', 'items/s ÷ B', 'items/s ÷ A', 'ASSUMED-AWS ÷ B', 'live ÷ B', 'live ÷ A', 'RSS ÷ B', 'RSS ÷ A'],
     rows,
   );
+}
+
+// `|| 0` turns a rounded -0 into 0.
+const kbNum = (bytes: number) => String(Math.round(bytes / 1024) || 0);
+
+/** Heap per unit of work: held, retained, live peak (the pass) and the high-water mark with garbage. */
+function memoryTable(summary: Summary): string {
+  const rows = summary.cells.map((c) => [
+    int(c.size),
+    VARIANT_LABELS[c.variant],
+    isPagewalk(c.variant) ? 'invocation' : c.variant === 'baselineA' ? 'fetch/slice' : 'page',
+    mbNum(c.heapHeldBytes),
+    kbNum(c.retainedPerUnitBytes),
+    kbNum(c.retainedPerPageBytes),
+    c.live ? `${mbNum(c.live.peakLiveBytes)} (${c.live.pagesInPeakUnit} pg)` : '-',
+    c.live ? mbNum(c.live.peakLiveP50Bytes) : '-',
+    c.live ? String(c.live.maxPagesPerUnit) : '-',
+    mbNum(c.highWaterPerUnitBytes),
+  ]);
+  return table(
+    [
+      'items',
+      'variant',
+      'unit',
+      'held MB',
+      'retained KB/unit',
+      'KB/page',
+      'live peak MB/unit',
+      'median',
+      'pages/unit',
+      'hi-water MB/unit (with garbage)',
+    ],
+    rows,
+    [1, 2],
+  );
+}
+
+/** pagewalk's live heap by page of an invocation: whether it grows with the pages read. */
+function liveByPage(summary: Summary): string[] {
+  return summary.cells
+    .filter((c) => c.variant === 'pagewalk' && c.live)
+    .map((c) => {
+      const pages = (c.live?.liveByPageBytes ?? []).map((bytes, i) => `${i + 1}: ${mbNum(bytes)}`);
+      return `  ${int(c.size)} items: ${pages.join(', ')}`;
+    });
 }
 
 /** The wall time by what was in flight, in % of the wall time: where the pipelining overlaps. */
@@ -161,12 +202,26 @@ const METHOD = `How this was measured
     Each child first drains a 400-run warm-up job, untimed. Repetitions rotate the variant order.
   - items/s = items / wall time of the drain; pagewalk's runs from StartExecution to the end of Record
     completion, engine included. Forced GCs of the memory sampling are timed and left out.
-  - heap/page: about 25 units of work per drain (a page of B's loop, one page-fetch invocation of
-    pagewalk, which reads up to pagesPerInvocation pages; A's fetches and its write slices are separate, smaller units) start with a forced full GC;
-    the V8 used-heap high-water mark in the unit (v8.GCProfiler before-GC readings plus a final reading)
-    minus the heap after that GC; median.
-    heap need: the largest such high-water mark minus the heap after a GC before the drain: what the loop keeps
-    plus one page of work, the heap its Lambda needs (pagewalk's includes the local engine).
+  - Memory, per unit of work: a page of B's loop, one page-fetch invocation of pagewalk (up to
+    pagesPerInvocation pages), A's fetches and write slices (separate, smaller units). V8's used heap
+    counts garbage until a GC, so every figure but the last is read after a forced full GC.
+    held: in the timed drain, about 25 units start and end with a forced GC (between units nothing is
+    in flight, so their time is left out of the wall time exactly); the largest heap after an end GC
+    minus the heap after a GC before the drain: what the loop keeps (A: every run so far; pagewalk:
+    also the local engine's execution history). retained: heap after the end GC − after the start GC,
+    median per unit, and summed ÷ the pages read.
+    live peak: an untimed pass after the first repetition's drain reads the job's first --live-pages
+    pages again with a forced GC after every SDK call in a unit as it answers (its output and all
+    else in flight still reachable: where a page arrives or leaves); the largest heap so read minus
+    the heap at the unit's start; max and median over units. pagewalkAws has none (same handlers).
+    "live heap by page": the same, at the k-th page of an invocation, max over invocations.
+    hi-water (with garbage): the used-heap high-water in a unit (v8.GCProfiler before-GC readings) −
+    the heap at its start, median. It follows the allocation until V8's next scavenge (the young
+    generation's size), not the memory in use: a unit of 25 pages reaches that ceiling, one of 4 not.
+    heap needed = held + live peak: what the loop's Lambda needs.
+    The memory target: pagewalk's live peak over the same first pages of an invocation at the smallest
+    and largest size (flat within 10%), and a whole invocation's ≤ 3× B's per page. The growth check
+    compares the growth of the held heap with B's, whose loop keeps nothing (its growth is the runtime's).
   - RSS: the child's VmHWM, reset (/proc/self/clear_refs) just before the drain; pagewalk's includes the
     engine. (getrusage maxrss is unusable here: Linux seeds it from the parent at fork.)
   - glue, write: in-flight time of GetJobRuns and of BatchWriteItem (union of intervals), from sends
@@ -202,8 +257,17 @@ export function printReport(summary: Summary): void {
   console.log('');
   console.log(mainTable(summary));
   if (summary.ratios.length > 0) {
-    console.log('\npagewalk ÷ baseline (items/s: > 1 is faster; heap and RSS: < 1 is smaller)');
+    console.log(
+      "\npagewalk ÷ baseline (items/s: > 1 is faster; live: an invocation's live peak ÷ a page's; RSS: < 1 is smaller)",
+    );
     console.log(ratioTable(summary));
+  }
+  console.log('\nHeap per unit of work (held and retained: timed drain; live: the untimed live-heap pass)');
+  console.log(memoryTable(summary));
+  const byPage = liveByPage(summary);
+  if (byPage.length > 0) {
+    console.log('\npagewalk live heap by page of an invocation, MB above its start (max over invocations)');
+    for (const line of byPage) console.log(line);
   }
   console.log(
     "\nWhere a page's time goes, ms per page (overhead = wall − Glue − write = run record + other code + engine + engine fixed)",

@@ -1,6 +1,6 @@
 /**
- * Measuring instruments for a child process: time inside SDK calls and the V8 heap
- * high-water mark. They observe production code from outside (SDK prototypes, V8), so
+ * Measuring instruments for a child process: time inside SDK calls, the V8 heap
+ * high-water mark and the RSS high-water mark (heap.ts turns heap readings into per-unit figures). They observe production code from outside (SDK prototypes, V8), so
  * nothing under functions/ or local/ changes for the bench.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CallTimes, WorkMemory } from './types';
+import type { CallTimes } from './types';
 
 /** Busy time of a category of calls that may overlap: the union of their in-flight intervals. */
 class BusyClock {
@@ -50,6 +50,22 @@ const clocks = {
 /** Run-record writes (Put/Update), which cost write units; reads (Get) do not. */
 let runRecordWrites = 0;
 let installed = false;
+/** Called after every SDK call that answered, with its output still referenced; see onSdkCallAnswered. */
+let answeredHook: (() => void) | undefined;
+
+/**
+ * Calls `hook` after every probed SDK call answered, before its caller sees the output, so
+ * the output and everything else in flight is still reachable (undefined removes it). The
+ * live-heap pass forces a GC there.
+ */
+export function onSdkCallAnswered(hook: (() => void) | undefined): void {
+  answeredHook = hook;
+}
+
+/** GetJobRuns calls since the last reset: pages read. */
+export function glueCallCount(): number {
+  return clocks.glue.calls;
+}
 
 /** Wraps `send` on a client class's prototype so every instance, however created, is timed. */
 function timeSends(
@@ -60,11 +76,15 @@ function timeSends(
   const timed: Send = async function (this: unknown, command, ...rest) {
     const running = clocksFor(command.constructor.name);
     for (const clock of running) clock.begin();
+    let output: unknown;
     try {
-      return await original.call(this, command, ...rest);
+      output = await original.call(this, command, ...rest);
     } finally {
       for (const clock of running) clock.end();
     }
+    // After the clocks stop, so a GC it forces never counts as call time.
+    answeredHook?.();
+    return output;
   };
   Object.defineProperty(clientClass.prototype, 'send', { value: timed, configurable: true, writable: true });
 }
@@ -152,6 +172,21 @@ export class HeapPeak {
     return this.sinceMark;
   }
 
+  /**
+   * Folds in the GCs so far, runs `collect` (a forced GC) unobserved and starts a new
+   * interval at the heap after it; returns that heap. Reading the profiler allocates (an
+   * object per GC it recorded), so it is read before the GC, never between the GC and the
+   * heap reading, and the forced GC's own before-GC reading belongs to neither interval.
+   */
+  markAfter(collect: () => void): number {
+    this.peekSinceMark();
+    if (this.running) this.profiler.stop();
+    collect();
+    if (this.running) this.profiler.start();
+    this.sinceMark = usedHeap();
+    return this.sinceMark;
+  }
+
   /** Stops the profiler; returns the highest used heap since start(). */
   stop(): number {
     this.peekSinceMark();
@@ -205,72 +240,4 @@ function readVmHwm(): number {
   const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
   if (!match?.[1]) throw new Error('no VmHWM in /proc/self/status');
   return Number(match[1]) * 1024;
-}
-
-/** A full GC (the child runs with --expose-gc); returns how long it took, in ms. */
-export function forceGc(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('the bench child must run with node --expose-gc');
-  const started = performance.now();
-  gc();
-  return performance.now() - started;
-}
-
-/**
- * Heap measured per unit of work (a page of a loop, a page-fetch invocation). Every
- * `every`-th unit starts with a forced full GC, so what the unit then reaches is live data
- * plus that unit's own work, not garbage left by earlier units whose collection V8 defers
- * (which grows with run length and would make any loop look like it grows). The GC time is
- * kept so the wall time can leave it out.
- */
-export class WorkSampler {
-  private units = 0;
-  private growth: number[] = [];
-  private needed = 0;
-  private gcMs = 0;
-  private current: { sampled: boolean; base: number } | undefined;
-
-  /** @param drainBase the heap after a forced GC just before the drain. */
-  constructor(
-    private readonly heap: HeapPeak,
-    private readonly every: number,
-    private readonly drainBase: number,
-  ) {}
-
-  /** Starts a unit (ending the one in progress, if any). */
-  next(): void {
-    this.finish();
-    const sampled = this.units++ % this.every === 0;
-    if (sampled) this.gcMs += forceGc();
-    this.current = { sampled, base: sampled ? this.heap.mark() : 0 };
-  }
-
-  /** Ends the unit in progress and folds in what it reached. */
-  finish(): void {
-    const unit = this.current;
-    this.current = undefined;
-    if (!unit) return;
-    const peak = this.heap.peekSinceMark();
-    if (!unit.sampled) return;
-    this.growth.push(peak - unit.base);
-    this.needed = Math.max(this.needed, peak - this.drainBase);
-  }
-
-  /** What the sampled units reached; see WorkMemory. */
-  result(): WorkMemory {
-    const sorted = [...this.growth].sort((a, b) => a - b);
-    return {
-      units: this.units,
-      sampledUnits: sorted.length,
-      unitGrowthP50Bytes: sorted[Math.floor((sorted.length - 1) / 2)] ?? 0,
-      unitGrowthMaxBytes: sorted[sorted.length - 1] ?? 0,
-      neededBytes: this.needed,
-      forcedGcMs: this.gcMs,
-    };
-  }
-}
-
-/** Samples about 25 units per drain: enough for a median, few enough forced GCs. */
-export function sampleEvery(expectedUnits: number): number {
-  return Math.max(1, Math.floor(expectedUnits / 25));
 }

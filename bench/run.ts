@@ -34,6 +34,7 @@ const ESTIMATE_MARGIN = 1.15;
 const jobNameOf = (size: number) => `bench-${size}`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
 const clock = (ms: number) =>
   `${Math.floor(ms / 60_000)}m${String(Math.floor(ms / 1000) % 60).padStart(2, '0')}s`;
 
@@ -58,6 +59,9 @@ function repetition(settings: BenchSettings, size: number, run: number): ChildJo
     pageSize: settings.pageSize,
     ...(settings.pagesPerInvocation === undefined ? {} : { pagesPerInvocation: settings.pagesPerInvocation }),
     ...(variant === 'pagewalkAws' ? { latency: settings.assumedLatency } : {}),
+    // Once per (variant, size): it is slow and its figure barely varies. pagewalkAws runs the
+    // same handlers as pagewalk; the engine's sleeps between them hold no heap.
+    livePages: run === 1 && variant !== 'pagewalkAws' ? settings.livePages : 0,
   }));
 }
 
@@ -117,11 +121,12 @@ async function countRows(stack: LocalStack, tableName: string, collection: strin
 function progressLine(job: ChildJob, outcome: RunResult | string): string {
   const head = `${clock(performance.now()).padStart(6)}  ${job.variant.padEnd(11)} ${job.size.toLocaleString('en-US').padStart(9)} items  run ${job.run}`;
   if (typeof outcome === 'string') return `${head}  FAILED ${outcome}`;
-  const { work } = outcome.memory;
-  const unit = outcome.handler ? 'invocation' : 'page';
+  const { work, live } = outcome.memory;
+  const unit = outcome.handler ? 'invocation' : job.variant === 'baselineA' ? 'unit' : 'page';
+  const liveNote = live ? `, live peak ${mb(live.peakLiveBytes)}/${unit} (${live.pagesInPeakUnit} pg)` : '';
   const rows = outcome.itemsInTable === job.size ? '' : `  ROWS ${outcome.itemsInTable} ≠ ${job.size}`;
   const rate = Math.round(outcome.itemsPerSecond).toLocaleString('en-US').padStart(6);
-  return `${head}  ${rate} items/s  ${seconds(outcome.wallMs).padStart(7)}  heap ${mb(work.neededBytes)}, ${mb(work.unitGrowthP50Bytes)}/${unit}  RSS ${mb(outcome.memory.rssPeakBytes)}${rows}`;
+  return `${head}  ${rate} items/s  ${seconds(outcome.wallMs).padStart(7)}  heap held ${mb(work.heldMaxBytes)}, retained ${kb(work.retainedP50Bytes)}/${unit}${liveNote}  RSS ${mb(outcome.memory.rssPeakBytes)}${rows}`;
 }
 
 /** What the parent collected over the whole bench. */

@@ -9,6 +9,12 @@ import { type BenchSettings, VARIANTS, type VariantName } from './types';
  */
 export const DEFAULT_ASSUMED_LATENCY = { transitionMs: 50, invokeMs: 20 } as const;
 
+/**
+ * Pages of the live-heap pass: pagewalk's first invocation (one page) and two full ones at
+ * the default 25 pages per invocation, so every size of 10k and more has the same units.
+ */
+export const DEFAULT_LIVE_PAGES = 51;
+
 /** Sizes from here up get `runsLarge` repetitions instead of `runs`. */
 export const LARGE_SIZE = 100_000;
 
@@ -32,6 +38,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --transition-latency-ms N  ASSUMED AWS latency per state transition, added by the local
                         engine for the pagewalkAws variant only (default: ${DEFAULT_ASSUMED_LATENCY.transitionMs})
   --invoke-latency-ms N ASSUMED AWS latency per Lambda invocation, likewise (default: ${DEFAULT_ASSUMED_LATENCY.invokeMs})
+  --live-pages N         pages of the untimed live-heap pass (a forced GC after every SDK
+                        call) after the first repetition's timed drain, every variant but
+                        pagewalkAws; 0 for none (default: ${DEFAULT_LIVE_PAGES})
   --budget-minutes N    skip further repetitions (never a size's first) that would end later;
                         0 for none (default: ${DEFAULT_BUDGET_MINUTES} with the default sizes and runs, else 0)
   --out DIR             where latest.json and latest.svg go (default: bench/results)
@@ -48,6 +57,13 @@ function nonNegative(value: string | undefined, name: string, fallback: number):
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number ≥ 0; got ${value}`);
+  return n;
+}
+
+function nonNegativeInt(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be an integer ≥ 0; got ${value}`);
   return n;
 }
 
@@ -77,6 +93,7 @@ export function parseSettings(argv: readonly string[]): BenchSettings | 'help' {
       'transition-latency-ms': { type: 'string' },
       'invoke-latency-ms': { type: 'string' },
       'budget-minutes': { type: 'string' },
+      'live-pages': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -107,6 +124,7 @@ export function parseSettings(argv: readonly string[]): BenchSettings | 'help' {
     ...(values['pages-per-invocation'] === undefined
       ? {}
       : { pagesPerInvocation: positiveInt(values['pages-per-invocation'], 'pages-per-invocation', 1) }),
+    livePages: nonNegativeInt(values['live-pages'], 'live-pages', DEFAULT_LIVE_PAGES),
     assumedLatency: {
       transitionMs: nonNegative(
         values['transition-latency-ms'],

@@ -35,6 +35,8 @@ export interface ChildJob {
   readonly pagesPerInvocation?: number;
   /** The engine's simulated AWS latency (pagewalkAws only). */
   readonly latency?: LatencyModel;
+  /** Pages of the untimed live-heap pass after the timed drain; 0 for none. */
+  readonly livePages: number;
 }
 
 /** Time spent inside SDK calls, as the union of in-flight intervals (concurrent calls count once). */
@@ -56,21 +58,58 @@ export interface CallTimes {
   readonly runRecordWrites: number;
 }
 
-/** Heap per unit of work, measured after forced GCs; see WorkSampler. */
+/**
+ * Heap per unit of work in the timed drain (a page of B, a page-fetch invocation of
+ * pagewalk, A's fetch pages and write slices), from forced GCs between units; see WorkSampler.
+ */
 export interface WorkMemory {
-  /** Pages (pagewalk: page-fetch invocations; A: fetch pages, then write slices). */
+  /** Units in the drain. */
   readonly units: number;
   readonly sampledUnits: number;
-  /** Median over sampled units of (heap high-water in the unit − heap after the GC that started it). */
-  readonly unitGrowthP50Bytes: number;
-  readonly unitGrowthMaxBytes: number;
+  /** Pages read (GetJobRuns calls) in the sampled units. */
+  readonly sampledPages: number;
+  /** Median over sampled units of (heap after a forced GC at its end − after one at its start). */
+  readonly retainedP50Bytes: number;
+  readonly retainedMaxBytes: number;
+  /** Retained, summed over the sampled units, ÷ the pages they read (0 when none). */
+  readonly retainedPerPageBytes: number;
   /**
-   * Max over sampled units of (heap high-water in the unit − heap after a GC just before the
-   * drain): the data the loop keeps plus one unit's work, i.e. the heap it needs.
+   * Max over sampled units of (heap after the GC at its end − heap after a GC just before
+   * the drain): what the loop holds between units (A: every run so far; pagewalk: also the
+   * local engine's execution history, which AWS keeps outside the Lambda).
    */
-  readonly neededBytes: number;
+  readonly heldMaxBytes: number;
+  /**
+   * Median over sampled units of (used-heap high-water in the unit − heap after the GC that
+   * started it). Garbage included: it grows with the allocation a unit does until V8's next
+   * scavenge, not with the memory it uses. Kept to compare with the earlier figure.
+   */
+  readonly highWaterP50Bytes: number;
   /** Time spent in the forced GCs, subtracted from the wall time. */
   readonly forcedGcMs: number;
+}
+
+/** Live heap inside units of work, from the untimed live-heap pass; see LiveSampler. */
+export interface LiveMemory {
+  /** Pages the pass read: the first `--live-pages` of the job (all when it is smaller). */
+  readonly pages: number;
+  readonly units: number;
+  /** Forced GCs after SDK calls answered inside units. */
+  readonly probes: number;
+  /** Max over units of (largest heap after a probe GC in the unit − heap after a GC at its start). */
+  readonly peakLiveBytes: number;
+  /** Median over units of the same. */
+  readonly peakLiveP50Bytes: number;
+  /** Pages the unit with the largest peak read. */
+  readonly pagesInPeakUnit: number;
+  /** The most pages one unit read. */
+  readonly maxPagesPerUnit: number;
+  /**
+   * [k − 1]: the largest live heap above its unit's start at a probe while a unit was at its
+   * k-th page (its k-th GetJobRuns sent, not the k+1-th), over all units: whether what a unit
+   * holds grows with the pages it has read.
+   */
+  readonly liveByPageBytes: number[];
 }
 
 /** Memory of the child process over the timed drain. */
@@ -84,6 +123,8 @@ export interface DrainMemory {
   /** The process's resident-set high-water mark during the drain (VmHWM, reset just before). */
   readonly rssPeakBytes: number;
   readonly work: WorkMemory;
+  /** The live-heap pass after the timed drain; absent where it did not run (see ChildJob.livePages). */
+  readonly live?: LiveMemory;
 }
 
 /** Per-invocation timings of the handlers (pagewalk only). */
@@ -154,6 +195,8 @@ export interface BenchSettings {
   readonly pageSize: number;
   /** pagewalk's pagesPerInvocation; undefined leaves the run's default. */
   readonly pagesPerInvocation?: number;
+  /** Pages of the live-heap pass (first repetition, every variant but pagewalkAws); 0 for none. */
+  readonly livePages: number;
   /** The assumed AWS latency the pagewalkAws variant runs with (never a measurement). */
   readonly assumedLatency: LatencyModel;
   /** Later repetitions that would end past this many minutes are skipped; 0 for no budget. */

@@ -16,8 +16,29 @@ const settings: BenchSettings = {
   pageSize: 200,
   assumedLatency: { transitionMs: 50, invokeMs: 20 },
   budgetMinutes: 0,
+  livePages: 51,
   outDir: 'unused',
 };
+
+/** A live-heap pass whose invocations read `pagesPerUnit` pages and hold `perPageMb[k]` at their k+1-th. */
+function livePass(perPageMb: readonly number[], pagesPerUnit = perPageMb.length) {
+  const liveByPageBytes = perPageMb.map((mb) => mb * MB);
+  const peak = Math.max(...liveByPageBytes);
+  return {
+    pages: 51,
+    units: 3,
+    probes: 500,
+    peakLiveBytes: peak,
+    peakLiveP50Bytes: peak,
+    pagesInPeakUnit: pagesPerUnit,
+    maxPagesPerUnit: pagesPerUnit,
+    liveByPageBytes,
+  };
+}
+
+/** pagewalk's pass at a size: 1k reads 4 pages an invocation, larger sizes 25. */
+const pagewalkLive = (size: number) =>
+  size === 1000 ? livePass([0.6, 0.9, 1.0, 1.0]) : livePass([0.6, 0.9, 1.0, 1.0, ...Array(21).fill(1.2)]);
 
 /** A run at `size` items, 200 per page, shaped like what a child reports. */
 function result(variant: VariantName, size: number, overrides: Partial<RunResult> = {}): RunResult {
@@ -53,11 +74,17 @@ function result(variant: VariantName, size: number, overrides: Partial<RunResult
       work: {
         units: pages,
         sampledUnits: pages,
-        unitGrowthP50Bytes: 8 * MB,
-        unitGrowthMaxBytes: 9 * MB,
-        neededBytes: variant === 'baselineA' ? (size / 1000) * 2 * MB : 9 * MB,
+        sampledPages: pages,
+        retainedP50Bytes: 0,
+        retainedMaxBytes: 100 * 1024,
+        retainedPerPageBytes: 0,
+        heldMaxBytes: variant === 'baselineA' ? (size / 1000) * 2 * MB : 0.5 * MB,
+        highWaterP50Bytes: 8 * MB,
         forcedGcMs: 0,
       },
+      ...(variant === 'pagewalkAws'
+        ? {}
+        : { live: variant === 'pagewalk' ? pagewalkLive(size) : livePass([0.8], 1) }),
     },
     avgItemBytes: 740,
     runRecordBytes: pagewalk ? 600 : 0,
@@ -127,15 +154,15 @@ describe('the cost per million items', () => {
     expect(a?.stepFunctions).toBe(0);
     expect(a?.lambdaDuration).toBeCloseTo(100 * 1 * PRICES.lambdaPerGbSecond * 10, 10);
     expect(a?.secondsPerMillion).toBeCloseTo(1000);
-    // A's heap grows 2 MB per 1,000 items in the fixture: 2 GB at a million.
-    expect((a?.heapAtMillionBytes ?? 0) / MB).toBeCloseTo(2000);
+    // A holds 2 MB per 1,000 items in the fixture: 2 GB at a million, plus a page's live peak.
+    expect((a?.heapAtMillionBytes ?? 0) / MB).toBeCloseTo(2000.8);
   });
 });
 
 describe('the targets', () => {
   it('pass when pagewalk is 1.25× B and ≥ 1× B with the assumed latency, under 1,000 transitions per million items, near the DynamoDB floor, with flat memory', () => {
     const summary = summarise(settings, allResults(), []);
-    expect(summary.targets.map((t) => t.verdict)).toEqual(['PASS', 'PASS', 'PASS', 'PASS', 'PASS']);
+    expect(summary.targets.map((t) => t.verdict)).toEqual(['PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'PASS']);
     expect(summary.targets[1]?.text).toContain('(450,');
   });
 
@@ -147,8 +174,61 @@ describe('the targets', () => {
 
   it('report a miss when pagewalk with the assumed AWS latency falls below baseline B', () => {
     const summary = summarise(settings, allResults(1.3, 0.95), []);
-    expect(summary.targets[4]?.verdict).toBe('MISS');
-    expect(summary.targets[4]?.text).toContain('ASSUMED');
+    expect(summary.targets[5]?.verdict).toBe('MISS');
+    expect(summary.targets[5]?.text).toContain('ASSUMED');
+  });
+
+  it('judge memory flatness on the same pages of an invocation at every size, not on a whole 25-page invocation against a 4-page one', () => {
+    // The fixture's 25-page invocations peak at 1.2 MB, but hold 1.0 MB in their first 4 pages, as at 1k.
+    const memory = summarise(settings, allResults(), []).targets[3];
+    expect(memory?.verdict).toBe('PASS');
+    expect(memory?.text).toContain('over the same 4 pages (1.0 MB → 1.0 MB, +0.0%: yes)');
+    expect(memory?.text).toContain(
+      "a whole invocation's (25 pages) 1.2 MB ≤ 3× B's live heap per page (1.50×: yes)",
+    );
+  });
+
+  it('report a memory miss when the first pages of an invocation hold more at the largest size than at the smallest', () => {
+    const grown = livePass([0.6, 0.9, 1.0, 1.2, ...Array(21).fill(1.2)]);
+    const results = allResults().map((r) =>
+      r.variant === 'pagewalk' && r.size === 100_000 ? { ...r, memory: { ...r.memory, live: grown } } : r,
+    );
+    const memory = summarise(settings, results, []).targets[3];
+    expect(memory?.verdict).toBe('MISS');
+    expect(memory?.text).toContain('+20.0%: no');
+  });
+
+  it("report a growth miss when the heap held between invocations grows faster than B's between pages", () => {
+    const results = allResults().map((r) =>
+      r.variant === 'pagewalk' && r.size === 100_000
+        ? { ...r, memory: { ...r.memory, work: { ...r.memory.work, heldMaxBytes: 0.8 * MB } } }
+        : r,
+    );
+    const growth = summarise(settings, results, []).targets[4];
+    expect(growth?.verdict).toBe('MISS');
+    expect(growth?.text).toContain(
+      "+307 KB from 1k to 100k, B's between pages +0 KB; the difference +307 KB",
+    );
+  });
+
+  it("pass the growth check when pagewalk's held heap grows as B's does", () => {
+    const results = allResults().map((r) =>
+      !r.variant.startsWith('baselineA') && r.size === 100_000
+        ? { ...r, memory: { ...r.memory, work: { ...r.memory.work, heldMaxBytes: 0.8 * MB } } }
+        : r,
+    );
+    expect(summarise(settings, results, []).targets[4]?.verdict).toBe('PASS');
+  });
+
+  it('report a memory miss when an invocation holds more than three of B pages', () => {
+    const results = allResults().map((r) =>
+      r.variant === 'baselineB' && r.size === 100_000
+        ? { ...r, memory: { ...r.memory, live: livePass([0.3], 1) } }
+        : r,
+    );
+    const memory = summarise(settings, results, []).targets[3];
+    expect(memory?.verdict).toBe('MISS');
+    expect(memory?.text).toContain('(4.00×: no)');
   });
 
   it('are not applicable when the run lacks what they compare', () => {
@@ -158,7 +238,7 @@ describe('the targets', () => {
       [],
     );
     // Transitions need pagewalk alone; every other target compares with a baseline or a second size.
-    expect(summary.targets.map((t) => t.verdict)).toEqual(['N/A', 'MISS', 'N/A', 'N/A', 'N/A']);
+    expect(summary.targets.map((t) => t.verdict)).toEqual(['N/A', 'MISS', 'N/A', 'N/A', 'N/A', 'N/A']);
   });
 
   it('flag a size whose table did not hold exactly the items drained', () => {
@@ -178,15 +258,16 @@ describe('the chart', () => {
     const svg = renderChart(summarise(settings, allResults(), []));
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    // Throughput, heap needed, heap per page and RSS for each of the four variants.
-    expect(svg.match(/<polyline /g)).toHaveLength(16);
+    // Throughput, heap needed and RSS for each of the four variants; live peak for the three with a pass.
+    expect(svg.match(/<polyline /g)).toHaveLength(15);
     for (const tick of ['>1k<', '>10k<', '>100k<']) expect(svg).toContain(tick);
   });
 });
 
 describe('the command line', () => {
-  it('defaults to 1k, 10k and 100k items, 3 runs (2 at 100k) and a 9-minute budget', () => {
+  it('defaults to 1k, 10k and 100k items, 3 runs (2 at 100k), a 9-minute budget and a 51-page live-heap pass', () => {
     expect(parseSettings([])).toMatchObject({
+      livePages: 51,
       sizes: [1000, 10_000, 100_000],
       runs: 3,
       runsLarge: 2,
@@ -226,5 +307,6 @@ describe('the command line', () => {
     expect(() => parseSettings(['--runs', '0'])).toThrow('--runs must be a positive integer; got 0');
     expect(() => parseSettings(['--page-size', '1000'])).toThrow('--page-size must be 1..200');
     expect(() => parseSettings(['--variants', 'pagewalk,loop'])).toThrow('got loop');
+    expect(() => parseSettings(['--live-pages=-1'])).toThrow('--live-pages must be an integer ≥ 0; got -1');
   });
 });

@@ -3,6 +3,7 @@ import type { Cursor } from '../cursor';
 import { RunStateConflict } from '../errors';
 import type { RunConfig, RunOptions, RunSince } from '../run-config';
 import { conditionally } from './conditions';
+import { recordEndingWhileRunning } from './external-ending';
 import { runRecordKey } from './table-schema';
 
 /**
@@ -239,27 +240,10 @@ export class RunRecords {
     status: ExternalEnding,
     lastError: { error: string; message: string },
   ): Promise<boolean> {
-    const now = this.now().toISOString();
-    const wrote = await conditionally(
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: runRecordKey(runId),
-          UpdateExpression:
-            'SET #status = :status, updatedAt = :now, completedAt = :now, lastError = :lastError',
-          ConditionExpression: '#status = :running AND executionArn = :arn',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': status,
-            ':now': now,
-            ':lastError': lastError,
-            ':running': 'running',
-            ':arn': executionArn,
-          },
-        }),
-      ),
+    return recordEndingWhileRunning(
+      { client: this.client, tableName: this.tableName, key: runRecordKey(runId) },
+      { executionArn, status, lastError, at: this.now() },
     );
-    return wrote;
   }
 
   /** Marks the run finished (succeeded, caught up or stopped at a limit) with the final cursor. */

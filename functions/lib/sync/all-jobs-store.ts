@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { RunStateConflict } from '../errors';
 import { conditionally } from '../store/conditions';
+import { recordEndingWhileRunning } from '../store/external-ending';
 import type { ExternalEnding, RunStatus } from '../store/run-record';
 import { PARTITION_KEY, SORT_KEY } from '../store/table-schema';
 import type { SyncConfig } from './all-jobs-config';
@@ -179,27 +180,10 @@ export class SyncRecords {
     status: ExternalEnding,
     lastError: { error: string; message: string },
   ): Promise<boolean> {
-    const now = this.now().toISOString();
-    const wrote = await conditionally(
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: recordKey(runId),
-          UpdateExpression:
-            'SET #status = :status, updatedAt = :now, completedAt = :now, lastError = :lastError',
-          ConditionExpression: '#status = :running AND executionArn = :arn',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': status,
-            ':now': now,
-            ':lastError': lastError,
-            ':running': 'running',
-            ':arn': executionArn,
-          },
-        }),
-      ),
+    return recordEndingWhileRunning(
+      { client: this.client, tableName: this.tableName, key: recordKey(runId) },
+      { executionArn, status, lastError, at: this.now() },
     );
-    return wrote;
   }
 
   /** Marks the sync ended with its totals (or its error). */

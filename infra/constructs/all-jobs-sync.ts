@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { ArnFormat, Aws, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -13,8 +12,8 @@ import {
   StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { readDefinitionForDeploy } from '../definition-file';
 import { acknowledge, iam5ResourceFinding } from '../nag';
-import { fromRepoRoot } from '../paths';
 import { grantExecutionKey } from './execution-key';
 import { type FunctionSettings, pagewalkFunction, type TableAction, useTable } from './page-functions';
 import { allowTakeover } from './reconcile';
@@ -125,9 +124,7 @@ export class AllJobsSync extends Construct {
     };
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromString(
-        readFileSync(fromRepoRoot('statemachine', 'all-jobs.asl.json'), 'utf8'),
-      ),
+      definitionBody: DefinitionBody.fromString(readDefinitionForDeploy('statemachine', 'all-jobs.asl.json')),
       // Named, so its ARN is known without a reference to itself (the key grant's encryption
       // context names it); Step Functions allows 80 characters.
       stateMachineName: `${stack.stackName.slice(0, 79 - id.length)}-${id}`,

@@ -15,6 +15,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { assertIsError } from '../../functions/lib/errors';
+import { partitionAware } from '../definition-file';
 import { acknowledge } from '../nag';
 import { fromRepoRoot, REPO_ROOT } from '../paths';
 import { requireOneOf } from '../validate';
@@ -81,8 +82,8 @@ export interface PagewalkStateMachineProps {
 
 /**
  * Placeholders this construct fills in besides the function ARNs: the partition, so service
- * integration ARNs (`arn:${Partition}:states:::states:startExecution`) hold in aws-cn and
- * aws-us-gov too. The local engine fills in the same names.
+ * integration ARNs (`arn:${Partition}:states:::states:startExecution`, which `partitionAware`
+ * makes of the file's `arn:aws:states:::`) hold in aws-cn and aws-us-gov too.
  */
 const CONTEXT_PLACEHOLDERS = { Partition: Aws.PARTITION } as const;
 /** Task resources that need no grant beyond the function invokes (the ARN is in Parameters). */
@@ -106,7 +107,7 @@ export class PagewalkStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: PagewalkStateMachineProps) {
     super(scope, id);
     const definitionPath = props.definitionPath ?? fromRepoRoot('statemachine', 'pagewalk.asl.json');
-    const definition = readFileSync(definitionPath, 'utf8');
+    const definition = partitionAware(readFileSync(definitionPath, 'utf8'));
     const inRepo = relative(REPO_ROOT, definitionPath);
     const displayPath = inRepo.startsWith('..') || isAbsolute(inRepo) ? definitionPath : inRepo;
     const usage = inspectDefinition(definition, displayPath, props.functions);

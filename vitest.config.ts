@@ -11,6 +11,9 @@ export default defineConfig({
     // Focused tests must never land: `.only` fails the run in CI.
     allowOnly: !process.env.CI,
     restoreMocks: true,
+    // Vitest leaves one core free by default, which on a 2-core machine (this one, and CI's)
+    // runs every file in one worker: two workers take the suite from ~70 s to ~47 s here.
+    maxWorkers: 2,
     // Worker threads start and load faster than child processes (about a tenth less CPU for the
     // whole suite on this 2-core machine); each test file still gets its own modules and env.
     projects: [

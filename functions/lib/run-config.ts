@@ -11,7 +11,7 @@ import {
 import { describeSource } from './sources/catalog';
 import type { SourceDescription } from './sources/source';
 import { checkSyncSupported } from './sync/options';
-import { describe, integerInRange, isRecord, rejectUnknownKeys } from './validate';
+import { describe, executionInputObject, integerInRange, isRecord, rejectUnknownKeys } from './validate';
 
 /** Options an execution may set (see the table in run-options.ts); every one is always present in the state. */
 export type { RunOptions } from './run-options';
@@ -238,15 +238,8 @@ export function parseStartInput(input: unknown, executionName: string): StartReq
  * execution's own name. Undefined when the input names no run.
  */
 export function runIdOfExecution(input: unknown, executionName: string): string | undefined {
-  let parsed: unknown = input;
-  if (typeof input === 'string') {
-    try {
-      parsed = JSON.parse(input);
-    } catch {
-      return undefined;
-    }
-  }
-  if (!isRecord(parsed)) return undefined;
+  const parsed = executionInputObject(input);
+  if (!parsed) return undefined;
   if (isRecord(parsed.continue) && typeof parsed.continue.runId === 'string') return parsed.continue.runId;
   if (typeof parsed.resume === 'string' && parsed.resume !== '') return parsed.resume;
   return parsed.source !== undefined ? executionName : undefined;

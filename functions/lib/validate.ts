@@ -34,3 +34,19 @@ export function integerInRange(value: unknown, field: string, min: number, max: 
   }
   return value;
 }
+
+/**
+ * An execution input as Step Functions reports it (a JSON string, or already parsed) as an
+ * object, or undefined when it is not one (not JSON, or JSON that is not an object).
+ */
+export function executionInputObject(input: unknown): Record<string, unknown> | undefined {
+  let parsed: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      parsed = JSON.parse(input);
+    } catch {
+      return undefined;
+    }
+  }
+  return isRecord(parsed) ? parsed : undefined;
+}

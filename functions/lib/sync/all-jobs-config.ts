@@ -3,7 +3,7 @@ import { InvalidInput } from '../errors';
 import { parseOptions } from '../run-config';
 import { glueGetJobRunsDescription } from '../sources/glue-get-job-runs-description';
 import type { SourceDescription } from '../sources/source';
-import { describe, integerInRange, isRecord, rejectUnknownKeys } from '../validate';
+import { describe, executionInputObject, integerInRange, isRecord, rejectUnknownKeys } from '../validate';
 import type { IfBusy, SyncMode } from './options';
 
 /** The `source` of an all-jobs sync's input. */
@@ -95,15 +95,8 @@ export function parseAllJobsInput(input: unknown, executionName: string): SyncCo
  * any other input (a pagewalk run's, or text that is not JSON).
  */
 export function syncRunIdOfExecution(input: unknown, executionName: string): string | undefined {
-  let parsed: unknown = input;
-  if (typeof input === 'string') {
-    try {
-      parsed = JSON.parse(input);
-    } catch {
-      return undefined;
-    }
-  }
-  if (!isRecord(parsed)) return undefined;
+  const parsed = executionInputObject(input);
+  if (!parsed) return undefined;
   if (parsed.source === ALL_JOBS_SOURCE) return executionName;
   const c = parsed.continue;
   return isRecord(c) && typeof c.runId === 'string' && isRecord(c.jobs) ? c.runId : undefined;

@@ -273,7 +273,7 @@ export class PageFunctions extends Construct {
     });
     this.fetchPage = pagewalkFunction(this, 'FetchPage', props, {
       entry: 'functions/fetch-page.ts',
-      description: 'pagewalk: fetches one page, writes its items and returns the cursor',
+      description: 'pagewalk: fetches a bounded number of pages, writes their items and returns the cursor',
       timeout: fetchPageTimeout,
       sources,
     });

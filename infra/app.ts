@@ -13,7 +13,8 @@ const app = new App();
 
 new PagewalkStack(app, 'Pagewalk', {
   stackName: 'Pagewalk',
-  description: 'pagewalk: drains a NextToken-paginated API into DynamoDB, a bounded number of pages per Lambda invocation',
+  description:
+    'pagewalk: drains a NextToken-paginated API into DynamoDB, a bounded number of pages per Lambda invocation',
   ...stackPropsFromContext(app.node),
 });
 

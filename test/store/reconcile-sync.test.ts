@@ -2,12 +2,12 @@ import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { initialCursor } from '../../functions/lib/cursor';
 import { reconcileEnding, reconcileSyncExecution } from '../../functions/lib/reconcile';
-import { CollectionLeases } from '../../functions/lib/store/lease';
-import { RunRecords } from '../../functions/lib/store/run-record';
+import type { CollectionLeases } from '../../functions/lib/store/lease';
+import type { RunRecords } from '../../functions/lib/store/run-record';
 import { PARTITION_KEY, SORT_KEY } from '../../functions/lib/store/table-schema';
 import { ALL_JOBS_COLLECTION, parseAllJobsInput } from '../../functions/lib/sync/all-jobs-config';
 import { SyncRecords } from '../../functions/lib/sync/all-jobs-store';
-import { startTestTable, type TestTable } from '../support/dynalite';
+import { openRunStores, type TestTable } from '../support/dynalite';
 import { glueRun } from '../support/fixtures';
 
 const syncArn = (name: string) => `arn:aws:states:us-east-1:123456789012:execution:pagewalk-all-jobs:${name}`;
@@ -23,10 +23,8 @@ let n = 0;
 let runId: string;
 
 beforeAll(async () => {
-  table = await startTestTable();
+  ({ table, runs, leases } = await openRunStores());
   syncs = new SyncRecords(table.client, table.tableName);
-  runs = new RunRecords(table.client, table.tableName);
-  leases = new CollectionLeases(table.client, table.tableName);
 });
 afterAll(() => table.close());
 beforeEach(async () => {

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { initialCursor } from '../../functions/lib/cursor';
 import { reconcileExecution } from '../../functions/lib/reconcile';
 import { runIdOfExecution } from '../../functions/lib/run-config';
-import { CollectionLeases } from '../../functions/lib/store/lease';
-import { RunRecords } from '../../functions/lib/store/run-record';
-import { startTestTable, type TestTable } from '../support/dynalite';
+import type { CollectionLeases } from '../../functions/lib/store/lease';
+import type { RunRecords } from '../../functions/lib/store/run-record';
+import { openRunStores, type TestTable } from '../support/dynalite';
 import { glueRun } from '../support/fixtures';
 
 const arn = (name: string) => `arn:aws:states:us-east-1:123456789012:execution:pagewalk:${name}`;
@@ -18,9 +18,7 @@ let n = 0;
 let runId: string;
 
 beforeAll(async () => {
-  table = await startTestTable();
-  runs = new RunRecords(table.client, table.tableName);
-  leases = new CollectionLeases(table.client, table.tableName);
+  ({ table, runs, leases } = await openRunStores());
 });
 afterAll(() => table.close());
 beforeEach(() => {

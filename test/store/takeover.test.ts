@@ -6,10 +6,10 @@ import { type Cursor, initialCursor } from '../../functions/lib/cursor';
 import { historyAtStart } from '../../functions/lib/history-budget';
 import { parseStartInput } from '../../functions/lib/run-config';
 import { startRun } from '../../functions/lib/start-run';
-import { CollectionLeases } from '../../functions/lib/store/lease';
-import { RunRecords } from '../../functions/lib/store/run-record';
+import type { CollectionLeases } from '../../functions/lib/store/lease';
+import type { RunRecords } from '../../functions/lib/store/run-record';
 import { sfnExecutionLookup } from '../../functions/lib/takeover';
-import { startTestTable, type TestTable } from '../support/dynalite';
+import { openRunStores, type TestTable } from '../support/dynalite';
 
 const arn = (name: string) => `arn:aws:states:us-east-1:123456789012:execution:pagewalk:${name}`;
 
@@ -23,9 +23,7 @@ let n = 0;
 let job: string;
 
 beforeAll(async () => {
-  table = await startTestTable();
-  runs = new RunRecords(table.client, table.tableName);
-  leases = new CollectionLeases(table.client, table.tableName);
+  ({ table, runs, leases } = await openRunStores());
 });
 afterAll(() => table.close());
 beforeEach(() => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CollectionLeases } from '../../functions/lib/store/lease';
+import { RunRecords } from '../../functions/lib/store/run-record';
 import { ensureTable, startEmbeddedDynamo } from '../../local/dynamodb';
 
 /** A fresh pagewalk table in an in-memory dynalite on loopback, for store tests. */
@@ -28,5 +30,19 @@ export async function startTestTable(): Promise<TestTable> {
       raw.destroy();
       await dynamo.close();
     },
+  };
+}
+
+/** The run-record and lease stores over a fresh test table (close it with `table.close()`). */
+export async function openRunStores(): Promise<{
+  readonly table: TestTable;
+  readonly runs: RunRecords;
+  readonly leases: CollectionLeases;
+}> {
+  const table = await startTestTable();
+  return {
+    table,
+    runs: new RunRecords(table.client, table.tableName),
+    leases: new CollectionLeases(table.client, table.tableName),
   };
 }

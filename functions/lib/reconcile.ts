@@ -65,35 +65,52 @@ function endingError(ending: ExecutionEnding, status: ExternalEnding): { error: 
 export const executionNameOf = (executionArn: string): string =>
   executionArn.slice(executionArn.lastIndexOf(':') + 1);
 
+/** The record an execution worked on, as a reconcile needs it: found by id, changed by ARN. */
+interface EndedRecords {
+  /** The record's id from the execution's input and name, or undefined when it names none. */
+  idOf(input: unknown, executionName: string): string | undefined;
+  get(
+    id: string,
+  ): Promise<{ readonly collection: string; readonly status: RunStatus | SyncStatus } | undefined>;
+  recordExternalEnding(
+    id: string,
+    executionArn: string,
+    status: ExternalEnding,
+    lastError: { error: string; message: string },
+  ): Promise<boolean>;
+}
+
 /**
- * Records the ending of an execution that could not record it itself: a stop, a timeout,
- * or a failure the state machine could not write (the table was down). The run record
- * changes only while it is still `running` in that very execution, and the collection's
- * lease is released only while that execution holds it, so a late or repeated event (EventBridge
- * delivers at least once, possibly late) never touches a run that has moved on. A SUCCEEDED
- * execution needs nothing: it either recorded its ending or handed the run to its next segment.
+ * Records an ending on `records` only while the record is `running` in that very execution,
+ * and releases the collection's lease only while that execution holds it, so a late or
+ * repeated event (EventBridge delivers at least once, possibly late) never touches a record
+ * that has moved on. A SUCCEEDED execution needs nothing: it either recorded its ending or
+ * handed over to its next segment.
  */
-export async function reconcileExecution(ending: ExecutionEnding, deps: ReconcileDeps): Promise<Reconciled> {
+async function reconcileOn(
+  records: EndedRecords,
+  leases: CollectionLeases,
+  ending: ExecutionEnding,
+): Promise<Reconciled> {
   const name = executionNameOf(ending.executionArn);
   // Without the input (a state machine encrypted with a customer managed key may leave it out
-  // of the event), a new run's id is its execution name; the record's executionArn must still
-  // match before anything changes, so the guess can only ever find the right run or none.
+  // of the event), a new run's or sync's id is its execution name; the record's executionArn
+  // must still match before anything changes, so the guess can only find the right one or none.
   const missingInput = ending.input === undefined || ending.input === null;
-  const runId = ending.runId ?? (missingInput ? name : runIdOfExecution(ending.input, name)) ?? null;
-  if (runId === null) return { runId, recorded: null, leaseReleased: false, status: null };
-  const record = await deps.runs.get(runId);
-  if (!record) return { runId, recorded: null, leaseReleased: false, status: null };
-  if (ending.status === 'SUCCEEDED') {
-    return { runId, recorded: null, leaseReleased: false, status: record.status };
-  }
+  const runId = ending.runId ?? (missingInput ? name : records.idOf(ending.input, name)) ?? null;
+  const none = { runId, recorded: null, leaseReleased: false, status: null } as const;
+  if (runId === null) return none;
+  const record = await records.get(runId);
+  if (!record) return none;
+  if (ending.status === 'SUCCEEDED') return { ...none, status: record.status };
   const status = ENDING[ending.status];
-  const recorded = await deps.runs.recordExternalEnding(
+  const recorded = await records.recordExternalEnding(
     runId,
     ending.executionArn,
     status,
     endingError(ending, status),
   );
-  const leaseReleased = await deps.leases.release(record.collection, runId, ending.executionArn);
+  const leaseReleased = await leases.release(record.collection, runId, ending.executionArn);
   return {
     runId,
     recorded: recorded ? status : null,
@@ -103,38 +120,45 @@ export async function reconcileExecution(ending: ExecutionEnding, deps: Reconcil
 }
 
 /**
- * Records the ending of an all-jobs sync's execution that could not record it itself, as
- * `reconcileExecution` does for a run: the sync record changes only while it is `running` in
- * that very execution, and the all-jobs lease is released only while that execution holds it.
- * The children are pagewalk executions, reconciled on their own (Step Functions stops them
- * with the sync). The sync is named by `runId`, else by the input, else by the execution name.
+ * Records the ending of a pagewalk execution that could not record it itself: a stop, a
+ * timeout, or a failure the state machine could not write (the table was down).
  */
-export async function reconcileSyncExecution(
+export function reconcileExecution(ending: ExecutionEnding, deps: ReconcileDeps): Promise<Reconciled> {
+  const { runs } = deps;
+  return reconcileOn(
+    {
+      idOf: runIdOfExecution,
+      get: (id) => runs.get(id),
+      recordExternalEnding: (...args) => runs.recordExternalEnding(...args),
+    },
+    deps.leases,
+    ending,
+  );
+}
+
+/**
+ * Records the ending of an all-jobs sync's execution that could not record it itself, as
+ * `reconcileExecution` does for a run, on the sync record and the all-jobs lease. The
+ * children are pagewalk executions, reconciled on their own (Step Functions stops them with
+ * the sync).
+ */
+export function reconcileSyncExecution(
   ending: ExecutionEnding,
   deps: SyncReconcileDeps,
 ): Promise<Reconciled> {
-  const name = executionNameOf(ending.executionArn);
-  const missingInput = ending.input === undefined || ending.input === null;
-  const runId = ending.runId ?? (missingInput ? name : syncRunIdOfExecution(ending.input, name)) ?? null;
-  const none = { runId, recorded: null, leaseReleased: false, status: null } as const;
-  if (runId === null) return none;
-  const record = await deps.syncs.get(runId);
-  if (!record) return none;
-  if (ending.status === 'SUCCEEDED') return { ...none, status: record.status };
-  const status = ENDING[ending.status];
-  const recorded = await deps.syncs.recordExternalEnding(
-    runId,
-    ending.executionArn,
-    status,
-    endingError(ending, status),
+  const { syncs } = deps;
+  return reconcileOn(
+    {
+      idOf: syncRunIdOfExecution,
+      get: async (id) => {
+        const record = await syncs.get(id);
+        return record && { collection: record.config.collection, status: record.status };
+      },
+      recordExternalEnding: (...args) => syncs.recordExternalEnding(...args),
+    },
+    deps.leases,
+    ending,
   );
-  const leaseReleased = await deps.leases.release(record.config.collection, runId, ending.executionArn);
-  return {
-    ...none,
-    recorded: recorded ? status : null,
-    leaseReleased,
-    status: recorded ? status : record.status,
-  };
 }
 
 /**

@@ -131,6 +131,19 @@ export function restartBase(given: Cursor, record: RunRecord | undefined): Curso
   return given;
 }
 
+/**
+ * The checkpoint a failed attempt of this invocation wrote past the cursor it was given, in
+ * the same pass, or undefined. A retried Task gets its original input again; starting from
+ * the durable checkpoint instead reads no page twice and returns a cursor that is never
+ * behind the record (a continue-as-new hands on exactly the checkpoint).
+ */
+export function checkpointAhead(given: Cursor, record: RunRecord | undefined): Cursor | undefined {
+  const checkpoint = record?.status === 'running' ? record.checkpoint : undefined;
+  return checkpoint && checkpoint.restarts === given.restarts && checkpoint.fetches > given.fetches
+    ? checkpoint
+    : undefined;
+}
+
 /** The cursor and call the invocation begins with; a restart counts itself and drops the token. */
 async function firstCall(event: FetchPageEvent, deps: FetchPageDeps): Promise<[CallKind, Cursor]> {
   const { run } = event;
@@ -206,6 +219,14 @@ export async function fetchAndStorePages(
     historyEvents,
     segmentStartedAt && !Number.isNaN(segmentStartedAt.getTime()) ? segmentStartedAt : null,
   );
+
+  if (event.call === 'continuation' && retryCountOf(event.retryCount) > 0) {
+    const ahead = checkpointAhead(cursor, await deps.runs.get(run.runId));
+    // The failed attempt already reached a signal or a limit: hand it to the Choice as is.
+    if (ahead && (!moreNow(ahead) || ahead.limit !== null))
+      return { ...ahead, ...step.stamp(deps.now?.() ?? new Date()) };
+    if (ahead) cursor = ahead;
+  }
 
   let startedAt = performance.now();
   let page = await step.fetch(call, cursor);

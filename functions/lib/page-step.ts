@@ -128,6 +128,17 @@ export class PageStep {
       items: (call === 'origin' ? 0 : cursor.items) + rows.size,
       restarts: cursor.restarts,
       polls: cursor.polls + (isPoll ? 1 : 0),
+      ...this.stamp(now),
+      ...counted,
+      limit: reachedLimit(run, counted, now),
+      ...(page.sync ? { sync: page.sync } : {}),
+    };
+    return { rows, next };
+  }
+
+  /** What this invocation sets on every cursor it returns: its iteration, history estimate and whether to continue as new. */
+  stamp(now: Date): Pick<Cursor, 'iterations' | 'historyEvents' | 'continueAsNew'> {
+    return {
       iterations: this.iterations,
       historyEvents: this.historyEvents,
       continueAsNew: shouldContinueAsNew(
@@ -137,14 +148,10 @@ export class PageStep {
           startedAt: this.segmentStartedAt,
           now,
         },
-        run.options.iterationsPerExecution,
-        deps.historyBudget ?? DEFAULT_HISTORY_BUDGET,
+        this.run.options.iterationsPerExecution,
+        this.deps.historyBudget ?? DEFAULT_HISTORY_BUDGET,
       ),
-      ...counted,
-      limit: reachedLimit(run, counted, now),
-      ...(page.sync ? { sync: page.sync } : {}),
     };
-    return { rows, next };
   }
 
   /** Makes the page durable: its rows, and the token it hands on remembered by the loop guard. */

@@ -1,5 +1,5 @@
 import { GetJobRunsCommand, GlueClient } from '@aws-sdk/client-glue';
-import { BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { initialCursor } from '../../functions/lib/cursor';
@@ -27,6 +27,8 @@ beforeEach(() => {
   glue.on(GetJobRunsCommand).resolves({ JobRuns: [{ Id: 'jr_1' }], NextToken: 'more' });
   dynamo.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
   dynamo.on(UpdateCommand).resolves({});
+  // A retried invocation reads the run record for a checkpoint its failed attempt wrote: none here.
+  dynamo.on(GetCommand).resolves({});
 });
 
 const page = (cursor: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({

@@ -123,3 +123,45 @@ describe('when a multi-page invocation is retried', () => {
     },
   );
 });
+
+describe('when Step Functions retries an invocation whose failed attempt checkpointed pages', () => {
+  const tokensAsked = () =>
+    glue.commandCalls(GetJobRunsCommand).map((call) => call.args[0].input.NextToken ?? null);
+
+  it('goes on from the checkpoint instead of re-reading, and ends exact', async () => {
+    const event = await newRun();
+    const runs = new FailingCheckpoint(table, 4);
+    const deps = { ...pageStores(table.client, table.tableName), runs };
+    await expect(fetchAndStorePages(event, deps)).rejects.toMatchObject({ name: 'InternalServerError' });
+    glue.resetHistory();
+
+    const cursor = await fetchAndStorePages({ ...event, retryCount: 1 }, deps);
+
+    // Pages 1–3 were checkpointed: the retry asks for page 4 first, never for t1..t3.
+    expect(tokensAsked()).toEqual(['t4', 't5']);
+    expect(cursor).toMatchObject({
+      nextToken: null,
+      page: 5,
+      items: 100,
+      fetches: 5,
+      written: 100,
+      iterations: 1,
+    });
+    expect((await runs.get(event.run.runId))?.checkpoint).toEqual(cursor);
+    expect(await collectionKeys(table.client, table.tableName, event.run.collection)).toHaveLength(100);
+  });
+
+  it('hands the checkpoint to the Choice at once when the failed attempt had reached the last page', async () => {
+    const event = await newRun();
+    const deps = pageStores(table.client, table.tableName);
+    // The first attempt read every page, but its answer was lost (it timed out returning).
+    const first = await fetchAndStorePages(event, deps);
+    glue.resetHistory();
+
+    const retried = await fetchAndStorePages({ ...event, retryCount: 1 }, deps);
+
+    expect(tokensAsked()).toEqual([]);
+    expect(retried).toMatchObject({ nextToken: null, page: 5, items: 100, fetches: 5, iterations: 1 });
+    expect(retried.historyEvents).toBeGreaterThan(first.historyEvents ?? 0);
+  });
+});

@@ -104,6 +104,32 @@ function openToken(context: OperationContext, token: string, operation: string) 
   };
 }
 
+/** Which dates a call filters on (creation or last update), as its four parameters named them. */
+interface DateChoice {
+  readonly dates: 'created' | 'lastUpdated';
+  readonly after: { readonly name: string; readonly ms: number };
+  readonly before: { readonly name: string; readonly ms: number | undefined };
+}
+
+/** The dates a call chose, once its rules have made sure exactly one `*After` is set. */
+function chooseDates(
+  names: readonly [
+    createdAfter: string,
+    createdBefore: string,
+    lastUpdatedAfter: string,
+    lastUpdatedBefore: string,
+  ],
+  values: readonly [number | undefined, number | undefined, number | undefined, number | undefined],
+): DateChoice {
+  const byCreation = values[0] !== undefined;
+  const at = byCreation ? 0 : 2;
+  return {
+    dates: byCreation ? 'created' : 'lastUpdated',
+    after: { name: names[at]!, ms: values[at] as number },
+    before: { name: names[at + 1]!, ms: values[at + 1] },
+  };
+}
+
 const SEARCH_ORDERS_BOUND = [
   'createdAfter',
   'createdBefore',
@@ -151,7 +177,10 @@ export function searchOrders(context: OperationContext): OperationHandler {
         'If lastUpdatedAfter is provided, neither createdAfter nor createdBefore may be provided.',
       );
     }
-    const byCreation = createdAfter !== undefined;
+    const choice = chooseDates(
+      ['createdAfter', 'createdBefore', 'lastUpdatedAfter', 'lastUpdatedBefore'],
+      [createdAfter, createdBefore, lastUpdatedAfter, lastUpdatedBefore],
+    );
     const marketplaceIds = sellerMarketplaces(
       context,
       query.list('marketplaceIds', { maxItems: 50 }),
@@ -181,34 +210,13 @@ export function searchOrders(context: OperationContext): OperationHandler {
       }
       ({ position, issuedAt, before } = opened);
     } else {
-      before = byCreation
-        ? checkWindow(
-            invalid,
-            now,
-            { name: 'createdAfter', ms: createdAfter },
-            { name: 'createdBefore', ms: createdBefore },
-          )
-        : checkWindow(
-            invalid,
-            now,
-            { name: 'lastUpdatedAfter', ms: lastUpdatedAfter },
-            { name: 'lastUpdatedBefore', ms: lastUpdatedBefore },
-          );
+      before = checkWindow(invalid, now, choice.after, choice.before);
     }
-    const page = pageOfOrders(
-      context,
-      {
-        marketplaceIds,
-        dates: byCreation ? 'created' : 'lastUpdated',
-        after: (byCreation ? createdAfter : lastUpdatedAfter) as number,
-        before,
-        matches: (order) =>
-          (statuses === undefined || statuses.includes(order.status)) &&
-          (fulfilledBy === undefined || fulfilledBy.includes(order.fulfilledBy)),
-      },
-      position,
-      pageSize,
-    );
+    const matches = (order: BaseOrder) =>
+      (statuses === undefined || statuses.includes(order.status)) &&
+      (fulfilledBy === undefined || fulfilledBy.includes(order.fulfilledBy));
+    const filter = { marketplaceIds, dates: choice.dates, after: choice.after.ms, before, matches };
+    const page = pageOfOrders(context, filter, position, pageSize);
     return {
       orders: page.orders.map((order) => searchOrdersView(order, includedData)),
       ...(page.next === undefined
@@ -225,7 +233,7 @@ export function searchOrders(context: OperationContext): OperationHandler {
               }),
             },
           }),
-      [byCreation ? 'createdBefore' : 'lastUpdatedBefore']: isoSeconds(before),
+      [choice.before.name]: isoSeconds(before),
     };
   };
 }
@@ -289,7 +297,10 @@ export function getOrders(context: OperationContext): OperationHandler {
     if (lastUpdatedAfter !== undefined && createdBefore !== undefined) {
       throw invalid('CreatedAfter or CreatedBefore cannot be set when LastUpdatedAfter is set.');
     }
-    const byCreation = createdAfter !== undefined;
+    const choice = chooseDates(
+      ['CreatedAfter', 'CreatedBefore', 'LastUpdatedAfter', 'LastUpdatedBefore'],
+      [createdAfter, createdBefore, lastUpdatedAfter, lastUpdatedBefore],
+    );
     const statuses = query.list('OrderStatuses', { allowed: Object.values(FULFILLMENT_STATUSES) });
     const channels = query.list('FulfillmentChannels', { allowed: ['AFN', 'MFN'] });
     const payments = query.list('PaymentMethods', { allowed: ['COD', 'CVS', 'Other'] });
@@ -310,37 +321,16 @@ export function getOrders(context: OperationContext): OperationHandler {
       }
       ({ position, before } = opened);
     } else {
-      before = byCreation
-        ? checkWindow(
-            invalid,
-            now,
-            { name: 'CreatedAfter', ms: createdAfter },
-            { name: 'CreatedBefore', ms: createdBefore },
-          )
-        : checkWindow(
-            invalid,
-            now,
-            { name: 'LastUpdatedAfter', ms: lastUpdatedAfter },
-            { name: 'LastUpdatedBefore', ms: lastUpdatedBefore },
-          );
+      before = checkWindow(invalid, now, choice.after, choice.before);
     }
-    const page = pageOfOrders(
-      context,
-      {
-        marketplaceIds,
-        dates: byCreation ? 'created' : 'lastUpdated',
-        after: (byCreation ? createdAfter : lastUpdatedAfter) as number,
-        before,
-        matches: (order) =>
-          (statuses === undefined ||
-            statuses.includes(FULFILLMENT_STATUSES[order.status as FulfillmentStatus])) &&
-          (channels === undefined || channels.includes(order.fulfilledBy === 'AMAZON' ? 'AFN' : 'MFN')) &&
-          (payments === undefined || payments.includes('Other')) &&
-          (orderIds === undefined || orderIds.includes(order.orderId)),
-      },
-      position,
-      pageSize,
-    );
+    const matches = (order: BaseOrder) =>
+      (statuses === undefined ||
+        statuses.includes(FULFILLMENT_STATUSES[order.status as FulfillmentStatus])) &&
+      (channels === undefined || channels.includes(order.fulfilledBy === 'AMAZON' ? 'AFN' : 'MFN')) &&
+      (payments === undefined || payments.includes('Other')) &&
+      (orderIds === undefined || orderIds.includes(order.orderId));
+    const filter = { marketplaceIds, dates: choice.dates, after: choice.after.ms, before, matches };
+    const page = pageOfOrders(context, filter, position, pageSize);
     return {
       payload: {
         Orders: page.orders.map(getOrdersView),
@@ -349,7 +339,7 @@ export function getOrders(context: OperationContext): OperationHandler {
           : {
               NextToken: context.tokens.encode({ o: 'getOrders', p: page.next, t: now, b: before, q: bound }),
             }),
-        [byCreation ? 'CreatedBefore' : 'LastUpdatedBefore']: isoSeconds(before),
+        [choice.before.name]: isoSeconds(before),
       },
     };
   };

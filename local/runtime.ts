@@ -7,6 +7,8 @@
  *   .pagewalk/dynamodb/              dynalite's data
  *   .pagewalk/executions/            every execution and its history
  *   .pagewalk/sandbox-token-secret   what the sandboxes sign their tokens with
+ *   .pagewalk/sandbox-lwa-credentials.json   the LWA client id, secret and refresh token the
+ *                                    local LWA accepts and the local Secrets Manager serves
  *
  * Every execution ending the state machine could not record (a stop, a failure, a crash of
  * the process) goes to the reconcile handler, as the EventBridge rule sends it on AWS.
@@ -15,12 +17,13 @@ import { join } from 'node:path';
 import { acquireDataLock, type DataLock, type DataLockInfo } from './data-lock';
 import { type LocalEvent, loadPagewalkHandlers } from './engine';
 import type { GlueSandboxOptions } from './sandbox/glue';
+import { sandboxLwaCredentials } from './sandbox/lwa-credentials';
 import type { MarketplaceSandboxOptions } from './sandbox/marketplace';
 import { sandboxTokenSecret } from './sandbox/token-secret';
 import { type SfnServer, startSfnServer } from './sfn/server';
 import type { ExecutionDescription } from './sfn/store';
 import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from './sfn/tags';
-import { type LocalStack, startLocalStack } from './stack';
+import { type LocalStack, type SellingPartnerOptions, startLocalStack } from './stack';
 
 /** The data folder both commands use unless told otherwise. */
 export const DEFAULT_DATA_DIR = '.pagewalk';
@@ -36,7 +39,8 @@ export interface LocalRuntimeOptions {
   readonly host?: string;
   readonly glue?: GlueSandboxOptions;
   readonly marketplace?: MarketplaceSandboxOptions;
-  /** Adopt AWS_ENDPOINT_URL_DYNAMODB / _GLUE / PAGEWALK_ENDPOINT_URL_MARKETPLACE. */
+  readonly spapi?: SellingPartnerOptions;
+  /** Adopt AWS_ENDPOINT_URL_DYNAMODB / _GLUE / _SECRETS_MANAGER, PAGEWALK_ENDPOINT_URL_MARKETPLACE / _SPAPI / _LWA. */
   readonly honourEndpointVariables: boolean;
   readonly retryDelayMs?: number;
   readonly log?: (line: string) => void;
@@ -92,6 +96,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined,
       glue: { tokenSecret, ...options.glue },
       marketplace: { tokenSecret, ...options.marketplace },
+      spapi: { tokenSecret, credentials: sandboxLwaCredentials(dataDir), ...options.spapi },
       honourEndpointVariables: options.honourEndpointVariables,
     });
     cleanups.push(() => stack.close());

@@ -52,6 +52,70 @@ function credentialFrom(secretArn: string, text: string | undefined, field: stri
   return credential as string;
 }
 
+/** Several string fields of a JSON secret, checked field by field without quoting any value. */
+function fieldsFrom<F extends string>(
+  secretArn: string,
+  text: string | undefined,
+  fields: readonly F[],
+): Record<F, string> {
+  const wanted = `its SecretString must be a JSON object with the string fields ${fields.join(', ')}`;
+  if (text === undefined) throw new SecretUnusable(secretArn, `${wanted}; it has no SecretString`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Never the parser's message: it quotes the start of the secret.
+    throw new SecretUnusable(secretArn, `${wanted}; it is not JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SecretUnusable(secretArn, `${wanted}; it is JSON but not an object`);
+  }
+  const object = parsed as Record<string, unknown>;
+  const out: Partial<Record<F, string>> = {};
+  for (const field of fields) {
+    const value = object[field];
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new SecretUnusable(secretArn, `${wanted}; ${field} is missing, empty or not a string`);
+    }
+    out[field] = value;
+  }
+  return out as Record<F, string>;
+}
+
+const fieldCache = new Map<string, Promise<Record<string, string>>>();
+
+/**
+ * The string `fields` of a JSON secret (a Login with Amazon secret's `client_id`,
+ * `client_secret` and `refresh_token`), read once per container and cached until
+ * {@link forgetSecretFields}. No value enters any error message.
+ */
+export function readSecretFields<F extends string>(
+  secretArn: string,
+  fields: readonly F[],
+): Promise<Record<F, string>> {
+  const key = `${secretArn}#${fields.join(',')}`;
+  let value = fieldCache.get(key);
+  if (!value) {
+    value = (async () => {
+      client ??= new SecretsManagerClient(clientTimeouts());
+      const out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+      return fieldsFrom(secretArn, out.SecretString, fields);
+    })();
+    // A failed read is not cached, so the next invocation tries again.
+    value.catch(() => fieldCache.delete(key));
+    fieldCache.set(key, value);
+  }
+  return value as Promise<Record<F, string>>;
+}
+
+/**
+ * Drops what {@link readSecretFields} cached for the secret: after the server refused the
+ * credentials, the next run reads the secret again (someone may have put new ones in).
+ */
+export function forgetSecretFields(secretArn: string): void {
+  for (const key of fieldCache.keys()) if (key.startsWith(`${secretArn}#`)) fieldCache.delete(key);
+}
+
 /**
  * A credential from Secrets Manager, read once per container and cached. With `field` the
  * secret is a JSON object and the credential is that field; otherwise it is the whole string.

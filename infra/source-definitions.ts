@@ -33,6 +33,10 @@ export interface SourceDefinitions {
   readonly secretKeys: readonly SecretKey[];
 }
 
+/** A definition's header auth, which names its secret itself (an `lwa` one's comes from the stack). */
+const headerAuth = (definition: HttpSourceDefinition) =>
+  definition.auth && definition.auth.type !== 'lwa' ? definition.auth : undefined;
+
 /**
  * Reads and validates the definitions in `dir` with the loader the Lambda runs at cold start,
  * so a definition the handlers would reject fails `cdk synth` with the same message instead
@@ -52,12 +56,12 @@ export function loadSourceDefinitions(dir: string = fromRepoRoot('sources')): So
       .filter((file) => file.endsWith('.json'))
       .sort(),
     definitions,
-    secretArns: unique(definitions.map((definition) => definition.auth?.secretArn)),
+    secretArns: unique(definitions.map((definition) => headerAuth(definition)?.secretArn)),
     endpointVariables: unique(definitions.map((definition) => definition.endpoint.variable)),
-    secretKeys: unique(definitions.map((definition) => definition.auth?.kmsKeyArn)).map((keyArn) => ({
+    secretKeys: unique(definitions.map((definition) => headerAuth(definition)?.kmsKeyArn)).map((keyArn) => ({
       keyArn,
       secretArns: unique(
-        definitions.filter((d) => d.auth?.kmsKeyArn === keyArn).map((d) => d.auth?.secretArn),
+        definitions.filter((d) => headerAuth(d)?.kmsKeyArn === keyArn).map((d) => headerAuth(d)?.secretArn),
       ),
     })),
   };

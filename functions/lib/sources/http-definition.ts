@@ -1,6 +1,8 @@
 import type { PaginationSignal } from '../cursor';
 import { assertIsError, PagewalkError } from '../errors';
 import { describe, isRecord, rejectUnknownKeys } from '../validate';
+import type { AuthSpec } from './http-auth';
+import type { ResponseMapping } from './http-response';
 
 /**
  * A declarative HTTP JSON source: deployed configuration (a JSON file in `sources/`), not
@@ -21,33 +23,17 @@ export interface HttpSourceDefinition {
   readonly origin: HttpRequestTemplate;
   /** Every later call; `{nextToken}` carries the token. */
   readonly continuation: HttpRequestTemplate;
-  readonly response: {
-    /** Dot path to the array of items, e.g. `payload.Orders`. */
-    readonly items: string;
-    /** Field of an item holding its natural key. */
-    readonly itemKey: string;
-    readonly nextToken: string;
-    readonly hasNext?: string;
-    readonly moreResultsAvailable?: string;
-  };
+  readonly response: ResponseMapping;
   readonly errors?: {
     /** Dot paths to the API's error code and message in an error body. */
     readonly codePath?: string;
     readonly messagePath?: string;
+    /** Dot path to the error's details, shown after the message. */
+    readonly detailsPath?: string;
     readonly rules?: readonly ErrorRule[];
   };
-  /** Credentials from Secrets Manager, sent as a header. Never from execution input. */
-  readonly auth?: {
-    readonly secretArn: string;
-    readonly header: string;
-    /** The secret is a JSON object and the credential is this field of it. @default - the whole SecretString */
-    readonly field?: string;
-    /**
-     * The customer managed KMS key the secret is encrypted with: fetch-page may then use it
-     * to decrypt, only through Secrets Manager. @default - the secret uses aws/secretsmanager
-     */
-    readonly kmsKeyArn?: string;
-  };
+  /** Credentials from Secrets Manager (a header, or Login with Amazon). Never from execution input. */
+  readonly auth?: AuthSpec;
   /**
    * The API's quota, which the state machine paces the run to ("Wait for quota"); a response
    * header naming the allowed rate (SP-API's `x-amzn-RateLimit-Limit`) replaces `rate`.
@@ -125,7 +111,7 @@ export interface HttpRequestTemplate {
 }
 
 /** What an error response means to the state machine. */
-export type ErrorMeaning = 'corruptedToken' | 'throttled' | 'transient' | 'permanent';
+export type ErrorMeaning = 'corruptedToken' | 'throttled' | 'transient' | 'permanent' | 'unauthorized';
 
 export interface ErrorRule {
   /** HTTP status (or statuses) the rule matches. */
@@ -134,6 +120,8 @@ export interface ErrorRule {
   readonly code?: string;
   /** Which call the rule applies to; both when omitted. */
   readonly on?: 'origin' | 'continuation';
+  /** A regular expression the error's message or details must match. */
+  readonly matches?: string;
   readonly means: ErrorMeaning;
 }
 

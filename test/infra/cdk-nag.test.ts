@@ -5,7 +5,8 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it, vi } from 'vitest';
 import { PagewalkStack, type PagewalkStackProps } from '../../infra/pagewalk-stack';
-import { definitionsDir, httpDefinition, newApp, scratchDir } from './support';
+import { definitionsDir, glueDefinition,
+  httpDefinition, newApp, scratchDir } from './support';
 
 const scratch = scratchDir();
 
@@ -63,6 +64,7 @@ const EVERYTHING_ON: PagewalkStackProps = {
   itemTtlDays: 30,
   glueJobNames: ['nightly-etl'],
   sourceDefinitionsDir: definitionsDir(scratch, 'with-auth', {
+    'glue.json': glueDefinition(),
     'orders.json': httpDefinition('vendor.orders', {
       auth: {
         secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:vendor-AbCdEf',

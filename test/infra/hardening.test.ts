@@ -169,7 +169,7 @@ describe('Glue reach', () => {
     Annotations.fromStack(stack).hasWarning(
       `/Pagewalk/Functions/FetchPage`,
       Match.stringLikeRegexp(
-        'glueJobNames is not set: fetch-page may read the run history of every Glue job',
+        'glueJobNames is not set: fetch-page may call glue:GetJobRuns on every JobName',
       ),
     );
   });

@@ -138,8 +138,10 @@ export function parseParams(declared: ParamDeclarations, params: unknown): Param
     if (!spec) continue;
     const value = raw[name] ?? spec.default;
     if (value === undefined || value === null) {
-      if (spec.required) throw new InvalidInput(`params.${name} is required`);
-      continue;
+      if (!spec.required) continue;
+      throw new InvalidInput(
+        spec.description ? `params.${name} must be ${spec.description}; got nothing` : `params.${name} is required`,
+      );
     }
     values[name] = parseParamValue(name, spec, value);
   }

@@ -5,8 +5,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it, vi } from 'vitest';
 import { PagewalkStack, type PagewalkStackProps } from '../../infra/pagewalk-stack';
-import { definitionsDir, glueDefinition,
-  httpDefinition, newApp, scratchDir } from './support';
+import { definitionsDir, glueDefinition, httpDefinition, newApp, scratchDir } from './support';
 
 const scratch = scratchDir();
 

@@ -140,7 +140,9 @@ export function parseParams(declared: ParamDeclarations, params: unknown): Param
     if (value === undefined || value === null) {
       if (!spec.required) continue;
       throw new InvalidInput(
-        spec.description ? `params.${name} must be ${spec.description}; got nothing` : `params.${name} is required`,
+        spec.description
+          ? `params.${name} must be ${spec.description}; got nothing`
+          : `params.${name} is required`,
       );
     }
     values[name] = parseParamValue(name, spec, value);

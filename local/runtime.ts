@@ -7,11 +7,14 @@
  *   .pagewalk/dynamodb/              dynalite's data
  *   .pagewalk/executions/            every execution and its history
  *   .pagewalk/sandbox-token-secret   what the sandboxes sign their tokens with
+ *   .pagewalk/s3/                    the local S3's buckets (s3rver; the demo bucket seeded once)
  *
  * Every execution ending the state machine could not record (a stop, a failure, a crash of
  * the process) goes to the reconcile handler, as the EventBridge rule sends it on AWS.
  */
 import { join } from 'node:path';
+import { definitionsDir } from '../functions/lib/sources/catalog';
+import { checkDefinitionsDir } from '../schema/definitions';
 import { acquireDataLock, type DataLock, type DataLockInfo } from './data-lock';
 import { type LocalEvent, loadPagewalkHandlers } from './engine';
 import type { GlueSandboxOptions } from './sandbox/glue';
@@ -80,6 +83,9 @@ export async function reconcileLocally(execution: ExecutionDescription): Promise
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { dataDir } = options;
+  // The handlers run the definitions in sources/ as they are (on AWS, synth checked them):
+  // check them here the same way, so a broken file fails now, naming the file and the field.
+  checkDefinitionsDir(definitionsDir());
   const lock: DataLock | undefined = dataDir ? acquireDataLock(dataDir, options.command) : undefined;
   const cleanups: Array<() => Promise<void> | void> = [() => lock?.release()];
   const cleanUp = async () => {
@@ -92,6 +98,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined,
       glue: { tokenSecret, ...options.glue },
       marketplace: { tokenSecret, ...options.marketplace },
+      s3: { directory: dataDir ? join(dataDir, 's3') : undefined },
       honourEndpointVariables: options.honourEndpointVariables,
     });
     cleanups.push(() => stack.close());

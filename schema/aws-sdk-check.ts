@@ -14,6 +14,9 @@ import {
 } from '../functions/lib/sources/definition';
 import { isRecord } from '../functions/lib/validate';
 
+// Loading a client prints the SDK's notice that it will need Node 22 (Lambda runs 22): noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const load = createRequire(import.meta.url);
 
 /** A schema reference as the SDK's static schemas hold them. */

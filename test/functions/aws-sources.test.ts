@@ -152,7 +152,7 @@ describe('every shipped AWS definition through the generic path', () => {
       mock
         .on(c.command)
         .resolvesOnce({ [resultKey]: [c.item], [outputToken]: 'token-1', ...c.more })
-        .resolvesOnce(c.more ? { [resultKey]: [], IsTruncated: false } : { [resultKey]: [] });
+        .resolvesOnce({ [resultKey]: [], ...(c.more ? { [Object.keys(c.more)[0] as string]: false } : {}) });
       const source = getSource(name);
       expect(source.pageSize.max).toBe(c.pageSize);
 

@@ -188,7 +188,7 @@ describe('a bad AWS definition fails synth naming the file and the field', () =>
       '/itemKey/0 Id is not a member of the items in Contents; they have Key, LastModified',
     ],
     [
-      { iam: { actions: ['s3:ListBucket'], resources: ['arn:${Partition}:s3:::{params.Bukket}'] } },
+      { iam: { actions: ['s3:ListBucket'], resources: ['arn:aws:s3:::{params.Bukket}'] } },
       '/iam/resources/0 uses {params.Bukket}; allowed: {params.Bucket}, {params.Prefix}, {params.StartAfter}',
     ],
     [{ iam: { actions: ['s3:ListBucket'], resources: ['*'] } }, '/iam/wildcardReason is required'],

@@ -8,6 +8,8 @@
  *   .pagewalk/executions/            every execution and its history
  *   .pagewalk/sandbox-token-secret   what the sandboxes sign their tokens with
  *   .pagewalk/s3/                    the local S3's buckets (s3rver; the demo bucket seeded once)
+ *   .pagewalk/sandbox-lwa-credentials.json   the LWA client id, secret and refresh token the
+ *                                    local LWA accepts and the local Secrets Manager serves
  *
  * Every execution ending the state machine could not record (a stop, a failure, a crash of
  * the process) goes to the reconcile handler, as the EventBridge rule sends it on AWS.
@@ -18,12 +20,13 @@ import { checkDefinitionsDir } from '../schema/definitions';
 import { acquireDataLock, type DataLock, type DataLockInfo } from './data-lock';
 import { type LocalEvent, loadPagewalkHandlers } from './engine';
 import type { GlueSandboxOptions } from './sandbox/glue';
+import { sandboxLwaCredentials } from './sandbox/lwa-credentials';
 import type { MarketplaceSandboxOptions } from './sandbox/marketplace';
 import { sandboxTokenSecret } from './sandbox/token-secret';
 import { type SfnServer, startSfnServer } from './sfn/server';
 import type { ExecutionDescription } from './sfn/store';
 import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from './sfn/tags';
-import { type LocalStack, startLocalStack } from './stack';
+import { type LocalStack, type SellingPartnerOptions, startLocalStack } from './stack';
 
 /** The data folder both commands use unless told otherwise. */
 export const DEFAULT_DATA_DIR = '.pagewalk';
@@ -39,7 +42,8 @@ export interface LocalRuntimeOptions {
   readonly host?: string;
   readonly glue?: GlueSandboxOptions;
   readonly marketplace?: MarketplaceSandboxOptions;
-  /** Adopt AWS_ENDPOINT_URL_DYNAMODB / _GLUE / PAGEWALK_ENDPOINT_URL_MARKETPLACE. */
+  readonly spapi?: SellingPartnerOptions;
+  /** Adopt AWS_ENDPOINT_URL_DYNAMODB / _GLUE / _SECRETS_MANAGER, PAGEWALK_ENDPOINT_URL_MARKETPLACE / _SPAPI / _LWA. */
   readonly honourEndpointVariables: boolean;
   readonly retryDelayMs?: number;
   readonly log?: (line: string) => void;
@@ -99,6 +103,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       glue: { tokenSecret, ...options.glue },
       marketplace: { tokenSecret, ...options.marketplace },
       s3: { directory: dataDir ? join(dataDir, 's3') : undefined },
+      spapi: { tokenSecret, credentials: sandboxLwaCredentials(dataDir), ...options.spapi },
       honourEndpointVariables: options.honourEndpointVariables,
     });
     cleanups.push(() => stack.close());

@@ -25,6 +25,7 @@ import {
   runCommand,
   type ServiceFlags,
   sandboxOptions,
+  sellingPartnerLines,
   UsageError,
 } from './cli-support';
 import { DataFolderBusy, readDataLock } from './data-lock';
@@ -176,6 +177,7 @@ async function main(raw: StartFlags): Promise<number> {
         `  Glue ${stack.glue ? 'sandbox ' : ''}${stack.glueEndpoint}   marketplace ${stack.marketplace ? 'sandbox ' : ''}${stack.marketplaceEndpoint}` +
           (stack.s3Endpoint ? `   S3 ${stack.s3 ? 's3rver ' : ''}${stack.s3Endpoint}` : ''),
       );
+      for (const line of sellingPartnerLines(stack)) output.out(line);
       output.out(
         `  DynamoDB ${stack.dynamoStartedHere ? `dynalite ${runtime.dataDir ? `in ${runtime.dataDir}/dynamodb` : 'in memory'}` : stack.dynamoEndpoint}, table ${stack.tableName}`,
       );

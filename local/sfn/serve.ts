@@ -21,11 +21,17 @@ import {
   runCommand,
   type ServiceFlags,
   sandboxOptions,
+  sellingPartnerLines,
 } from '../cli-support';
 import { DataFolderBusy } from '../data-lock';
 import { LOCAL_STATE_MACHINE_ARN } from '../engine';
 import { startLocalRuntime } from '../runtime';
-import { MARKETPLACE_ENDPOINT_VARIABLE } from '../stack';
+import {
+  LWA_ENDPOINT_VARIABLE,
+  MARKETPLACE_ENDPOINT_VARIABLE,
+  SECRETS_MANAGER_ENDPOINT_VARIABLE,
+  SPAPI_ENDPOINT_VARIABLE,
+} from '../stack';
 import { DEFAULT_SFN_PORT } from './server';
 
 interface ServeFlags extends ServiceFlags {
@@ -45,7 +51,7 @@ const program = addServiceFlags(
   .option('--host <address>', 'interface to bind (default: 127.0.0.1)')
   .option(
     '--use-endpoint-variables',
-    `adopt AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_GLUE and ${MARKETPLACE_ENDPOINT_VARIABLE} instead of starting embedded services`,
+    `adopt AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_GLUE, ${SECRETS_MANAGER_ENDPOINT_VARIABLE}, ${MARKETPLACE_ENDPOINT_VARIABLE}, ${SPAPI_ENDPOINT_VARIABLE} and ${LWA_ENDPOINT_VARIABLE} instead of starting embedded services`,
   );
 
 const log = (line: string) => console.log(`${new Date().toISOString()}  ${line}`);
@@ -81,6 +87,7 @@ async function main(flags: ServeFlags): Promise<undefined> {
     `  DynamoDB ${stack.dynamoEndpoint} (${stack.dynamoStartedHere ? `dynalite ${dataDir ? `in ${dataDir}/dynamodb` : 'in memory'}` : 'AWS_ENDPOINT_URL_DYNAMODB'}), table ${stack.tableName}`,
   );
   console.log(`  Glue ${stack.glueEndpoint}   marketplace ${stack.marketplaceEndpoint}`);
+  for (const line of sellingPartnerLines(stack)) console.log(line);
   console.log(
     `  data folder ${dataDir ?? '(in memory)'}; npm start on the same folder runs against this server`,
   );

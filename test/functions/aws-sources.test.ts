@@ -25,10 +25,7 @@ function call(
   pageSize: number,
   token?: string,
 ) {
-  const parsed = source.parseParams(params);
-  return kind === 'origin'
-    ? source.fetchOrigin(parsed, pageSize)
-    : source.fetchContinuation(parsed, pageSize, token as string);
+  return source.fetch({ kind, params: source.parseParams(params), pageSize, nextToken: token });
 }
 
 interface Case {

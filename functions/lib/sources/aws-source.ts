@@ -14,16 +14,7 @@ import { mapAwsSdkError } from './aws-errors';
 import type { AwsSourceDefinition } from './definition';
 import { describeDefinition } from './description';
 import type { ParamValue, ParamValues } from './params';
-import type { CallKind, Source, SourcePage } from './source';
-
-/** One call the fetch loop asks a source to make (the contract's `SourceCall`). */
-export interface AwsCall {
-  readonly kind: CallKind;
-  readonly params: ParamValues;
-  readonly pageSize: number;
-  /** Set on a continuation call only. */
-  readonly nextToken?: string;
-}
+import type { Source, SourceCall, SourcePage } from './source';
 
 /** A composite key's values longer than this (UTF-8 bytes) enter the key as their SHA-256. */
 const MAX_KEY_PART_BYTES = 128;
@@ -75,7 +66,7 @@ function keyPart(value: unknown): unknown {
 export function createAwsSource(
   definition: AwsSourceDefinition,
   modules: AwsClientModules,
-): Source<ParamValues> & { fetch(call: AwsCall): Promise<SourcePage> } {
+): Source<ParamValues> {
   const { pagination, client: named } = definition;
   const dateParams = new Set(
     Object.entries(definition.params ?? {})
@@ -135,7 +126,7 @@ export function createAwsSource(
     };
   };
 
-  const fetch = async (call: AwsCall): Promise<SourcePage> => {
+  const fetch = async (call: SourceCall<ParamValues>): Promise<SourcePage> => {
     const [sdk, CommandClass] = connect();
     const filled = fillInput(definition.input, call.params, dateParams);
     const input: Record<string, unknown> = {
@@ -151,9 +142,6 @@ export function createAwsSource(
   return {
     ...describeDefinition(definition),
     fetch,
-    fetchOrigin: (params, pageSize) => fetch({ kind: 'origin', params, pageSize }),
-    fetchContinuation: (params, pageSize, nextToken) =>
-      fetch({ kind: 'continuation', params, pageSize, nextToken }),
 
     itemKey(item) {
       const values = definition.itemKey.map((member) => item[member]);

@@ -4,9 +4,11 @@
  * synth, naming the value and what is allowed; fetch-page gets them as environment variables
  * and may read that one secret only.
  */
+import { Annotations } from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { KMS_KEY_ARN } from './constructs/data-key';
 import { useSecrets } from './constructs/page-functions';
+import type { SourceDefinitions } from './source-definitions';
 import { requireMatch, requireOneOf } from './validate';
 
 /** SP-API's regions and their endpoints (the LWA token endpoint is api.amazon.com for all three). */
@@ -91,12 +93,54 @@ export function checkSpApiSettings(props: SpApiProps): SpApiSettings | undefined
 }
 
 /**
+ * Wires the SP-API sources into fetch-page, or says at synth why they are not there: with the
+ * secret and a deployed `spapi.*` source, fetch-page gets the region's endpoint (unless
+ * `sourceEndpoints` moves it) and the secret's ARN, and may read that secret; without the
+ * secret the sources are not deployed (`loadSourceDefinitions` left them out) and synth warns.
+ */
+export function deploySpApi(
+  fn: NodejsFunction,
+  spapi: SpApiSettings | undefined,
+  sources: SourceDefinitions,
+  sourceEndpoints: Readonly<Record<string, string>>,
+  region: string | undefined,
+): void {
+  if (!spapi) {
+    if (sources.withoutSecret.length > 0) {
+      Annotations.of(fn).addWarningV2(
+        'pagewalk:spapiNotDeployed',
+        `${sources.withoutSecret.join(', ')} not deployed: they authenticate with Login with Amazon and spapiSecretArn is not set. ` +
+          'Store the credentials with aws secretsmanager create-secret and deploy with -c spapiSecretArn=<its ARN> (and -c spapiRegion=na|eu|fe).',
+      );
+    }
+    return;
+  }
+  if (sources.lwa.length === 0) {
+    Annotations.of(fn).addWarningV2(
+      'pagewalk:spapiSecretUnused',
+      `spapiSecretArn is set but no source that uses it is deployed (sources: ${sources.definitions.map((d) => d.name).join(', ')}): fetch-page is not allowed to read it.`,
+    );
+    return;
+  }
+  const moved = sourceEndpoints[SPAPI_ENDPOINT_VARIABLE];
+  if (moved !== undefined && region !== undefined) {
+    throw new Error(
+      `spapiRegion (${JSON.stringify(region)}) and sourceEndpoints.${SPAPI_ENDPOINT_VARIABLE} (${JSON.stringify(moved)}) both set the SP-API endpoint: give one`,
+    );
+  }
+  useSpApi(fn, moved === undefined ? spapi : { ...spapi, endpoint: undefined });
+}
+
+/**
  * Lets `fn` call the Selling Partner API: the region's endpoint and the Login with Amazon
  * secret's ARN as the variables the `spapi.*` definitions read, and GetSecretValue on that
  * secret only (and kms:Decrypt through Secrets Manager for it, when it has its own key).
  */
-export function useSpApi(fn: NodejsFunction, spapi: SpApiSettings): void {
-  fn.addEnvironment(SPAPI_ENDPOINT_VARIABLE, spapi.endpoint);
+export function useSpApi(
+  fn: NodejsFunction,
+  spapi: Omit<SpApiSettings, 'endpoint'> & { readonly endpoint?: string },
+): void {
+  if (spapi.endpoint !== undefined) fn.addEnvironment(SPAPI_ENDPOINT_VARIABLE, spapi.endpoint);
   fn.addEnvironment(SPAPI_SECRET_ARN_VARIABLE, spapi.secretArn);
   useSecrets(
     fn,

@@ -7,6 +7,7 @@
  *   .pagewalk/dynamodb/              dynalite's data
  *   .pagewalk/executions/            every execution and its history
  *   .pagewalk/sandbox-token-secret   what the sandboxes sign their tokens with
+ *   .pagewalk/s3/                    the local S3's buckets (s3rver; the demo bucket seeded once)
  *   .pagewalk/sandbox-lwa-credentials.json   the LWA client id, secret and refresh token the
  *                                    local LWA accepts and the local Secrets Manager serves
  *
@@ -14,6 +15,8 @@
  * the process) goes to the reconcile handler, as the EventBridge rule sends it on AWS.
  */
 import { join } from 'node:path';
+import { definitionsDir } from '../functions/lib/sources/catalog';
+import { checkDefinitionsDir } from '../schema/definitions';
 import { acquireDataLock, type DataLock, type DataLockInfo } from './data-lock';
 import { type LocalEvent, loadPagewalkHandlers } from './engine';
 import type { GlueSandboxOptions } from './sandbox/glue';
@@ -84,6 +87,9 @@ export async function reconcileLocally(execution: ExecutionDescription): Promise
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { dataDir } = options;
+  // The handlers run the definitions in sources/ as they are (on AWS, synth checked them):
+  // check them here the same way, so a broken file fails now, naming the file and the field.
+  checkDefinitionsDir(definitionsDir());
   const lock: DataLock | undefined = dataDir ? acquireDataLock(dataDir, options.command) : undefined;
   const cleanups: Array<() => Promise<void> | void> = [() => lock?.release()];
   const cleanUp = async () => {
@@ -96,6 +102,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined,
       glue: { tokenSecret, ...options.glue },
       marketplace: { tokenSecret, ...options.marketplace },
+      s3: { directory: dataDir ? join(dataDir, 's3') : undefined },
       spapi: { tokenSecret, credentials: sandboxLwaCredentials(dataDir), ...options.spapi },
       honourEndpointVariables: options.honourEndpointVariables,
     });

@@ -14,6 +14,8 @@ import { type CliContext, CliError, createContext, processOutput } from '../cli/
 import { explainError } from '../cli/errors';
 import { newRunInput, optionsFrom } from '../cli/input';
 import { addRunOptionFlags, addSourceFlags } from '../cli/options';
+import { sourceDefinitions } from '../functions/lib/sources/catalog';
+import { isAwsDefinition } from '../functions/lib/sources/definition';
 import {
   addServiceFlags,
   busyMessage,
@@ -29,16 +31,28 @@ import {
 import { DataFolderBusy, readDataLock } from './data-lock';
 import { DEFAULT_DATA_DIR, type LocalRuntime, startLocalRuntime } from './runtime';
 import { DEFAULT_SFN_PORT } from './sfn/server';
+import { UNREACHABLE_ENDPOINT } from './stack';
 import { printSummary } from './start-summary';
 import { runAllJobsSync } from './sync-run';
 
-/** Parameters used when the command line gives none, so every shipped source runs as a demo. */
-const DEMO_PARAMS: Record<string, Record<string, string>> = {
-  'glue.getJobRuns': { JobName: 'nightly-etl' },
-  'marketplace.orders': { MarketplaceId: 'ATVPDKIKX0DER' },
-  'marketplace.customers': { MarketplaceId: 'ATVPDKIKX0DER' },
-  'marketplace.reports': {},
-};
+/**
+ * Parameters used when the command line gives none: each required param's `example` in its
+ * definition (JobName=nightly-etl, Bucket=demo, ...), so every shipped source that runs locally
+ * runs as a demo.
+ */
+function demoParams(source: string): Array<[string, string]> {
+  const definition = sourceDefinitions().find((d) => d.name === source);
+  return Object.entries(definition?.params ?? {}).flatMap(([name, spec]) =>
+    spec?.required && spec.example !== undefined
+      ? [
+          [name, Array.isArray(spec.example) ? spec.example.join(',') : String(spec.example)] as [
+            string,
+            string,
+          ],
+        ]
+      : [],
+  );
+}
 
 interface StartFlags extends ServiceFlags {
   readonly source?: string;
@@ -115,11 +129,26 @@ function inputFlags(flags: StartFlags): StartFlags {
     return flags;
   }
   const source = flags.source ?? 'glue.getJobRuns';
-  const demo = Object.entries(DEMO_PARAMS[source] ?? {})
+  const demo = demoParams(source)
     .filter(([key]) => !(key === 'JobName' && flags.job !== undefined))
     .filter(([key]) => !(flags.param ?? []).some((p) => p.startsWith(`${key}=`)))
     .map(([key, value]) => `${key}=${value}`);
   return { ...flags, source, param: [...demo, ...(flags.param ?? [])] };
+}
+
+/**
+ * Refuses an AWS source the local runtime has no stand-in for (CloudTrail, SSM, ...) unless its
+ * endpoint variable names one: the run would only retry a connection to nothing.
+ */
+function checkLocalEndpoint(source: string | undefined): void {
+  const definition = sourceDefinitions().find((d) => d.name === source);
+  if (!definition || !isAwsDefinition(definition)) return;
+  const variable = definition.client.endpointVariable;
+  if (process.env[variable] === UNREACHABLE_ENDPOINT) {
+    throw new UsageError(
+      `${definition.name} has no local stand-in: set ${variable} to an AWS-compatible endpoint (LocalStack, moto, ...) to drain it locally`,
+    );
+  }
 }
 
 async function main(raw: StartFlags): Promise<number> {
@@ -127,6 +156,14 @@ async function main(raw: StartFlags): Promise<number> {
   const flags = inputFlags(raw);
   if (!flags.resume) newRunInput(flags); // usage errors before anything starts
   const { runtime, endpoint } = await connect(flags);
+  if (runtime && !flags.resume) {
+    try {
+      checkLocalEndpoint(flags.source);
+    } catch (error) {
+      await runtime.close();
+      throw error;
+    }
+  }
   const output = processOutput();
   let ctx: CliContext | undefined;
   try {
@@ -137,7 +174,8 @@ async function main(raw: StartFlags): Promise<number> {
         `pagewalk: ${flags.resume ? `resuming run ${flags.resume}` : `draining ${flags.source}`} on the local engine (endpoint ${endpoint})`,
       );
       output.out(
-        `  Glue ${stack.glue ? 'sandbox ' : ''}${stack.glueEndpoint}   marketplace ${stack.marketplace ? 'sandbox ' : ''}${stack.marketplaceEndpoint}`,
+        `  Glue ${stack.glue ? 'sandbox ' : ''}${stack.glueEndpoint}   marketplace ${stack.marketplace ? 'sandbox ' : ''}${stack.marketplaceEndpoint}` +
+          (stack.s3Endpoint ? `   S3 ${stack.s3 ? 's3rver ' : ''}${stack.s3Endpoint}` : ''),
       );
       for (const line of sellingPartnerLines(stack)) output.out(line);
       output.out(

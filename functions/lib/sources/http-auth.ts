@@ -5,29 +5,10 @@
  * Secrets Manager by an ARN fixed at deploy time, never from execution input, and goes only to
  * the definition's endpoint.
  */
-import { describeEndpoint, endpointProblem } from './http-definition';
+import type { HttpAuth } from './definition';
+import { describeEndpoint, endpointProblem } from './http-endpoint';
 import { DEFAULT_LWA_ENDPOINT, LWA_ENDPOINT_VARIABLE, lwaSession } from './lwa';
 import { readSecret } from './secrets';
-
-/** The secret is sent as it is, in a header. */
-export interface HeaderAuthSpec {
-  readonly type?: 'header';
-  readonly secretArn: string;
-  readonly header: string;
-  readonly field?: string;
-  readonly kmsKeyArn?: string;
-}
-
-/** Login with Amazon: an access token, exchanged from the secret's refresh token, in `x-amz-access-token`. */
-export interface LwaAuthSpec {
-  readonly type: 'lwa';
-  /** The variable holding the secret's complete ARN, set at deploy time (the stack's `spapiSecretArn`). */
-  readonly secretArnVariable: string;
-  /** The LWA origin, and the deploy-time variable that may move it. */
-  readonly tokenEndpoint?: { readonly baseUrl: string; readonly variable?: string };
-}
-
-export type AuthSpec = HeaderAuthSpec | LwaAuthSpec;
 
 /** The header SP-API reads the LWA access token from. */
 export const ACCESS_TOKEN_HEADER = 'x-amz-access-token';
@@ -80,7 +61,7 @@ function secretArnFrom(variable: string, source: string): string {
 
 /** The auth of a definition, or undefined when its calls carry no credential. */
 export function requestAuth(
-  spec: AuthSpec | undefined,
+  spec: HttpAuth | undefined,
   source: string,
   timeoutMs: number,
 ): RequestAuth | undefined {

@@ -5,26 +5,8 @@
 import { createHash } from 'node:crypto';
 import { InconsistentPage } from '../errors';
 import { describe, isRecord } from '../validate';
+import type { HttpResponseMapping as ResponseMapping } from './definition';
 import type { SourcePage } from './source';
-
-/** The `response` part of an HTTP definition. */
-export interface ResponseMapping {
-  /**
-   * Dot path to the array of items, e.g. `payload.Orders`; ending in `.*`, every array member
-   * of the object there, in order (Finances' `payload.FinancialEvents.*`: one list per event type).
-   */
-  readonly items: string;
-  /** With `.*`: the field each item gets naming the member it came from (which list). */
-  readonly itemsMemberField?: string;
-  /**
-   * The item's natural key: a dot path, or several joined by `#`. `{sha256}` stands for the
-   * SHA-256 of the item's JSON (keys sorted), for items that have no id of their own.
-   */
-  readonly itemKey: string | readonly string[];
-  readonly nextToken: string;
-  readonly hasNext?: string;
-  readonly moreResultsAvailable?: string;
-}
 
 /** The placeholder that keys an item by its content. */
 export const CONTENT_HASH = '{sha256}';

@@ -8,15 +8,12 @@ import {
   THROTTLE_ERROR_NAMES,
 } from '../errors';
 import { isRecord } from '../validate';
+import type { HttpErrorRule, HttpRequestTemplate, HttpSourceDefinition } from './definition';
+import { describeDefinition } from './description';
 import { type Credential, requestAuth, resolveEndpoint } from './http-auth';
-import {
-  DEFAULT_MAX_RESPONSE_BYTES,
-  type ErrorMeaning,
-  type HttpRequestTemplate,
-  type HttpSourceDefinition,
-} from './http-definition';
-import { describeHttpSource } from './http-description';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './http-endpoint';
 import { itemKeyOf, readPath, toPage } from './http-response';
+import type { ParamValues } from './params';
 import type { CallKind, Source, SourcePage } from './source';
 
 /** An error answer from an HTTP source, named after the API's own code so the execution shows it. */
@@ -104,7 +101,10 @@ async function readCapped(response: Response, maxBytes: number, sourceName: stri
 /** Stands for an error body that was not JSON, so no code or message is read from it. */
 const NOT_JSON: unique symbol = Symbol('not JSON');
 
-type Vars = { params: Record<string, unknown>; pageSize: number; nextToken?: string };
+type Vars = { params: ParamValues; pageSize: number; nextToken?: string };
+
+/** What an error answer means to the state machine. */
+type ErrorMeaning = HttpErrorRule['means'];
 
 /** Fills `{params.X}`, `{pageSize}`, `{nextToken}`; a string that is only a placeholder keeps the value's type. */
 function fill(template: unknown, vars: Vars, encode: (s: string) => string = (s) => s): unknown {
@@ -148,7 +148,7 @@ const queryValue = (value: unknown): string => (Array.isArray(value) ? value.joi
  * comes from `endpoint.baseUrl` or the deploy-time variable it names, and params are only
  * ever filled into the path (URL-encoded), query (URL-encoded once, by URLSearchParams) or body.
  */
-export function createHttpSource(definition: HttpSourceDefinition): Source<Record<string, unknown>> {
+export function createHttpSource(definition: HttpSourceDefinition): Source<ParamValues> {
   const rules = definition.errors?.rules ?? [];
   const maxResponseBytes = definition.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const timeoutMs = definition.timeoutMs ?? 20_000;
@@ -311,7 +311,7 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Recor
   };
 
   return {
-    ...describeHttpSource(definition),
+    ...describeDefinition(definition),
     fetch: ({ kind, params, pageSize, nextToken }) =>
       kind === 'origin'
         ? call(definition.origin, 'origin', { params, pageSize })

@@ -1,0 +1,58 @@
+/**
+ * The local S3: s3rver 3.7.1, unchanged, in a process of its own. s3rver encrypts its
+ * ListObjectsV2 continuation tokens with single DES, which OpenSSL 3 (Node 17 and later) keeps in
+ * its legacy provider, so this process runs with --openssl-legacy-provider (local/sandbox/s3.ts
+ * starts it): the handlers' process keeps the default provider.
+ *
+ * Protocol (IPC): the parent sends {directory, accessKeyId, secretAccessKey, seed: {bucket, keys}};
+ * this process answers {url} once it listens, after seeding the bucket if it held no object yet.
+ * It exits when the parent disconnects or sends {close: true}.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+import AWSAccount from 's3rver/lib/models/account.js';
+import S3Object from 's3rver/lib/models/object.js';
+
+/** Writes the seed through s3rver's own store, 50 at a time: thousands in about a second. */
+async function seed(server, { bucket, keys }) {
+  const dir = join(server.store.rootDirectory, bucket);
+  if (existsSync(dir) && readdirSync(dir).length > 0) return;
+  for (let i = 0; i < keys.length; i += 50) {
+    await Promise.all(
+      keys.slice(i, i + 50).map((key) =>
+        server.store.putObject(
+          new S3Object(bucket, key, Buffer.from(key), {
+            'content-type': 'text/plain',
+            'last-modified': new Date(Date.UTC(2024, 0, 1)).toUTCString(),
+          }),
+        ),
+      ),
+    );
+  }
+}
+
+process.once('message', async (options) => {
+  try {
+    // The handlers sign with these; s3rver checks every signature against its known keys.
+    if (options.accessKeyId && options.secretAccessKey) {
+      AWSAccount.DUMMY_ACCOUNT.createKeyPair(options.accessKeyId, options.secretAccessKey);
+    }
+    const server = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: options.directory,
+      configureBuckets: options.seed ? [{ name: options.seed.bucket }] : [],
+    });
+    const { address, port } = await server.run();
+    if (options.seed) await seed(server, options.seed);
+    const close = () => server.close().finally(() => process.exit(0));
+    process.on('disconnect', close);
+    process.on('message', (message) => message?.close && close());
+    process.send?.({ url: `http://${address}:${port}` });
+  } catch (error) {
+    process.send?.({ error: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  }
+});

@@ -254,6 +254,7 @@ export async function startSpApiSandbox(options: SpApiSandboxOptions = {}): Prom
     quotaScale,
     throttleNext: (n) => throttles.arm(n),
     drainQuota: () => quota.drain(),
+    fillQuota: () => quota.fill(),
     failNext: (n, status = 500) => {
       failures.arm(n);
       failureStatus = status;

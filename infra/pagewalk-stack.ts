@@ -42,6 +42,8 @@ export const SYNC_ALL_JOBS_INPUT = {
 export class PagewalkStack extends Stack {
   readonly table: ItemsTable;
   readonly functions: PageFunctions;
+  /** The source definitions this stack deploys (validated at synth). */
+  readonly sources: SourceDefinitions;
   readonly stateMachine: PagewalkStateMachine;
   readonly monitoring: Monitoring;
   /** The EventBridge rule and function that record endings an execution could not record itself. */
@@ -76,6 +78,7 @@ export class PagewalkStack extends Stack {
       props.sources,
       spapi ? [SPAPI_SECRET_ARN_VARIABLE] : [],
     );
+    this.sources = sources;
     const sourceEndpoints = checkSourceEndpoints(props.sourceEndpoints ?? {}, sources);
     const sourceScopes = resolveScopes(sources, props.sourceScopes, props.glueJobNames);
     const glueJobNames = sourceScopes[GLUE_SCOPE.source]?.[GLUE_SCOPE.param];

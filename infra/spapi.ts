@@ -109,7 +109,7 @@ export function deploySpApi(
     if (sources.withoutSecret.length > 0) {
       Annotations.of(fn).addWarningV2(
         'pagewalk:spapiNotDeployed',
-        `${sources.withoutSecret.join(', ')} not deployed: they authenticate with Login with Amazon and spapiSecretArn is not set. ` +
+        `${[...sources.withoutSecret].sort().join(', ')} not deployed: they authenticate with Login with Amazon and spapiSecretArn is not set. ` +
           'Store the credentials with aws secretsmanager create-secret and deploy with -c spapiSecretArn=<its ARN> (and -c spapiRegion=na|eu|fe).',
       );
     }

@@ -10,7 +10,8 @@ import { causeMessage } from '../../functions/lib/errors';
 import { logger } from '../../functions/lib/observability';
 import type { LocalHandler, LocalHandlers } from '../../local/engine';
 import type { LwaSandbox } from '../../local/sandbox/lwa';
-import type { SpApiOperation, SpApiSandbox } from '../../local/sandbox/spapi';
+import type { SpApiSandbox } from '../../local/sandbox/spapi';
+import type { SpApiOperation } from '../../local/sandbox/spapi-quota';
 import { REPORT_TYPES } from '../../local/sandbox/spapi-reports';
 import { type Scenario, startScenario } from '../support/scenario';
 

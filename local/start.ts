@@ -36,14 +36,23 @@ import { printSummary } from './start-summary';
 import { runAllJobsSync } from './sync-run';
 
 /**
- * Parameters used when the command line gives none: each required param's `example` in its
- * definition (JobName=nightly-etl, Bucket=demo, ...), so every shipped source that runs locally
- * runs as a demo.
+ * Parameters used when the command line gives none: each param's `example` in its definition
+ * (JobName=nightly-etl, Bucket=demo, marketplaceIds=ATVPDKIKX0DER, ...), but of params that
+ * exclude each other (exactly one of createdAfter and lastUpdatedAfter) only the first with an
+ * example, and none when one is given: every shipped source that runs locally runs as a demo.
  */
-function demoParams(source: string): Array<[string, string]> {
+function demoParams(source: string, given: readonly string[]): Array<[string, string]> {
   const definition = sourceDefinitions().find((d) => d.name === source);
-  return Object.entries(definition?.params ?? {}).flatMap(([name, spec]) =>
-    spec?.required && spec.example !== undefined
+  const params = definition?.params ?? {};
+  const left = (definition?.paramRules ?? []).flatMap((rule) => {
+    const names = rule.exactlyOne ?? [];
+    const chosen = names.some((name) => given.includes(name))
+      ? undefined
+      : names.find((name) => params[name]?.example !== undefined);
+    return names.filter((name) => name !== chosen);
+  });
+  return Object.entries(params).flatMap(([name, spec]) =>
+    spec?.example !== undefined && !given.includes(name) && !left.includes(name)
       ? [
           [name, Array.isArray(spec.example) ? spec.example.join(',') : String(spec.example)] as [
             string,
@@ -129,10 +138,11 @@ function inputFlags(flags: StartFlags): StartFlags {
     return flags;
   }
   const source = flags.source ?? 'glue.getJobRuns';
-  const demo = demoParams(source)
-    .filter(([key]) => !(key === 'JobName' && flags.job !== undefined))
-    .filter(([key]) => !(flags.param ?? []).some((p) => p.startsWith(`${key}=`)))
-    .map(([key, value]) => `${key}=${value}`);
+  const given = [
+    ...(flags.param ?? []).map((p) => p.split('=')[0] ?? ''),
+    ...(flags.job !== undefined ? ['JobName'] : []),
+  ];
+  const demo = demoParams(source, given).map(([key, value]) => `${key}=${value}`);
   return { ...flags, source, param: [...demo, ...(flags.param ?? [])] };
 }
 
@@ -270,7 +280,7 @@ async function drain(ctx: CliContext, flags: StartFlags, runtime: LocalRuntime |
       : runtime.dataDir
         ? `npm run serve${runtime.dataDir === DEFAULT_DATA_DIR ? '' : ` -- --data-dir ${runtime.dataDir}`}, then AWS_ENDPOINT_URL_SFN=http://127.0.0.1:${DEFAULT_SFN_PORT}`
         : undefined;
-    return await printSummary(ctx, runId, code, mine, inspect);
+    return await printSummary(ctx, runId, code, mine, inspect, runtime?.stack.spapi?.quotaScale);
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);

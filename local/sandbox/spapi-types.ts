@@ -50,6 +50,8 @@ export interface SpApiRequestLog {
   accessToken: 'valid' | 'missing' | 'expired' | 'invalid';
   /** The status answered. */
   status: number;
+  /** When it arrived (epoch ms, real time, not the sandbox clock). */
+  receivedAt: number;
 }
 
 /** Call counters and a log of recent requests, for assertions. */

@@ -16,6 +16,7 @@ import { newRunInput, optionsFrom } from '../cli/input';
 import { addRunOptionFlags, addSourceFlags } from '../cli/options';
 import { sourceDefinitions } from '../functions/lib/sources/catalog';
 import { isAwsDefinition } from '../functions/lib/sources/definition';
+import { GLUE_JOB_RUNS_SOURCE } from '../functions/lib/sync/all-jobs-config';
 import {
   addServiceFlags,
   busyMessage,
@@ -110,6 +111,12 @@ async function connect(flags: StartFlags): Promise<{ runtime?: LocalRuntime; end
       tableName: flags.table,
       port: flags.port ?? 0,
       ...sandboxOptions(flags),
+      // A resume runs whatever source its run has; --all-jobs runs Glue.
+      sources: flags.allJobs
+        ? [GLUE_JOB_RUNS_SOURCE]
+        : flags.resume || !flags.source
+          ? undefined
+          : [flags.source],
       honourEndpointVariables: true,
     });
     return { runtime, endpoint: runtime.server.url };

@@ -108,7 +108,7 @@ function sourceShape(d: SourceDefinition): SourceShape {
 
 /** Every source the schema knows: the definitions in sources/. */
 export function sourceShapes(dir = definitionsDir()): SourceShape[] {
-  return checkDefinitionsDir(dir).map(({ definition }) => sourceShape(definition));
+  return checkDefinitionsDir(dir, false).map(({ definition }) => sourceShape(definition));
 }
 
 function optionSchema(spec: RunOptionSpec, sources: readonly SourceShape[]): Json {

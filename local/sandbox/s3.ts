@@ -47,6 +47,7 @@ export async function startS3Sandbox(options: S3SandboxOptions = {}): Promise<S3
       );
       child.send({
         directory: options.directory ?? temporary,
+        temporary: temporary !== undefined,
         accessKeyId: process.env.AWS_ACCESS_KEY_ID,
         secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY,
         seed: options.seed === false ? undefined : { bucket: DEMO_BUCKET, keys: demoKeys() },

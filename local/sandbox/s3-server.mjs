@@ -6,19 +6,23 @@
  *
  * Protocol (IPC): the parent sends {directory, temporary, accessKeyId, secretAccessKey, seed:
  * {bucket, keys}}; this process answers {url} once it listens, after seeding the bucket if it
- * held no object yet. It exits when the parent sends {close: true} or goes away (even killed
+ * was not seeded whole before. It exits when the parent sends {close: true} or goes away (even killed
  * outright: the IPC channel closes), removing a temporary directory.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import AWSAccount from 's3rver/lib/models/account.js';
 import S3Object from 's3rver/lib/models/object.js';
 
-/** Writes the seed through s3rver's own store, 50 at a time: thousands in about a second. */
+/**
+ * Writes the seed through s3rver's own store, 50 at a time: thousands in about a second. A
+ * marker (a file, which s3rver does not take for a bucket) says the seed was written whole, so a
+ * process killed while seeding leaves a bucket the next start completes.
+ */
 async function seed(server, { bucket, keys }) {
-  const dir = join(server.store.rootDirectory, bucket);
-  if (existsSync(dir) && readdirSync(dir).length > 0) return;
+  const marker = join(server.store.rootDirectory, `.${bucket}.seeded`);
+  if (existsSync(marker)) return;
   for (let i = 0; i < keys.length; i += 50) {
     await Promise.all(
       keys.slice(i, i + 50).map((key) =>
@@ -31,6 +35,7 @@ async function seed(server, { bucket, keys }) {
       ),
     );
   }
+  writeFileSync(marker, `${keys.length} keys\n`);
 }
 
 process.once('message', async (options) => {

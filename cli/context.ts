@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListStateMachinesCommand, ListTagsForResourceCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PagewalkError } from '../functions/lib/errors';
-import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from '../local/sfn/tags';
+import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from '../functions/lib/store/table-tags';
 
 /** Options every command accepts. */
 export interface GlobalOptions {

@@ -12,6 +12,7 @@
  * the process) goes to the reconcile handler, as the EventBridge rule sends it on AWS.
  */
 import { join } from 'node:path';
+import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from '../functions/lib/store/table-tags';
 import { acquireDataLock, type DataLock, type DataLockInfo } from './data-lock';
 import { type LocalEvent, loadPagewalkHandlers } from './engine';
 import type { GlueSandboxOptions } from './sandbox/glue';
@@ -19,7 +20,6 @@ import type { MarketplaceSandboxOptions } from './sandbox/marketplace';
 import { sandboxTokenSecret } from './sandbox/token-secret';
 import { type SfnServer, startSfnServer } from './sfn/server';
 import type { ExecutionDescription } from './sfn/store';
-import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from './sfn/tags';
 import { type LocalStack, startLocalStack } from './stack';
 
 /** The data folder both commands use unless told otherwise. */

@@ -11,6 +11,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import { MAX_INPUT_BYTES } from '../../functions/lib/execution-input-limits';
 import {
   awsJsonError,
   closeServer,
@@ -21,7 +22,6 @@ import {
   targetOperation,
 } from '../aws-json';
 import { type LocalEvent, type LocalHandlers, type LocalStateMachine, loadDefinition } from '../engine';
-import { MAX_INPUT_BYTES } from './execution-input';
 import { OPERATIONS, type OperationContext } from './operations';
 import { ExecutionRegistry } from './registry';
 import type { ExecutionDescription } from './store';
@@ -57,7 +57,7 @@ export interface SfnServerOptions {
   readonly dataDir?: string;
   /** Milliseconds every retry waits instead of the ASL's backoff; undefined keeps the real backoff. */
   readonly retryDelayMs?: number;
-  /** Tags ListTagsForResource returns for the state machine (see ./tags.ts). */
+  /** Tags ListTagsForResource returns for the state machine (see functions/lib/store/table-tags.ts). */
   readonly tags?: Readonly<Record<string, string>>;
   /** Receives one line per execution started and ended. */
   readonly log?: (line: string) => void;

@@ -7,10 +7,10 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { CliError } from '../cli/context';
 import { collect } from '../cli/options';
 import { PagewalkError } from '../functions/lib/errors';
-import { DataFolderBusy } from './data-lock';
-import { DEFAULT_DATA_DIR } from './runtime';
-import { DEFAULT_GLUE_JOBS } from './sandbox/glue';
-import { DEFAULT_TABLE_NAME, type LocalStackOptions } from './stack';
+import { DataFolderBusy } from '../local/data-lock';
+import { DEFAULT_DATA_DIR } from '../local/runtime';
+import { DEFAULT_GLUE_JOBS } from '../local/sandbox/glue';
+import { DEFAULT_TABLE_NAME, type LocalStackOptions } from '../local/stack';
 
 /** The service flags' values, as commander names them. */
 export interface ServiceFlags {

@@ -1,12 +1,12 @@
 /**
  * `npm start`: a real drain on the embedded default. Starts the local runtime in this process
  * (dynalite, the sandbox APIs and the local Step Functions endpoint on the data folder,
- * default .pagewalk; see runtime.ts), then runs what `pagewalk start --watch` runs against it:
+ * default .pagewalk; see local/runtime.ts), then runs what `pagewalk start --watch` runs against it:
  * the same flags, the same progress display, the same exit codes. When `npm run serve` holds
  * the folder, it runs against that server instead. Ctrl-C stops the execution (the run is
  * recorded stopped, its lease released) and prints the command that resumes it.
  */
-import './polyfills';
+import '../local/polyfills';
 import { randomUUID } from 'node:crypto';
 import { resume, type Started, start } from '../cli/commands/start';
 import { stop } from '../cli/commands/stop';
@@ -14,6 +14,10 @@ import { type CliContext, CliError, createContext, processOutput } from '../cli/
 import { explainError } from '../cli/errors';
 import { newRunInput, optionsFrom } from '../cli/input';
 import { addRunOptionFlags, addSourceFlags } from '../cli/options';
+import { DataFolderBusy, readDataLock } from '../local/data-lock';
+import { DEFAULT_DATA_DIR, type LocalRuntime, startLocalRuntime } from '../local/runtime';
+import { DEFAULT_SFN_PORT } from '../local/sfn/server';
+import { runAllJobsSync } from '../local/sync-run';
 import {
   addServiceFlags,
   busyMessage,
@@ -24,12 +28,8 @@ import {
   type ServiceFlags,
   sandboxOptions,
   UsageError,
-} from './cli-support';
-import { DataFolderBusy, readDataLock } from './data-lock';
-import { DEFAULT_DATA_DIR, type LocalRuntime, startLocalRuntime } from './runtime';
-import { DEFAULT_SFN_PORT } from './sfn/server';
+} from './local-command';
 import { printSummary } from './start-summary';
-import { runAllJobsSync } from './sync-run';
 
 /** Parameters used when the command line gives none, so every shipped source runs as a demo. */
 const DEMO_PARAMS: Record<string, Record<string, string>> = {

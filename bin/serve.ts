@@ -1,6 +1,6 @@
 /**
  * `npm run serve`: the local runtime (dynalite, the sandbox APIs, the Step Functions
- * endpoint; see ../runtime.ts) as a long-running server, so runs are started, watched and
+ * endpoint; see local/runtime.ts) as a long-running server, so runs are started, watched and
  * stopped with the `pagewalk` CLI, the AWS CLI or any SDK:
  *
  *   npm run serve
@@ -11,7 +11,12 @@
  * starts is visible to both. Executions running when the server stops, or when its process
  * died, are recorded as ABORTED and their runs as stopped.
  */
-import '../polyfills';
+import '../local/polyfills';
+import { DataFolderBusy } from '../local/data-lock';
+import { LOCAL_STATE_MACHINE_ARN } from '../local/engine';
+import { startLocalRuntime } from '../local/runtime';
+import { DEFAULT_SFN_PORT } from '../local/sfn/server';
+import { MARKETPLACE_ENDPOINT_VARIABLE } from '../local/stack';
 import {
   addServiceFlags,
   busyMessage,
@@ -21,12 +26,7 @@ import {
   runCommand,
   type ServiceFlags,
   sandboxOptions,
-} from '../cli-support';
-import { DataFolderBusy } from '../data-lock';
-import { LOCAL_STATE_MACHINE_ARN } from '../engine';
-import { startLocalRuntime } from '../runtime';
-import { MARKETPLACE_ENDPOINT_VARIABLE } from '../stack';
-import { DEFAULT_SFN_PORT } from './server';
+} from './local-command';
 
 interface ServeFlags extends ServiceFlags {
   readonly port?: number;

@@ -12,8 +12,9 @@
  * died, are recorded as ABORTED and their runs as stopped.
  */
 import '../local/polyfills';
+import { consoleRoutes } from '../console/routes';
 import { DataFolderBusy } from '../local/data-lock';
-import { LOCAL_STATE_MACHINE_ARN } from '../local/engine';
+import { ALL_JOBS_MACHINE, LOCAL_STATE_MACHINE_ARN, localStateMachineArn } from '../local/engine';
 import { startLocalRuntime } from '../local/runtime';
 import { DEFAULT_SFN_PORT } from '../local/sfn/server';
 import { MARKETPLACE_ENDPOINT_VARIABLE } from '../local/stack';
@@ -48,6 +49,8 @@ const program = addServiceFlags(
     `adopt AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_GLUE and ${MARKETPLACE_ENDPOINT_VARIABLE} instead of starting embedded services`,
   );
 
+const ALL_JOBS_STATE_MACHINE_ARN = localStateMachineArn(ALL_JOBS_MACHINE.name);
+
 const log = (line: string) => console.log(`${new Date().toISOString()}  ${line}`);
 
 async function main(flags: ServeFlags): Promise<undefined> {
@@ -62,6 +65,7 @@ async function main(flags: ServeFlags): Promise<undefined> {
     ...sandboxOptions(flags),
     honourEndpointVariables: flags.useEndpointVariables ?? false,
     log,
+    routes: consoleRoutes,
   }).catch((error: unknown) => {
     if (error instanceof DataFolderBusy) {
       throw new Error(
@@ -76,7 +80,14 @@ async function main(flags: ServeFlags): Promise<undefined> {
   const { stack, server } = runtime;
 
   console.log(`pagewalk: local Step Functions endpoint on ${server.url}`);
-  console.log(`  state machine ${LOCAL_STATE_MACHINE_ARN}`);
+  console.log(
+    `  console ${server.url}/  (open it in a browser: start executions, watch the graph, read the history)`,
+  );
+  console.log(
+    `  run API ${server.url}/runs  (POST /runs, GET /runs/{runId}; unauthenticated, loopback only)`,
+  );
+  console.log(`  state machines ${LOCAL_STATE_MACHINE_ARN}`);
+  console.log(`                 ${ALL_JOBS_STATE_MACHINE_ARN}`);
   console.log(
     `  DynamoDB ${stack.dynamoEndpoint} (${stack.dynamoStartedHere ? `dynalite ${dataDir ? `in ${dataDir}/dynamodb` : 'in memory'}` : 'AWS_ENDPOINT_URL_DYNAMODB'}), table ${stack.tableName}`,
   );

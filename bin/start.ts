@@ -14,8 +14,10 @@ import { type CliContext, CliError, createContext, processOutput } from '../cli/
 import { explainError } from '../cli/errors';
 import { newRunInput, optionsFrom } from '../cli/input';
 import { addRunOptionFlags, addSourceFlags } from '../cli/options';
+import { consoleRoutes } from '../console/routes';
 import { DataFolderBusy, readDataLock } from '../local/data-lock';
 import { DEFAULT_DATA_DIR, type LocalRuntime, startLocalRuntime } from '../local/runtime';
+import { DEMO_PARAMS } from '../local/sandbox/demo-inputs';
 import { DEFAULT_SFN_PORT } from '../local/sfn/server';
 import { runAllJobsSync } from '../local/sync-run';
 import {
@@ -30,14 +32,6 @@ import {
   UsageError,
 } from './local-command';
 import { printSummary } from './start-summary';
-
-/** Parameters used when the command line gives none, so every shipped source runs as a demo. */
-const DEMO_PARAMS: Record<string, Record<string, string>> = {
-  'glue.getJobRuns': { JobName: 'nightly-etl' },
-  'marketplace.orders': { MarketplaceId: 'ATVPDKIKX0DER' },
-  'marketplace.customers': { MarketplaceId: 'ATVPDKIKX0DER' },
-  'marketplace.reports': {},
-};
 
 interface StartFlags extends ServiceFlags {
   readonly source?: string;
@@ -82,6 +76,7 @@ async function connect(flags: StartFlags): Promise<{ runtime?: LocalRuntime; end
   const join = (error: DataFolderBusy) => {
     if (error.holder.command === 'npm run serve' && error.holder.endpoint) {
       console.log(`pagewalk: ${error.message}: running against it (its services, table and flags apply)`);
+      console.log(`  console ${error.holder.endpoint}/`);
       return { endpoint: error.holder.endpoint };
     }
     throw new Error(busyMessage(error, 'Wait for it to finish.'));
@@ -96,6 +91,7 @@ async function connect(flags: StartFlags): Promise<{ runtime?: LocalRuntime; end
       port: flags.port ?? 0,
       ...sandboxOptions(flags),
       honourEndpointVariables: true,
+      routes: consoleRoutes,
     });
     return { runtime, endpoint: runtime.server.url };
   } catch (error) {
@@ -135,6 +131,7 @@ async function main(raw: StartFlags): Promise<number> {
       output.out(
         `pagewalk: ${flags.resume ? `resuming run ${flags.resume}` : `draining ${flags.source}`} on the local engine (endpoint ${endpoint})`,
       );
+      output.out(`  console ${endpoint}/  (open it in a browser while the run goes on)`);
       output.out(
         `  Glue ${stack.glue ? 'sandbox ' : ''}${stack.glueEndpoint}   marketplace ${stack.marketplace ? 'sandbox ' : ''}${stack.marketplaceEndpoint}`,
       );

@@ -2,7 +2,7 @@
 /**
  * Building the page without ever parsing a string as HTML: every value reaches the DOM as a
  * text node or an attribute value, so an execution named `<img src=x onerror=alert(1)>`
- * shows as those characters. Nothing in the console uses innerHTML.
+ * shows as those characters. Nothing in the console hands markup to the browser to parse.
  */
 
 /** @typedef {Node | string | number | null | undefined | false} Child */

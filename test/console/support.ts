@@ -93,7 +93,9 @@ export function consoleHarnessForThisFile(options: {
       sfn,
       request,
       async api(path, query) {
-        const params = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+        const params = new URLSearchParams(
+          Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]),
+        );
         const answer = await request('GET', `/console/api/${path}?${params}`);
         return { status: answer.status, body: JSON.parse(answer.text) };
       },

@@ -62,13 +62,15 @@ export function executionPage(root, arn, params) {
   };
 
   const refreshState = async () => {
-    if (!view.selected)
-      return replace(
-        stateArea,
-        h('div', { class: 'panel muted' }, 'Click a state for its input, output, retries and errors.'),
-      );
+    if (!view.selected) return replace(stateArea);
     try {
-      replace(stateArea, statePanel(await get('execution/state', { arn, name: view.selected })));
+      replace(
+        stateArea,
+        statePanel(await get('execution/state', { arn, name: view.selected }), () => {
+          view.selected = undefined;
+          void refreshState().then(drawTab);
+        }),
+      );
     } catch (error) {
       replace(stateArea, errorBanner(error));
     }
@@ -196,8 +198,9 @@ export function executionPage(root, arn, params) {
           STATUSES.map(([key, label, glyph]) =>
             h('span', { class: key }, `${glyph ? `${glyph} ` : ''}${label}`),
           ),
+          h('span', { class: 'hint' }, 'Click a state for its input, output, retries and errors.'),
         ),
-        h('div', { class: 'graph-wrap' }, graphArea, stateArea),
+        h('div', { class: view.selected ? 'graph-wrap with-state' : 'graph-wrap' }, graphArea, stateArea),
       );
     } else if (view.tab === 'table') {
       replace(content, statesTable(stateNames, states?.states ?? {}, select));

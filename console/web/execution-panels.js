@@ -178,12 +178,19 @@ export const detail = (term, value) => h('div', {}, h('dt', {}, term), h('dd', {
 /**
  * A state's last visit: status, counts, input, output and the errors of its attempts.
  * @param {any} state the console's `execution/state` answer
+ * @param {() => void} close
  */
-export function statePanel(state) {
+export function statePanel(state, close) {
   return h(
     'div',
     { class: 'panel', id: 'state-panel' },
-    h('h2', {}, state.name),
+    h(
+      'div',
+      { class: 'row' },
+      h('h2', {}, state.name),
+      h('span', { class: 'spacer' }),
+      h('button', { onclick: close, 'aria-label': 'Close the state panel' }, '×'),
+    ),
     h(
       'dl',
       { class: 'details' },

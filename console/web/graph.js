@@ -153,9 +153,26 @@ export function layoutDefinition(definition) {
   return { nodes, clusters, edges, width: graph.width ?? 0, height: graph.height ?? 0 };
 }
 
-/** @param {Array<{ x: number, y: number }>} points */
+/**
+ * A smooth path through dagre's edge points: straight to the middle of each segment, curving
+ * around each bend point.
+ * @param {Array<{ x: number, y: number }>} points
+ */
 function pathOf(points) {
-  return points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
+  const at = (/** @type {{ x: number, y: number }} */ p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`;
+  const mid = (/** @type {{ x: number, y: number }} */ a, /** @type {{ x: number, y: number }} */ b) => ({
+    x: (a.x + b.x) / 2,
+    y: (a.y + b.y) / 2,
+  });
+  const [first, ...rest] = points;
+  if (!first) return '';
+  let d = `M${at(first)}`;
+  for (let i = 0; i < rest.length - 1; i++) {
+    const bend = /** @type {{ x: number, y: number }} */ (rest[i]);
+    d += ` L${at(mid(i === 0 ? first : /** @type {{ x: number, y: number }} */ (rest[i - 1]), bend))} Q${at(bend)} ${at(mid(bend, /** @type {{ x: number, y: number }} */ (rest[i + 1])))}`;
+  }
+  const last = rest[rest.length - 1];
+  return last ? `${d} L${at(last)}` : d;
 }
 
 /**
@@ -187,8 +204,10 @@ export function drawGraph(layout, select) {
           viewBox: '0 0 10 10',
           refX: 9,
           refY: 5,
-          markerWidth: 7,
-          markerHeight: 7,
+          markerWidth: 9,
+          markerHeight: 9,
+          // The same size on a thin edge and on a taken (thicker) one.
+          markerUnits: 'userSpaceOnUse',
           orient: 'auto-start-reverse',
         },
         svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrowhead' }),

@@ -16,10 +16,11 @@ import { newRunInput, optionsFrom } from '../cli/input';
 import { addRunOptionFlags, addSourceFlags } from '../cli/options';
 import { consoleRoutes } from '../console/routes';
 import { DataFolderBusy, readDataLock } from '../local/data-lock';
+import type { LocalEvent } from '../local/engine';
 import { DEFAULT_DATA_DIR, type LocalRuntime, startLocalRuntime } from '../local/runtime';
 import { DEMO_PARAMS } from '../local/sandbox/demo-inputs';
 import { DEFAULT_SFN_PORT } from '../local/sfn/server';
-import { runAllJobsSync } from '../local/sync-run';
+import { jobLine, runAllJobsSync } from '../local/sync-run';
 import {
   addServiceFlags,
   busyMessage,
@@ -71,7 +72,10 @@ const program = addServiceFlags(
   );
 
 /** The endpoint to run against: this process's runtime, or the `npm run serve` holding the folder. */
-async function connect(flags: StartFlags): Promise<{ runtime?: LocalRuntime; endpoint: string }> {
+async function connect(
+  flags: StartFlags,
+  onEvent?: (event: LocalEvent) => void,
+): Promise<{ runtime?: LocalRuntime; endpoint: string }> {
   const dataDir = dataDirOf(flags);
   const join = (error: DataFolderBusy) => {
     if (error.holder.command === 'npm run serve' && error.holder.endpoint) {
@@ -92,6 +96,7 @@ async function connect(flags: StartFlags): Promise<{ runtime?: LocalRuntime; end
       ...sandboxOptions(flags),
       honourEndpointVariables: true,
       routes: consoleRoutes,
+      onEvent,
     });
     return { runtime, endpoint: runtime.server.url };
   } catch (error) {
@@ -165,7 +170,10 @@ async function syncAllJobs(flags: StartFlags): Promise<number> {
     ...optionsFrom(flags),
     ...(flags.maxConcurrency ? { maxConcurrency: flags.maxConcurrency } : {}),
   };
-  const { runtime } = await connect(flags);
+  const { runtime } = await connect(flags, (event) => {
+    const line = jobLine(event);
+    if (line) console.log(line);
+  });
   if (!runtime)
     throw new UsageError('--all-jobs runs in this process: stop npm run serve on this data folder first');
   try {
@@ -174,7 +182,9 @@ async function syncAllJobs(flags: StartFlags): Promise<number> {
     const result = await runAllJobsSync({
       name: flags.name ?? randomUUID(),
       options,
+      // The endpoint's own machines: the console and the API list the sync and its children.
       pagewalk: runtime.server.machine,
+      allJobs: runtime.server.allJobs,
     });
     const status = (result.output as { status?: string } | undefined)?.status;
     return result.status === 'SUCCEEDED' && (status === 'succeeded' || status === 'skipped') ? 0 : 1;

@@ -78,6 +78,7 @@ async function main(flags: ServeFlags): Promise<undefined> {
     throw error;
   });
   const { stack, server } = runtime;
+  server.registry.warmUp();
 
   console.log(`pagewalk: local Step Functions endpoint on ${server.url}`);
   console.log(

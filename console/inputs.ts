@@ -14,6 +14,7 @@ import { isRecord } from '../functions/lib/validate';
 import { ALL_JOBS_MACHINE } from '../local/engine';
 import { ALL_JOBS_DEMO_INPUT, DEMO_PARAMS } from '../local/sandbox/demo-inputs';
 import { parseExecutionInput } from '../local/sfn/execution-input';
+import { isValidName } from '../local/sfn/protocol';
 
 const SCHEMA_PATH = new URL('../schema/execution-input.schema.json', import.meta.url);
 
@@ -91,6 +92,15 @@ export function exampleInputs(stateMachineName: string): ExampleInput[] {
         },
       };
     });
+}
+
+/** Why StartExecution would refuse an execution name (AWS says only `Invalid Name`), if it would. */
+export function checkName(name: string): InputProblem | undefined {
+  if (isValidName(name)) return undefined;
+  return {
+    error: 'InvalidName',
+    message: `the name must be 1 to 80 characters, with no whitespace, no control character and none of < > { } [ ] ? * " # % \\ ^ | ~ \` $ & , ; : /; got ${JSON.stringify(name)}`,
+  };
 }
 
 /**

@@ -31,7 +31,7 @@ import {
   runOf,
   stateDetail,
 } from './execution-views';
-import { checkInput, exampleInputs } from './inputs';
+import { checkInput, checkName, exampleInputs } from './inputs';
 import { contentSecurityPolicy, securityHeaders, staticFile, WEB_DIR } from './static-files';
 
 /** A console API error: its HTTP status and a message naming what was wrong. */
@@ -132,8 +132,10 @@ export function consoleRoutes(context: RuntimeMountContext): readonly Route[] {
       typeof body.stateMachineArn === 'string' ? registry.machineByArn(body.stateMachineArn) : undefined;
     if (!served)
       throw new ConsoleError('StateMachineDoesNotExist', 'stateMachineArn names no state machine here', 404);
-    const name = typeof body.name === 'string' && body.name !== '' ? body.name : 'console-check';
-    const problem = checkInput(served.name, typeof body.input === 'string' ? body.input : '', name);
+    const name = typeof body.name === 'string' && body.name !== '' ? body.name : undefined;
+    const problem =
+      (name === undefined ? undefined : checkName(name)) ??
+      checkInput(served.name, typeof body.input === 'string' ? body.input : '', name ?? 'console-check');
     return problem ? { ok: false, ...problem } : { ok: true };
   };
 

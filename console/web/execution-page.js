@@ -234,16 +234,17 @@ export function executionPage(root, arn, params) {
 
   const refresh = async () => {
     if (finalDone) return;
-    const [described, summary, record] = await Promise.all([
+    // The definition is read once, beside the first reads (DescribeStateMachineForExecution, as AWS's console does).
+    const [described, summary, record, machine] = await Promise.all([
       sfn('DescribeExecution', { executionArn: arn }),
       get('execution/states', { arn }),
       get('execution/run', { arn }),
+      graph ? undefined : sfn('DescribeStateMachineForExecution', { executionArn: arn }),
     ]);
     execution = described;
     states = summary;
     run = record;
     if (!graph) {
-      const machine = await sfn('DescribeStateMachine', { stateMachineArn: execution.stateMachineArn });
       const definition = JSON.parse(machine.definition);
       stateNames = Object.keys(states.states);
       graph = drawGraph(layoutDefinition(definition), select);

@@ -214,11 +214,7 @@ export function startPage(root, machine, params) {
         'label',
         { for: 'execution-name' },
         'Name ',
-        h(
-          'span',
-          { class: 'hint' },
-          '(optional: 1–80 letters, digits, - and _; a new run’s name is its run id)',
-        ),
+        h('span', { class: 'hint' }, '(optional; a UUID when empty; a new run’s name is its run id)'),
       ),
       name,
       h(

@@ -216,6 +216,16 @@ describe('the executions list and Start execution', () => {
     expect(answer.message).toContain(message);
   });
 
+  it('refuses a name StartExecution would refuse, saying what a name may hold', async () => {
+    const checked = await h().request('POST', '/console/api/check-input', {
+      body: JSON.stringify({ stateMachineArn: LOCAL_STATE_MACHINE_ARN, name: 'my run', input: '{}' }),
+    });
+    const answer = JSON.parse(checked.text);
+    expect(answer).toMatchObject({ ok: false, error: 'InvalidName' });
+    expect(answer.message).toContain('with no whitespace');
+    expect(answer.message).toContain('got "my run"');
+  });
+
   it('serves the all-jobs machine too: its sync input is checked as Start sync checks it, and its children are linked', async () => {
     const bad = await h().request('POST', '/console/api/check-input', {
       body: JSON.stringify({

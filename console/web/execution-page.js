@@ -40,13 +40,15 @@ export function executionPage(root, arn, params) {
   };
   const header = h('div');
   const banner = h('div');
-  const details = h('div', { class: 'panel', id: 'details' });
+  // Shown once the execution is read: an unknown one shows only why.
+  const details = h('div', { class: 'panel', id: 'details', hidden: true });
   const runArea = h('div');
   const tabs = h('div', { class: 'tabs', role: 'tablist' });
   const content = h('div', { id: 'tab-content' });
   const graphArea = h('div', { class: 'graph-scroll', id: 'graph' });
   const stateArea = h('div');
-  replace(root, header, banner, details, runArea, h('div', { class: 'panel' }, tabs, content));
+  const views = h('div', { class: 'panel', hidden: true }, tabs, content);
+  replace(root, header, banner, details, runArea, views);
 
   /** @type {any} */ let execution;
   /** @type {any} */ let states;
@@ -302,8 +304,16 @@ export function executionPage(root, arn, params) {
   const stopPolling = every(1000, async () => {
     try {
       await refresh();
+      details.hidden = false;
+      views.hidden = false;
     } catch (error) {
-      replace(banner, errorBanner(error));
+      replace(
+        banner,
+        errorBanner(error),
+        execution ? null : h('p', {}, h('a', { href: '#/' }, 'Back to the state machines')),
+      );
+      // An execution that does not exist will not come to exist by asking again.
+      if (!execution && error instanceof ApiError && error.status < 500) finalDone = true;
     }
   });
   return { dispose: stopPolling };

@@ -114,11 +114,17 @@ export function runPanel(run) {
       );
     }
     if (record.lastError) {
+      // A run that went on to succeed keeps the error that stopped it once; it is history, not a failure.
+      const over = record.status === 'succeeded';
       rows.push(
         h(
           'div',
-          { class: 'banner error' },
-          h('strong', {}, `Last error: ${record.lastError.error}`),
+          { class: over ? 'banner info' : 'banner error', id: 'last-error' },
+          h(
+            'strong',
+            {},
+            `${over ? 'Earlier error (the run went on after it)' : 'Last error'}: ${record.lastError.error}`,
+          ),
           h('pre', {}, String(record.lastError.message)),
         ),
       );

@@ -17,7 +17,12 @@ import { DataFolderBusy } from '../local/data-lock';
 import { ALL_JOBS_MACHINE, LOCAL_STATE_MACHINE_ARN, localStateMachineArn } from '../local/engine';
 import { startLocalRuntime } from '../local/runtime';
 import { DEFAULT_SFN_PORT } from '../local/sfn/server';
-import { MARKETPLACE_ENDPOINT_VARIABLE } from '../local/stack';
+import {
+  LWA_ENDPOINT_VARIABLE,
+  MARKETPLACE_ENDPOINT_VARIABLE,
+  SECRETS_MANAGER_ENDPOINT_VARIABLE,
+  SPAPI_ENDPOINT_VARIABLE,
+} from '../local/stack';
 import {
   addServiceFlags,
   busyMessage,
@@ -27,6 +32,7 @@ import {
   runCommand,
   type ServiceFlags,
   sandboxOptions,
+  sellingPartnerLines,
 } from './local-command';
 
 interface ServeFlags extends ServiceFlags {
@@ -46,7 +52,7 @@ const program = addServiceFlags(
   .option('--host <address>', 'interface to bind (default: 127.0.0.1)')
   .option(
     '--use-endpoint-variables',
-    `adopt AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_GLUE and ${MARKETPLACE_ENDPOINT_VARIABLE} instead of starting embedded services`,
+    `adopt AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_GLUE, ${SECRETS_MANAGER_ENDPOINT_VARIABLE}, ${MARKETPLACE_ENDPOINT_VARIABLE}, ${SPAPI_ENDPOINT_VARIABLE} and ${LWA_ENDPOINT_VARIABLE} instead of starting embedded services`,
   );
 
 const ALL_JOBS_STATE_MACHINE_ARN = localStateMachineArn(ALL_JOBS_MACHINE.name);
@@ -93,6 +99,7 @@ async function main(flags: ServeFlags): Promise<undefined> {
     `  DynamoDB ${stack.dynamoEndpoint} (${stack.dynamoStartedHere ? `dynalite ${dataDir ? `in ${dataDir}/dynamodb` : 'in memory'}` : 'AWS_ENDPOINT_URL_DYNAMODB'}), table ${stack.tableName}`,
   );
   console.log(`  Glue ${stack.glueEndpoint}   marketplace ${stack.marketplaceEndpoint}`);
+  for (const line of sellingPartnerLines(stack)) console.log(line);
   console.log(
     `  data folder ${dataDir ?? '(in memory)'}; npm start on the same folder runs against this server`,
   );

@@ -30,6 +30,7 @@ import {
   runCommand,
   type ServiceFlags,
   sandboxOptions,
+  sellingPartnerLines,
   UsageError,
 } from './local-command';
 import { printSummary } from './start-summary';
@@ -140,6 +141,7 @@ async function main(raw: StartFlags): Promise<number> {
       output.out(
         `  Glue ${stack.glue ? 'sandbox ' : ''}${stack.glueEndpoint}   marketplace ${stack.marketplace ? 'sandbox ' : ''}${stack.marketplaceEndpoint}`,
       );
+      for (const line of sellingPartnerLines(stack)) output.out(line);
       output.out(
         `  DynamoDB ${stack.dynamoStartedHere ? `dynalite ${runtime.dataDir ? `in ${runtime.dataDir}/dynamodb` : 'in memory'}` : stack.dynamoEndpoint}, table ${stack.tableName}`,
       );

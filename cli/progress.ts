@@ -17,6 +17,10 @@ export interface ProgressSnapshot {
   readonly items: number;
   readonly restarts: number;
   readonly polls: number;
+  /** Waits for quota so far; absent for runs whose source is not paced. */
+  readonly waits?: number;
+  /** While the run waits for quota: milliseconds until its next call. */
+  readonly nextCallInMs?: number;
   /** Items per second, when it can be told. */
   readonly rate?: number;
   readonly elapsedMs: number;
@@ -29,9 +33,15 @@ export function progressBlock(s: ProgressSnapshot): string[] {
   return [
     `run ${s.runId}   ${s.runStatus ?? s.executionStatus.toLowerCase()}   ${duration(s.elapsedMs)}`,
     `  pages ${count(s.pages).padStart(7)}   items ${count(s.items).padStart(10)}   ${s.rate === undefined ? '' : `${count(s.rate)} items/s`}`,
-    `  segment ${s.segment} (${s.execution})   restarts ${s.restarts}   polls ${s.polls}`,
-    `  state ${s.state ?? '-'}`,
+    `  segment ${s.segment} (${s.execution})   restarts ${s.restarts}   polls ${s.polls}${s.waits ? `   waits ${count(s.waits)}` : ''}`,
+    `  state ${s.state ?? '-'}${waiting(s) ? `   ${waiting(s)}` : ''}`,
   ];
+}
+
+/** "waiting for quota, next call in 2 min 40 s" while the run waits for its quota. */
+export function waiting(s: Pick<ProgressSnapshot, 'nextCallInMs'>): string | undefined {
+  if (s.nextCallInMs === undefined) return undefined;
+  return `waiting for quota, next call in ${duration(Math.max(0, s.nextCallInMs))}`;
 }
 
 /** The snapshot as one plain line. */
@@ -43,14 +53,18 @@ export function progressLine(s: ProgressSnapshot): string {
     `segment ${s.segment}`,
     `restarts ${s.restarts}`,
     `polls ${s.polls}`,
+    ...(s.waits ? [`waits ${count(s.waits)}`] : []),
     `state ${s.state ?? '-'}`,
+    ...(waiting(s) ? [waiting(s) as string] : []),
     `[${s.executionStatus}]`,
   ].join('  ');
 }
 
 /** What makes a plain line worth printing: anything but the clock and the rate. */
 const progressKey = (s: ProgressSnapshot) =>
-  [s.execution, s.executionStatus, s.state, s.pages, s.items, s.restarts, s.polls, s.runStatus].join('|');
+  [s.execution, s.executionStatus, s.state, s.pages, s.items, s.restarts, s.polls, s.waits, s.runStatus].join(
+    '|',
+  );
 
 /** Shows successive snapshots on `output`: redrawn on a TTY, a line per change otherwise. */
 export class ProgressDisplay {

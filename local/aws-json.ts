@@ -1,9 +1,10 @@
 /**
  * The HTTP plumbing of the local AWS-style APIs: the Step Functions endpoint (AWS JSON 1.0),
- * the Glue sandbox (AWS JSON 1.1) and the marketplace sandbox (REST-JSON). Reading a body
- * with a size cap, the JSON answer with its request id, the error every server throws
- * (`ProtocolError`) and its AWS JSON reply, the `X-Amz-Target` operation, listening on
- * loopback and closing.
+ * the Glue and Secrets Manager sandboxes (AWS JSON 1.1), the marketplace and SP-API sandboxes
+ * (REST-JSON) and the Login with Amazon token endpoint. Reading a body with a size cap, the
+ * JSON answer with its request id, the error every server throws (`ProtocolError`) and its
+ * AWS JSON reply, the `X-Amz-Target` operation, refusing requests a browser page elsewhere
+ * sent, listening on loopback and closing.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -95,6 +96,14 @@ export interface JsonReply {
 }
 
 /**
+ * What `handle` returns to answer with a status or headers of its own (SP-API's
+ * `x-amzn-RateLimit-Limit` on a 200, say) instead of a plain 200 with its payload.
+ */
+export class CustomReply {
+  constructor(readonly reply: JsonReply) {}
+}
+
+/**
  * A route a local server answers beside its API (the console, the run API): the reply for a
  * request it knows, undefined for any other. `url` is the request's path and query.
  */
@@ -106,7 +115,7 @@ export interface JsonServerConfig {
   contentType: string;
   /** Routes tried, in order, before `handle`; read per request, so they can be mounted late. */
   routes?(): readonly Route[];
-  /** Answers a request; its result is sent with status 200. */
+  /** Answers a request; its result is sent with status 200, or as it says when it is a {@link CustomReply}. */
   handle(req: IncomingMessage): Promise<unknown>;
   /** Turns whatever `handle` threw into the protocol's error response (and counts it). */
   onError(error: unknown): JsonReply;
@@ -127,7 +136,8 @@ export function createJsonServer(config: JsonServerConfig): Server {
       try {
         const foreign = foreignRequest(req);
         if (foreign) throw new ProtocolError('AccessDeniedException', foreign, 403);
-        reply = (await routed(config, req)) ?? { status: 200, payload: await config.handle(req) };
+        const result = (await routed(config, req)) ?? (await config.handle(req));
+        reply = result instanceof CustomReply ? result.reply : { status: 200, payload: result };
       } catch (error) {
         reply = config.onError(error);
       }
@@ -139,13 +149,13 @@ export function createJsonServer(config: JsonServerConfig): Server {
   });
 }
 
-async function routed(config: JsonServerConfig, req: IncomingMessage): Promise<JsonReply | undefined> {
+async function routed(config: JsonServerConfig, req: IncomingMessage): Promise<CustomReply | undefined> {
   const routes = config.routes?.() ?? [];
   if (routes.length === 0) return undefined;
   const url = new URL(req.url ?? '/', 'http://localhost');
   for (const route of routes) {
     const reply = await route(req, url);
-    if (reply) return reply;
+    if (reply) return new CustomReply(reply);
   }
   return undefined;
 }
@@ -159,6 +169,36 @@ function sendJson(res: ServerResponse, contentType: string, reply: JsonReply): v
     ...reply.headers,
   });
   res.end(text);
+}
+
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The host part of a `Host` header or an origin's authority (`[::1]:8080` → `[::1]`). */
+function hostName(authority: string): string {
+  return authority.startsWith('[')
+    ? authority.slice(0, authority.indexOf(']') + 1)
+    : authority.split(':')[0]!;
+}
+
+/**
+ * True when a request names this machine (or `boundHost`) in `Host`, and in `Origin` when a
+ * browser sent one: a web page elsewhere cannot reach a local server that holds credentials by
+ * DNS rebinding, nor read its answers from another origin.
+ */
+export function fromThisMachine(req: IncomingMessage, boundHost: string | undefined): boolean {
+  // listen() takes IPv6 hosts bare (`::1`); Host headers bracket them.
+  const bound = boundHost?.includes(':') ? `[${boundHost.toLowerCase()}]` : boundHost?.toLowerCase();
+  const allowed = (name: string) => LOOPBACK_NAMES.has(name) || name === bound;
+  const host = req.headers.host;
+  if (typeof host !== 'string' || !allowed(hostName(host.toLowerCase()))) return false;
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    const { protocol, host: originHost } = new URL(origin);
+    return protocol === 'http:' && allowed(hostName(originHost.toLowerCase()));
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -7,6 +7,8 @@
  *   .pagewalk/dynamodb/              dynalite's data
  *   .pagewalk/executions/            every execution and its history
  *   .pagewalk/sandbox-token-secret   what the sandboxes sign their tokens with
+ *   .pagewalk/sandbox-lwa-credentials.json   the LWA client id, secret and refresh token the
+ *                                    local LWA accepts and the local Secrets Manager serves
  *
  * The endpoint serves the pagewalk and the all-jobs state machines, the stack's run API
  * (`POST /runs`, `GET /runs/{runId}`, ./run-api.ts) and whatever the caller mounts beside them
@@ -23,11 +25,12 @@ import { acquireDataLock, type DataLock, type DataLockInfo } from './data-lock';
 import { type LocalEvent, loadPagewalkHandlers } from './engine';
 import { runApiRoute } from './run-api';
 import type { GlueSandboxOptions } from './sandbox/glue';
+import { sandboxLwaCredentials } from './sandbox/lwa-credentials';
 import type { MarketplaceSandboxOptions } from './sandbox/marketplace';
 import { sandboxTokenSecret } from './sandbox/token-secret';
 import { type MountContext, type SfnServer, startSfnServer } from './sfn/server';
 import type { ExecutionDescription } from './sfn/store';
-import { type LocalStack, startLocalStack } from './stack';
+import { type LocalStack, type SellingPartnerOptions, startLocalStack } from './stack';
 
 /** The data folder both commands use unless told otherwise. */
 export const DEFAULT_DATA_DIR = '.pagewalk';
@@ -43,7 +46,8 @@ export interface LocalRuntimeOptions {
   readonly host?: string;
   readonly glue?: GlueSandboxOptions;
   readonly marketplace?: MarketplaceSandboxOptions;
-  /** Adopt AWS_ENDPOINT_URL_DYNAMODB / _GLUE / PAGEWALK_ENDPOINT_URL_MARKETPLACE. */
+  readonly spapi?: SellingPartnerOptions;
+  /** Adopt AWS_ENDPOINT_URL_DYNAMODB / _GLUE / _SECRETS_MANAGER, PAGEWALK_ENDPOINT_URL_MARKETPLACE / _SPAPI / _LWA. */
   readonly honourEndpointVariables: boolean;
   readonly retryDelayMs?: number;
   readonly log?: (line: string) => void;
@@ -106,6 +110,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined,
       glue: { tokenSecret, ...options.glue },
       marketplace: { tokenSecret, ...options.marketplace },
+      spapi: { tokenSecret, credentials: sandboxLwaCredentials(dataDir), ...options.spapi },
       honourEndpointVariables: options.honourEndpointVariables,
     });
     cleanups.push(() => stack.close());

@@ -1,15 +1,43 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, startEmbeddedDynamo } from './dynamodb';
+import { createSandboxClock } from './sandbox/clock';
 import { type GlueSandbox, type GlueSandboxOptions, startGlueSandbox } from './sandbox/glue';
+import { type LwaSandbox, startLwaSandbox } from './sandbox/lwa';
+import { createLwaAuthority } from './sandbox/lwa-authority';
+import { generateLwaCredentials, type LwaCredentials } from './sandbox/lwa-credentials';
 import {
   type MarketplaceSandbox,
   type MarketplaceSandboxOptions,
   startMarketplaceSandbox,
 } from './sandbox/marketplace';
+import {
+  localSecretArn,
+  type SecretsManagerSandbox,
+  startSecretsManagerSandbox,
+} from './sandbox/secrets-manager';
+import { type SpApiSandbox, type SpApiSandboxOptions, startSpApiSandbox } from './sandbox/spapi';
 
 /** The variable the shipped marketplace definitions read their endpoint from. */
 export const MARKETPLACE_ENDPOINT_VARIABLE = 'PAGEWALK_ENDPOINT_URL_MARKETPLACE';
+/** The Selling Partner API's base URL (e.g. https://sellingpartnerapi-na.amazon.com). */
+export const SPAPI_ENDPOINT_VARIABLE = 'PAGEWALK_ENDPOINT_URL_SPAPI';
+/** Login with Amazon's base URL (e.g. https://api.amazon.com); the token endpoint is its /auth/o2/token. */
+export const LWA_ENDPOINT_VARIABLE = 'PAGEWALK_ENDPOINT_URL_LWA';
+/** The SDK's own variable for Secrets Manager's endpoint. */
+export const SECRETS_MANAGER_ENDPOINT_VARIABLE = 'AWS_ENDPOINT_URL_SECRETS_MANAGER';
+/** The ARN of the secret holding the LWA client id, client secret and refresh token the SP-API sources use. */
+export const SPAPI_SECRET_ARN_VARIABLE = 'PAGEWALK_SPAPI_SECRET_ARN';
+/** The local Secrets Manager's name for the SP-API sandbox's LWA credentials. */
+export const LOCAL_SPAPI_SECRET_NAME = 'pagewalk/spapi-lwa';
+/** Its ARN, the same in every data folder. */
+export const LOCAL_SPAPI_SECRET_ARN = localSecretArn(LOCAL_SPAPI_SECRET_NAME);
+
+/** What the local SP-API, LWA and Secrets Manager are started with. */
+export interface SellingPartnerOptions extends SpApiSandboxOptions {
+  /** The LWA credentials LWA accepts and the secret holds. Default: fresh ones. */
+  readonly credentials?: LwaCredentials;
+}
 
 export const DEFAULT_TABLE_NAME = 'pagewalk-local';
 
@@ -19,9 +47,11 @@ export interface LocalStackOptions {
   readonly dataDir?: string;
   readonly glue?: GlueSandboxOptions;
   readonly marketplace?: MarketplaceSandboxOptions;
+  readonly spapi?: SellingPartnerOptions;
   /**
    * Use endpoints already named by AWS_ENDPOINT_URL_GLUE / AWS_ENDPOINT_URL_DYNAMODB /
-   * PAGEWALK_ENDPOINT_URL_MARKETPLACE instead of starting embedded ones. @default true
+   * AWS_ENDPOINT_URL_SECRETS_MANAGER / PAGEWALK_ENDPOINT_URL_MARKETPLACE / _SPAPI / _LWA (and
+   * the secret PAGEWALK_SPAPI_SECRET_ARN names) instead of starting embedded ones. @default true
    */
   readonly honourEndpointVariables?: boolean;
 }
@@ -32,9 +62,17 @@ export interface LocalStack {
   readonly dynamoEndpoint: string;
   readonly glueEndpoint: string;
   readonly marketplaceEndpoint: string;
+  readonly spapiEndpoint: string;
+  readonly lwaEndpoint: string;
+  readonly secretsManagerEndpoint: string;
+  /** The secret the SP-API sources read their LWA credentials from. */
+  readonly spapiSecretArn: string;
   /** Set when this stack started its own sandbox (not when an external endpoint was given). */
   readonly glue?: GlueSandbox;
   readonly marketplace?: MarketplaceSandbox;
+  readonly spapi?: SpApiSandbox;
+  readonly lwa?: LwaSandbox;
+  readonly secretsManager?: SecretsManagerSandbox;
   /** Set when this stack started dynalite on disk. */
   readonly dataDir?: string;
   readonly dynamoStartedHere: boolean;
@@ -88,8 +126,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     marketplaceEndpoint = marketplace.url;
   }
 
+  const sellingPartner = await startSellingPartner(options.spapi ?? {}, honour, closers);
+
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoEndpoint;
   process.env[MARKETPLACE_ENDPOINT_VARIABLE] = marketplaceEndpoint;
+  process.env[SPAPI_ENDPOINT_VARIABLE] = sellingPartner.spapiEndpoint;
+  process.env[LWA_ENDPOINT_VARIABLE] = sellingPartner.lwaEndpoint;
+  process.env[SECRETS_MANAGER_ENDPOINT_VARIABLE] = sellingPartner.secretsManagerEndpoint;
+  process.env[SPAPI_SECRET_ARN_VARIABLE] = sellingPartner.spapiSecretArn;
   process.env.AWS_ENDPOINT_URL_GLUE = glueEndpoint;
   // Start run asks Step Functions whether a lease holder still runs. Without a local endpoint
   // that call must still never leave the machine: nothing listens on port 1, so it fails and
@@ -108,6 +152,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     glue,
     marketplaceEndpoint,
     marketplace,
+    ...sellingPartner,
     dataDir: dynamoStartedHere ? options.dataDir : undefined,
     dynamoStartedHere,
     documentClient,
@@ -116,4 +161,67 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       for (const close of closers.reverse()) await close();
     },
   };
+}
+
+type SellingPartner = Pick<
+  LocalStack,
+  | 'spapiEndpoint'
+  | 'lwaEndpoint'
+  | 'secretsManagerEndpoint'
+  | 'spapiSecretArn'
+  | 'spapi'
+  | 'lwa'
+  | 'secretsManager'
+>;
+
+/**
+ * The SP-API and LWA sandboxes (each unless its variable names another endpoint), sharing one
+ * clock and one authority so LWA's access tokens are the ones SP-API accepts; and the local
+ * Secrets Manager holding their credentials, always provided unless its variable is set, also
+ * when SP-API and LWA are elsewhere: every auth-bearing source then runs locally as deployed.
+ */
+async function startSellingPartner(
+  options: SellingPartnerOptions,
+  honour: boolean,
+  closers: Array<() => Promise<void>>,
+): Promise<SellingPartner> {
+  const adopted = (variable: string) => (honour ? process.env[variable] : undefined);
+  const { credentials = generateLwaCredentials(), ...spapiOptions } = options;
+  const authority = createLwaAuthority({
+    credentials,
+    tokenSecret: options.tokenSecret,
+    clock: options.clock ?? createSandboxClock(),
+  });
+
+  let lwaEndpoint = adopted(LWA_ENDPOINT_VARIABLE);
+  let lwa: LwaSandbox | undefined;
+  if (!lwaEndpoint) {
+    const started = await startLwaSandbox({ authority, latencyMs: options.latencyMs });
+    closers.push(() => started.close());
+    lwa = started;
+    lwaEndpoint = started.url;
+  }
+
+  let spapiEndpoint = adopted(SPAPI_ENDPOINT_VARIABLE);
+  let spapi: SpApiSandbox | undefined;
+  if (!spapiEndpoint) {
+    const started = await startSpApiSandbox({ ...spapiOptions, authority });
+    closers.push(() => started.close());
+    spapi = started;
+    spapiEndpoint = started.url;
+  }
+
+  let secretsManagerEndpoint = adopted(SECRETS_MANAGER_ENDPOINT_VARIABLE);
+  let secretsManager: SecretsManagerSandbox | undefined;
+  if (!secretsManagerEndpoint) {
+    const started = await startSecretsManagerSandbox({
+      secrets: { [LOCAL_SPAPI_SECRET_NAME]: JSON.stringify(credentials) },
+    });
+    closers.push(() => started.close());
+    secretsManager = started;
+    secretsManagerEndpoint = started.url;
+  }
+  // A secret named by the caller wins only where endpoints are adopted too; otherwise it is the local one.
+  const spapiSecretArn = adopted(SPAPI_SECRET_ARN_VARIABLE) ?? LOCAL_SPAPI_SECRET_ARN;
+  return { spapiEndpoint, lwaEndpoint, secretsManagerEndpoint, spapiSecretArn, spapi, lwa, secretsManager };
 }

@@ -18,8 +18,16 @@ export function formatRunRecord(r: RunRecord): string[] {
     ['collection', r.collection],
     [
       'progress',
-      `${count(r.pages)} pages, ${count(r.items)} items (${count(r.written)} written), ${r.restarts} restarts, ${r.polls} polls, ${count(r.fetches)} fetches`,
+      `${count(r.pages)} pages, ${count(r.items)} items (${count(r.written)} written), ${r.restarts} restarts, ${r.polls} polls, ${count(r.fetches)} fetches${r.waits ? `, ${count(r.waits)} waits for quota` : ''}`,
     ],
+    ...(r.checkpoint?.pacing
+      ? [
+          [
+            'quota',
+            `${r.checkpoint.pacing.rate.toPrecision(3)} calls/s, burst ${r.checkpoint.pacing.burst}, ${r.checkpoint.pacing.throttles} throttled${r.checkpoint.pacing.nextCallAt && r.status === 'running' ? `, next call at ${time(r.checkpoint.pacing.nextCallAt)}` : ''}`,
+          ],
+        ]
+      : []),
     [
       'checkpoint',
       `page ${count(r.checkpoint?.page)}, ${r.checkpoint?.nextToken ? 'a token to continue from' : 'no token'}${r.checkpoint?.limit ? `, stopped at ${r.checkpoint.limit}` : ''}`,

@@ -38,6 +38,8 @@ interface CursorView {
   readonly written?: number;
   readonly restarts: number;
   readonly polls: number;
+  readonly waits?: number;
+  readonly pacing?: { readonly nextCallAt?: string | null } | null;
 }
 
 /** The latest state entered and the latest cursor in a page of newest-first events. */
@@ -70,6 +72,17 @@ async function position(ctx: CliContext, executionArn: string): Promise<Position
     if (found.state && found.cursor) break;
   }
   return found;
+}
+
+/** While the execution is in a quota wait: how long until the call it waits for. */
+function nextCallIn(
+  state: string | undefined,
+  pacing: CursorView['pacing'],
+  now: number,
+): number | undefined {
+  if (!state?.startsWith('Wait for quota') || !pacing?.nextCallAt) return undefined;
+  const at = Date.parse(pacing.nextCallAt);
+  return Number.isNaN(at) ? undefined : at - now;
 }
 
 /** Follows a run to its end; returns the exit code. */
@@ -109,6 +122,8 @@ export async function watch(ctx: CliContext, reference: string, options: WatchOp
       items: progress?.items ?? 0,
       restarts: progress?.restarts ?? 0,
       polls: progress?.polls ?? 0,
+      waits: record?.waits ?? where.cursor?.waits,
+      nextCallInMs: nextCallIn(where.state, record?.checkpoint.pacing ?? where.cursor?.pacing, at),
       rate:
         at - firstSample.at >= 1000
           ? rate(total - firstSample.written, at - firstSample.at)

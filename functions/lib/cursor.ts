@@ -1,4 +1,5 @@
 import { InvalidInput } from './errors';
+import { initialPacing, type Pacing, parsePacing, type UsagePlan } from './pacing';
 import { parseSyncProgress, type SyncProgress } from './sync/decide';
 
 /**
@@ -42,6 +43,15 @@ export interface Cursor {
   readonly written: number;
   /** The run limit this page reached (the run stops, resumable), or null. */
   readonly limit: RunLimit | null;
+  /** The run's token bucket, for a source with a usage plan (see pacing.ts); null for the others. */
+  readonly pacing: Pacing | null;
+  /**
+   * Whole seconds the "Wait for quota" state waits before the next call; 0 when the next call
+   * may go now (or there is none). Set only when a call is due.
+   */
+  readonly waitSeconds: number;
+  /** Waits for quota over the whole run; never decreases. */
+  readonly waits: number;
   /**
    * How the sync is going, for sources whose items carry a sync mark (Glue job runs); absent
    * for the others. No Choice reads it.
@@ -112,12 +122,19 @@ export function parseCursor(raw: unknown, at: string): Cursor {
     fetches: count('fetches'),
     written: count('written'),
     limit: limit as RunLimit | null,
+    pacing: parsePacing(c.pacing, fail),
+    // Absent in cursors written before pacing existed: no wait, none made.
+    waitSeconds: c.waitSeconds === undefined ? 0 : count('waitSeconds'),
+    waits: c.waits === undefined ? 0 : count('waits'),
     ...(c.sync === undefined ? {} : { sync: parseSyncProgress(c.sync, `${at}.sync`) }),
   };
 }
 
-/** The cursor of a run that has not read a page yet. */
-export function initialCursor(signal: PaginationSignal): Cursor {
+/**
+ * The cursor of a run that has not read a page yet; a source with a usage plan starts with a
+ * full bucket.
+ */
+export function initialCursor(signal: PaginationSignal, usagePlan?: UsagePlan, now = new Date()): Cursor {
   return {
     signal,
     nextToken: null,
@@ -133,5 +150,8 @@ export function initialCursor(signal: PaginationSignal): Cursor {
     fetches: 0,
     written: 0,
     limit: null,
+    pacing: usagePlan ? initialPacing(usagePlan, now) : null,
+    waitSeconds: 0,
+    waits: 0,
   };
 }

@@ -26,6 +26,8 @@ export interface RunSummary {
   readonly items: number;
   readonly restarts: number;
   readonly polls: number;
+  /** Waits for quota the run made ("Wait for quota"). */
+  readonly waits: number;
   readonly segment: number;
   readonly limit?: string;
   /** Where a caught-up or stopped run continues from. */
@@ -118,6 +120,7 @@ export async function finishRun(
       items: cursor.items,
       restarts: cursor.restarts,
       polls: cursor.polls,
+      waits: cursor.waits,
       segment: run.segment,
       ...(status === 'succeeded' ? {} : { nextToken: cursor.nextToken }),
       ...(status === 'stoppedAtLimit' ? { limit: cursor.limit ?? undefined } : {}),

@@ -1,11 +1,13 @@
 /**
- * One page of a page-fetch invocation: the source call, then its rows, the token guard, the
- * checkpoint and the cursor after it. `fetch-page.ts` runs these steps in a pipelined loop.
+ * One page of a page-fetch invocation: the paced source call, then its rows, the token guard,
+ * the checkpoint and the cursor after it. `fetch-page.ts` runs these steps in a pipelined loop.
  */
 import { type Cursor, normaliseToken, type RunLimit } from './cursor';
-import { InconsistentPage, SourceTimeout } from './errors';
-import type { FetchPageDeps } from './fetch-page';
+import { InconsistentPage, isErrorNamed, SourceTimeout, THROTTLE_ERROR_NAMES } from './errors';
+import type { FetchPageDeps } from './fetch-deps';
 import { DEFAULT_HISTORY_BUDGET, shouldContinueAsNew } from './history-budget';
+import { Pacer } from './pacer';
+import { MAX_SLEEP_MS } from './pacing';
 import type { RunConfig } from './run-config';
 import { isRequestTimeout } from './sources/aws-errors';
 import { getSource } from './sources/registry';
@@ -49,13 +51,22 @@ export function moreNow(page: Pick<SourcePage, 'nextToken' | 'hasNext' | 'moreRe
 /** A page as the sync sees it: an incremental sync that reached its floor drops the token. */
 type SyncedPage = SourcePage & { readonly sync?: SyncProgress };
 
+/** What a paced call gives: the page, or the cursor to hand back because the quota says wait. */
+export type PacedResult = { readonly page: SyncedPage } | { readonly wait: Cursor };
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const isThrottle = (error: unknown) => [...THROTTLE_ERROR_NAMES].some((name) => isErrorNamed(error, name));
+
 /**
- * One page, in two halves the invocation overlaps: `fetch` (the source call) and `store`
+ * One page, in two halves the invocation overlaps: `fetch` (the paced source call) and `store`
  * (its rows, the token guard, the cursor after it). Every per-page rule lives here.
  */
 export class PageStep {
   private readonly source: Source;
   private readonly params: unknown;
+  /** The run's token bucket as this invocation spends it. */
+  readonly pacer: Pacer;
 
   constructor(
     private readonly run: RunConfig,
@@ -66,9 +77,40 @@ export class PageStep {
     private readonly historyEvents: number,
     /** When this segment started, for its one-year bound; null when the state machine sent none. */
     private readonly segmentStartedAt: Date | null,
+    /** The cursor the invocation begins from; its bucket is the one spent. */
+    start: Cursor,
   ) {
     this.source = getSource(run.source);
     this.params = this.source.parseParams(run.params);
+    this.pacer = new Pacer(start.pacing, this.source, run, () => this.now());
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  /**
+   * The call of the page after `cursor` within the quota: it sleeps a wait of at most about a
+   * second, and hands back `cursor` with the wait for "Wait for quota" when the bucket is empty
+   * for longer or the API answered that the quota is exceeded (a paced source only: an unpaced
+   * one's throttle is thrown for the Task's Retry).
+   */
+  async pacedFetch(call: CallKind, cursor: Cursor): Promise<PacedResult> {
+    const stamped = { ...cursor, ...this.stamp(this.now()) };
+    const ms = this.pacer.msUntilCall();
+    if (ms > MAX_SLEEP_MS) return { wait: this.pacer.waitBeforeCall(stamped) };
+    if (ms > 0) await (this.deps.sleep ?? defaultSleep)(ms);
+    this.pacer.take();
+    const calledAt = this.now();
+    try {
+      const page = await this.fetch(call, cursor);
+      this.pacer.answered(page, calledAt);
+      return { page };
+    } catch (error) {
+      if (!this.pacer.paced || !isThrottle(error)) throw error;
+      this.pacer.throttled();
+      return { wait: this.pacer.waitBeforeCall(stamped) };
+    }
   }
 
   /** The source call of the page after `cursor`, checked for consistency. */
@@ -77,10 +119,11 @@ export class PageStep {
     const pageSize = this.run.options.pageSize;
     let page: SourcePage;
     try {
-      page =
+      page = await source.fetch(
         call === 'origin'
-          ? await source.fetchOrigin(params, pageSize)
-          : await source.fetchContinuation(params, pageSize, cursor.nextToken as string);
+          ? { kind: 'origin', params, pageSize }
+          : { kind: 'continuation', params, pageSize, nextToken: cursor.nextToken as string },
+      );
     } catch (error) {
       if (isRequestTimeout(error)) {
         const number = call === 'continuation' ? cursor.page + 1 : 1;
@@ -93,6 +136,11 @@ export class PageStep {
     }
     // An empty token means "no more" wherever it comes from; it is never sent back.
     page = { ...page, nextToken: normaliseToken(page.nextToken) };
+    if (source.repeatedTokenMeansCaughtUp && page.nextToken !== null) {
+      // The token came back: nothing more for now, asked again with the same token (the fourth signal).
+      const repeated = call === 'continuation' && page.nextToken === cursor.nextToken;
+      page = { ...page, moreResultsAvailable: !repeated };
+    }
     checkConsistent(page, source);
     // An incremental sync that reached what the last sync left final ends here: no token, no more pages.
     const synced = await syncStep(this.run, cursor, call, page.items, this.deps.watermarks);
@@ -103,10 +151,10 @@ export class PageStep {
     };
   }
 
-  /** The page's rows (size-checked, nothing written yet) and the cursor after it. */
+  /** The page's rows (size-checked, nothing written yet) and the cursor after it, with the wait its quota asks. */
   prepare(call: CallKind, cursor: Cursor, page: SyncedPage): { rows: PageRows; next: Cursor } {
     const { run, deps } = this;
-    const now = deps.now?.() ?? new Date();
+    const now = this.now();
     const rows = pageRows({
       collection: run.collection,
       runId: run.runId,
@@ -131,9 +179,12 @@ export class PageStep {
       ...this.stamp(now),
       ...counted,
       limit: reachedLimit(run, counted, now),
+      pacing: cursor.pacing,
+      waitSeconds: 0,
+      waits: cursor.waits,
       ...(page.sync ? { sync: page.sync } : {}),
     };
-    return { rows, next };
+    return { rows, next: this.pacer.settle(next) };
   }
 
   /** What this invocation sets on every cursor it returns: its iteration, history estimate and whether to continue as new. */
@@ -171,12 +222,19 @@ export class PageStep {
     ]);
   }
 
-  /** Checkpoints `next` once its page is durable, renewing the lease when it is due. */
+  /**
+   * Checkpoints `next` once its page is durable, renewing the lease when it is due; a wait for
+   * quota longer than the run's poll interval renews it at once, for the whole wait.
+   */
   async checkpoint(next: Cursor): Promise<void> {
     const { run, deps } = this;
+    const { pollIntervalSeconds } = run.options;
+    const seconds = leaseSeconds(Math.max(pollIntervalSeconds, next.waitSeconds));
     await Promise.all([
       deps.runs.recordPage(run.runId, next),
-      deps.leases.renewIfDue(run.collection, run.runId, leaseSeconds(run.options.pollIntervalSeconds)),
+      next.waitSeconds > pollIntervalSeconds
+        ? deps.leases.renew(run.collection, run.runId, seconds)
+        : deps.leases.renewIfDue(run.collection, run.runId, seconds),
     ]);
   }
 }

@@ -134,7 +134,8 @@ export async function startRun(
 
   if (request.kind === 'new') {
     const { config } = request;
-    const cursor = segmentStart(initialCursor(describeSource(config.source).signal), execution.retryCount);
+    const source = describeSource(config.source);
+    const cursor = segmentStart(initialCursor(source.signal, source.usagePlan, now()), execution.retryCount);
     // The lease comes first: a refused run writes nothing at all.
     try {
       await acquireLease(
@@ -275,8 +276,18 @@ async function resumeRun(
     { options, since },
   );
   // A resumed run gets a fresh poll budget, iteration count and history estimate; limits and
-  // restarts count from here. A "" token in an old checkpoint is read as none.
+  // restarts count from here. A "" token in an old checkpoint is read as none. A wait for quota
+  // the stopped run was making is not waited again: the first fetch counts the bucket afresh.
   const checkpoint = parseCursor(record.checkpoint, 'the run checkpoint');
-  const cursor = segmentStart({ ...checkpoint, polls: 0, limit: null }, execution.retryCount);
+  const cursor = segmentStart(
+    {
+      ...checkpoint,
+      polls: 0,
+      limit: null,
+      waitSeconds: 0,
+      pacing: checkpoint.pacing && { ...checkpoint.pacing, nextCallAt: null },
+    },
+    execution.retryCount,
+  );
   return { startedAs: 'resumed', run: configFrom(record, segment, since, options), cursor };
 }

@@ -62,3 +62,22 @@ describe('progress off a terminal', () => {
     expect(written.join('')).not.toContain('\x1b');
   });
 });
+
+describe('progress of a run that waits for its quota', () => {
+  it('counts the waits and says how long until the next call', () => {
+    const { written, display } = capture(false);
+    display.show(snapshot(3, { state: 'Wait for quota', waits: 2, nextCallInMs: 160_000 }));
+
+    expect(written).toEqual([
+      'page 3  items 300  1,000 items/s  segment 1  restarts 0  polls 0  waits 2  state Wait for quota  waiting for quota, next call in 2 min 40 s  [RUNNING]\n',
+    ]);
+  });
+
+  it('shows the wait on the terminal block too', () => {
+    const { written, display } = capture(true);
+    display.show(snapshot(3, { state: 'Wait for quota', waits: 2, nextCallInMs: 4_000 }));
+
+    expect(written[0]).toContain('polls 0   waits 2');
+    expect(written[0]).toContain('state Wait for quota   waiting for quota, next call in 4.0 s');
+  });
+});

@@ -59,6 +59,9 @@ describe('fetching a page', () => {
       fetches: 1,
       written: 200,
       limit: null,
+      pacing: null,
+      waitSeconds: 0,
+      waits: 0,
       sync: {
         floor: null,
         newest: { id: 'jr_0000', startedOn: '2026-01-01T00:00:00.000Z' },

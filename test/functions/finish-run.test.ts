@@ -40,6 +40,7 @@ describe('finishing a run', () => {
       items: 4321,
       restarts: 0,
       polls: 0,
+      waits: 0,
       segment: 2,
     });
     expect(dynamo).toHaveReceivedCommandWith(DeleteCommand, {

@@ -87,7 +87,9 @@ describe('when the API answers with a redirect to another origin', () => {
       const source = createHttpSource(definition(api.url));
 
       const fetching =
-        call === 'origin' ? source.fetchOrigin({}, 10) : source.fetchContinuation({}, 10, 'next-1');
+        call === 'origin'
+          ? source.fetch({ kind: 'origin', params: {}, pageSize: 10 })
+          : source.fetch({ kind: 'continuation', params: {}, pageSize: 10, nextToken: 'next-1' });
       const error = await fetching.catch((caught: unknown) => caught as Error);
 
       expect(error).toMatchObject({
@@ -130,7 +132,9 @@ describe('the response size cap', () => {
       const now = process.memoryUsage();
       peak = Math.max(peak, now.heapUsed + now.arrayBuffers - baseline.heapUsed - baseline.arrayBuffers);
     }, 2);
-    const error = await source.fetchOrigin({}, 10).catch((caught: unknown) => caught as Error);
+    const error = await source
+      .fetch({ kind: 'origin', params: {}, pageSize: 10 })
+      .catch((caught: unknown) => caught as Error);
     clearInterval(sampler);
 
     expect(error).toMatchObject({
@@ -153,7 +157,7 @@ describe('the response size cap', () => {
     });
     const source = createHttpSource(definition(api.url));
 
-    await expect(source.fetchOrigin({}, 10)).rejects.toMatchObject({
+    await expect(source.fetch({ kind: 'origin', params: {}, pageSize: 10 })).rejects.toMatchObject({
       name: 'ResponseTooLarge',
       message: expect.stringContaining(
         `a body of ${11 * 1024 * 1024} bytes (Content-Length), over maxResponseBytes (10485760)`,
@@ -166,7 +170,7 @@ describe('the response size cap', () => {
     const api = await loopbackApi((_req, res) => res.end(body));
     const source = createHttpSource(definition(api.url, { maxResponseBytes: Buffer.byteLength(body) }));
 
-    await expect(source.fetchOrigin({}, 10)).resolves.toMatchObject({
+    await expect(source.fetch({ kind: 'origin', params: {}, pageSize: 10 })).resolves.toMatchObject({
       items: [{ Id: '1' }],
       nextToken: null,
     });
@@ -181,7 +185,9 @@ describe('when an error answer is not JSON', () => {
         res.writeHead(status, { 'content-type': 'text/html' });
         res.end('<html><body>Bad Gateway</body></html>');
       });
-      await expect(createHttpSource(definition(api.url)).fetchOrigin({}, 10)).rejects.toMatchObject({
+      await expect(
+        createHttpSource(definition(api.url)).fetch({ kind: 'origin', params: {}, pageSize: 10 }),
+      ).rejects.toMatchObject({
         name: 'SourceUnavailable',
         message: `vendor.orders answered HTTP ${status}: vendor.orders answered HTTP ${status} with a body that is not JSON`,
       });
@@ -193,7 +199,9 @@ describe('when an error answer is not JSON', () => {
       res.writeHead(403, { 'content-type': 'text/html' });
       res.end('<html>Forbidden by the WAF</html>');
     });
-    await expect(createHttpSource(definition(api.url)).fetchOrigin({}, 10)).rejects.toMatchObject({
+    await expect(
+      createHttpSource(definition(api.url)).fetch({ kind: 'origin', params: {}, pageSize: 10 }),
+    ).rejects.toMatchObject({
       name: 'Http403',
       status: 403,
       message: 'vendor.orders answered HTTP 403 with a body that is not JSON',
@@ -215,7 +223,9 @@ describe('when the API quotes the credential back in its error', () => {
       definition(api.url, { errors: { codePath: 'errors.0.code', messagePath: 'errors.0.message' } }),
     );
 
-    const error = (await source.fetchOrigin({}, 10).catch((caught: unknown) => caught)) as Error;
+    const error = (await source
+      .fetch({ kind: 'origin', params: {}, pageSize: 10 })
+      .catch((caught: unknown) => caught)) as Error;
 
     expect(api.received[0]?.headers['x-api-key']).toBe(CREDENTIAL);
     expect(error).toMatchObject({ name: 'Unauthorized', message: 'invalid key [credential]' });
@@ -253,7 +263,7 @@ describe('the endpoint rule', () => {
       const source = createHttpSource(
         definition(api.url, { endpoint: { baseUrl: api.url, variable: 'PAGEWALK_ENDPOINT_URL_VENDOR' } }),
       );
-      await expect(source.fetchOrigin({}, 10)).rejects.toThrow(
+      await expect(source.fetch({ kind: 'origin', params: {}, pageSize: 10 })).rejects.toThrow(
         /^PAGEWALK_ENDPOINT_URL_VENDOR \(the endpoint of vendor\.orders\) must be an https:\/\/ origin/,
       );
     } finally {

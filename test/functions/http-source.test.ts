@@ -93,7 +93,11 @@ describe('calling an HTTP source', () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ accessToken: 's3cret' }) });
     const source = authenticated();
 
-    const page = await source.fetchOrigin({ MarketplaceId: 'ATVPDKIKX0DER' }, 5);
+    const page = await source.fetch({
+      kind: 'origin',
+      params: { MarketplaceId: 'ATVPDKIKX0DER' },
+      pageSize: 5,
+    });
 
     expect(page.items).toHaveLength(5);
     expect(page.nextToken).toEqual(expect.any(String));
@@ -115,7 +119,9 @@ describe('calling an HTTP source', () => {
       ),
     );
 
-    await expect(source.fetchOrigin({ MarketplaceId: 'ATVPDKIKX0DER' }, 5)).rejects.toMatchObject({
+    await expect(
+      source.fetch({ kind: 'origin', params: { MarketplaceId: 'ATVPDKIKX0DER' }, pageSize: 5 }),
+    ).rejects.toMatchObject({
       name: 'Unauthorized',
       status: 403,
     });
@@ -125,7 +131,7 @@ describe('calling an HTTP source', () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ accessToken: 's3cret' }) });
     sandbox.resetStats();
 
-    await authenticated().fetchOrigin({ MarketplaceId: 'ATVPDKIKX0DER' }, 3);
+    await authenticated().fetch({ kind: 'origin', params: { MarketplaceId: 'ATVPDKIKX0DER' }, pageSize: 3 });
 
     expect(sandbox.stats.requests).toEqual([
       { path: '/orders/ListOrders', body: { MarketplaceId: 'ATVPDKIKX0DER', MaxResults: 3 } },
@@ -135,7 +141,9 @@ describe('calling an HTTP source', () => {
   it('maps 404 NotFound to a permanent error named after the API code', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ accessToken: 's3cret' }) });
 
-    await expect(authenticated().fetchOrigin({ MarketplaceId: 'A1PA6795UKMFR9' }, 3)).rejects.toMatchObject({
+    await expect(
+      authenticated().fetch({ kind: 'origin', params: { MarketplaceId: 'A1PA6795UKMFR9' }, pageSize: 3 }),
+    ).rejects.toMatchObject({
       name: 'NotFound',
       message: expect.stringContaining('A1PA6795UKMFR9'),
     });
@@ -146,7 +154,9 @@ describe('calling an HTTP source', () => {
       parseHttpSourceDefinition(withChanges({ endpoint: { baseUrl: 'http://127.0.0.1:9' } }), 'test'),
     );
 
-    await expect(source.fetchOrigin({ MarketplaceId: 'ATVPDKIKX0DER' }, 3)).rejects.toMatchObject({
+    await expect(
+      source.fetch({ kind: 'origin', params: { MarketplaceId: 'ATVPDKIKX0DER' }, pageSize: 3 }),
+    ).rejects.toMatchObject({
       name: 'SourceUnavailable',
     });
   });

@@ -287,6 +287,9 @@ const choiceMachine = (() => {
       'Stopped at a limit': states['Stopped at a limit'],
       'Record completion': reached('Record completion'),
       'Wait for more results': stop('Wait for more results'),
+      'Wait for quota': stop('Wait for quota'),
+      'Wait for quota to restart': stop('Wait for quota to restart'),
+      'Fetch first page': stop('Fetch first page'),
       'Fetch next page': stop('Fetch next page'),
       'Continue as new execution': stop('Continue as new execution'),
     },
@@ -299,7 +302,8 @@ async function whereTheChoiceGoes(cursor: Record<string, unknown>): Promise<{ to
   const input = JSON.parse(
     JSON.stringify({
       run: { options: { maxPolls: 2 } },
-      cursor: { ...initialCursor('tokenPresence'), ...cursor },
+      // A run that has read a page, unless the case says otherwise.
+      cursor: { ...initialCursor('tokenPresence'), page: 1, fetches: 1, ...cursor },
     }),
   );
   const output = (await choiceMachine.run(input).result) as { to: string; ending?: string };
@@ -328,8 +332,40 @@ describe('the "More pages?" Choice', () => {
       { nextToken: 'tok', moreResultsAvailable: false, polls: 2, limit: 'deadline' },
       done('stoppedAtLimit'),
     ],
+    [
+      'MoreResultsAvailable=false, polls left, a limit reached',
+      { nextToken: 'tok', moreResultsAvailable: false, polls: 1, limit: 'deadline' },
+      done('stoppedAtLimit'),
+    ],
     ['continueAsNew', { nextToken: 'tok', continueAsNew: true }, { to: 'Continue as new execution' }],
-    ['a token and nothing else', { nextToken: 'tok' }, { to: 'Fetch next page' }],
+    [
+      'continueAsNew while polling',
+      { nextToken: 'tok', moreResultsAvailable: false, polls: 1, continueAsNew: true },
+      { to: 'Continue as new execution' },
+    ],
+    [
+      'continueAsNew while the quota is used up',
+      { nextToken: 'tok', waitSeconds: 170, continueAsNew: true },
+      { to: 'Continue as new execution' },
+    ],
+    ['the quota used up', { nextToken: 'tok', page: 3, waitSeconds: 170 }, { to: 'Wait for quota' }],
+    [
+      'the quota used up while polling',
+      { nextToken: 'tok', page: 3, moreResultsAvailable: false, polls: 1, waitSeconds: 170 },
+      { to: 'Wait for quota' },
+    ],
+    [
+      'a restart the quota held back',
+      { nextToken: null, page: 0, fetches: 4, restarts: 1, waitSeconds: 12 },
+      { to: 'Wait for quota to restart' },
+    ],
+    [
+      'a resumed restart that has not read its first page',
+      { nextToken: null, page: 0, fetches: 4, restarts: 1 },
+      { to: 'Fetch first page' },
+    ],
+    ['the quota used up, no token', { nextToken: null, page: 3, waitSeconds: 170 }, done('succeeded')],
+    ['a token and nothing else', { nextToken: 'tok', page: 3 }, { to: 'Fetch next page' }],
   ])('after %s goes on as the run should, naming the ending in one place', async (_, cursor, expected) => {
     expect(await whereTheChoiceGoes(cursor)).toEqual(expected);
   });

@@ -88,12 +88,12 @@ describe('when one invocation reads up to pagesPerInvocation pages (the default)
 
   it('goes to the restart branch when a token is refused mid-invocation, counting on from the pages it checkpointed', async () => {
     const source = getSource('marketplace.orders');
-    const original = source.fetchContinuation.bind(source);
+    const original = source.fetch.bind(source);
     let continuations = 0;
-    const spy = vi.spyOn(source, 'fetchContinuation').mockImplementation((params, pageSize, token) => {
+    const spy = vi.spyOn(source, 'fetch').mockImplementation((call) => {
       // The 4th continuation call of the run asks for page 5, inside the first "Fetch next page".
-      if (++continuations === 4) sandbox.corruptNextTokens(1);
-      return original(params, pageSize, token);
+      if (call.kind === 'continuation' && ++continuations === 4) sandbox.corruptNextTokens(1);
+      return original(call);
     });
     try {
       const result = await scenario.execute({

@@ -33,12 +33,7 @@ function toPage(runs: JobRun[] | undefined, nextToken: string | undefined): Sour
 export const glueGetJobRuns: Source<GlueGetJobRunsParams> = {
   ...glueGetJobRunsDescription,
 
-  async fetchOrigin(params, pageSize) {
-    const out = await glue.send(new GetJobRunsCommand({ JobName: params.JobName, MaxResults: pageSize }));
-    return toPage(out.JobRuns, out.NextToken);
-  },
-
-  async fetchContinuation(params, pageSize, nextToken) {
+  async fetch({ params, pageSize, nextToken }) {
     const out = await glue.send(
       new GetJobRunsCommand({ JobName: params.JobName, MaxResults: pageSize, NextToken: nextToken }),
     );

@@ -48,6 +48,16 @@ export interface HttpSourceDefinition {
      */
     readonly kmsKeyArn?: string;
   };
+  /**
+   * The API's quota, which the state machine paces the run to ("Wait for quota"); a response
+   * header naming the allowed rate (SP-API's `x-amzn-RateLimit-Limit`) replaces `rate`.
+   * @default - not paced: a throttle is retried by the Task's Retry
+   */
+  readonly usagePlan?: { readonly rate: number; readonly burst: number; readonly rateLimitHeader?: string };
+  /** Seconds a continuation token stays valid. @default - no known lifetime */
+  readonly tokenLifetimeSeconds?: number;
+  /** A continuation answered with the token it sent means "nothing more for now". @default false */
+  readonly repeatedTokenMeansCaughtUp?: boolean;
   /** Per-request timeout. @default 20000 */
   readonly timeoutMs?: number;
   /**
@@ -183,6 +193,9 @@ export function parseHttpSourceDefinition(raw: unknown, where: string): HttpSour
         'auth',
         'timeoutMs',
         'maxResponseBytes',
+        'usagePlan',
+        'tokenLifetimeSeconds',
+        'repeatedTokenMeansCaughtUp',
       ],
       '',
     ),
@@ -318,6 +331,33 @@ export function parseHttpSourceDefinition(raw: unknown, where: string): HttpSour
         (raw.timeoutMs as number) >= 100 &&
         (raw.timeoutMs as number) <= 600_000),
     'timeoutMs must be an integer from 100 to 600000',
+  );
+  if (raw.usagePlan !== undefined) {
+    check(isRecord(raw.usagePlan), 'usagePlan must be an object with rate and burst');
+    const u = raw.usagePlan as Record<string, unknown>;
+    guard(() => rejectUnknownKeys(u, ['rate', 'burst', 'rateLimitHeader'], 'usagePlan.'));
+    check(
+      typeof u.rate === 'number' && Number.isFinite(u.rate) && u.rate > 0,
+      `usagePlan.rate must be a number of requests per second > 0; got ${describe(u.rate)}`,
+    );
+    check(
+      Number.isInteger(u.burst) && (u.burst as number) >= 1,
+      `usagePlan.burst must be an integer ≥ 1; got ${describe(u.burst)}`,
+    );
+    check(
+      u.rateLimitHeader === undefined ||
+        (typeof u.rateLimitHeader === 'string' && /^[A-Za-z0-9-]+$/.test(u.rateLimitHeader)),
+      `usagePlan.rateLimitHeader must be an HTTP header name; got ${describe(u.rateLimitHeader)}`,
+    );
+  }
+  check(
+    raw.tokenLifetimeSeconds === undefined ||
+      (Number.isInteger(raw.tokenLifetimeSeconds) && (raw.tokenLifetimeSeconds as number) >= 1),
+    `tokenLifetimeSeconds must be an integer ≥ 1; got ${describe(raw.tokenLifetimeSeconds)}`,
+  );
+  check(
+    raw.repeatedTokenMeansCaughtUp === undefined || typeof raw.repeatedTokenMeansCaughtUp === 'boolean',
+    `repeatedTokenMeansCaughtUp must be true or false; got ${describe(raw.repeatedTokenMeansCaughtUp)}`,
   );
   const { min, max } = MAX_RESPONSE_BYTES_RANGE;
   check(

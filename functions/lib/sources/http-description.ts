@@ -38,6 +38,11 @@ export function describeHttpSource(
     name: definition.name,
     signal: definition.signal,
     pageSize: definition.pageSize,
+    ...(definition.usagePlan
+      ? { usagePlan: { rate: definition.usagePlan.rate, burst: definition.usagePlan.burst } }
+      : {}),
+    ...(definition.tokenLifetimeSeconds ? { tokenLifetimeSeconds: definition.tokenLifetimeSeconds } : {}),
+    ...(definition.repeatedTokenMeansCaughtUp ? { repeatedTokenMeansCaughtUp: true } : {}),
 
     parseParams(params: unknown) {
       const raw = params ?? {};

@@ -277,7 +277,14 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Recor
       );
     }
     if (!response.ok) throw toError(response.status, parsed, kind, credential);
-    return toPage(parsed);
+    return { ...toPage(parsed), ...rateLimitOf(response) };
+  };
+
+  /** The rate the API says it allows now, from the usage plan's header, when it sent a number. */
+  const rateLimitOf = (response: Response): { rateLimit?: number } => {
+    const header = definition.usagePlan?.rateLimitHeader;
+    const value = header ? Number(response.headers.get(header) ?? Number.NaN) : Number.NaN;
+    return Number.isFinite(value) && value > 0 ? { rateLimit: value } : {};
   };
 
   const toPage = (body: unknown): SourcePage => {
@@ -309,9 +316,10 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Recor
 
   return {
     ...describeHttpSource(definition),
-    fetchOrigin: (params, pageSize) => call(definition.origin, 'origin', { params, pageSize }),
-    fetchContinuation: (params, pageSize, nextToken) =>
-      call(definition.continuation, 'continuation', { params, pageSize, nextToken }),
+    fetch: ({ kind, params, pageSize, nextToken }) =>
+      kind === 'origin'
+        ? call(definition.origin, 'origin', { params, pageSize })
+        : call(definition.continuation, 'continuation', { params, pageSize, nextToken }),
 
     itemKey(item) {
       const key = readPath(item, definition.response.itemKey);

@@ -1,6 +1,8 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { conditionally } from './conditions';
-import type { ExternalEnding } from './run-record';
+
+/** How an execution that could not record its own ending ended, as a run (or sync) record says it. */
+export type ExternalEnding = 'stopped' | 'timedOut' | 'failed';
 
 /** The record an ending is written to: a run record or an all-jobs sync record. */
 export interface EndingTarget {

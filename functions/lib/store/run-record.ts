@@ -3,7 +3,7 @@ import type { Cursor } from '../cursor';
 import { RunStateConflict } from '../errors';
 import type { RunConfig, RunOptions, RunSince } from '../run-config';
 import { conditionally } from './conditions';
-import { recordEndingWhileRunning } from './external-ending';
+import { type ExternalEnding, recordEndingWhileRunning } from './external-ending';
 import { runRecordKey } from './table-schema';
 
 /**
@@ -28,8 +28,7 @@ export type RunStatus =
 /** Statuses a run can be resumed from: every ending but success. */
 export const RESUMABLE_STATUSES = ['failed', 'caughtUp', 'stoppedAtLimit', 'stopped', 'timedOut'] as const;
 
-/** How an execution that could not record its own ending ended, as the run record says it. */
-export type ExternalEnding = 'stopped' | 'timedOut' | 'failed';
+export type { ExternalEnding } from './external-ending';
 
 /** One execution of a run. */
 export interface Segment {
@@ -60,6 +59,8 @@ export interface RunRecord {
   readonly written: number;
   readonly restarts: number;
   readonly polls: number;
+  /** Waits for quota (absent in records written before pacing existed). */
+  readonly waits?: number;
   readonly fetches: number;
   readonly startedAt: string;
   readonly updatedAt: string;
@@ -97,6 +98,7 @@ export class RunRecords {
       written: 0,
       restarts: 0,
       polls: 0,
+      waits: 0,
       fetches: 0,
       startedAt: at,
       updatedAt: at,
@@ -201,7 +203,7 @@ export class RunRecords {
           TableName: this.tableName,
           Key: runRecordKey(runId),
           UpdateExpression:
-            'SET #checkpoint = :cursor, pages = :pages, #items = :items, written = :written, restarts = :restarts, polls = :polls, fetches = :fetches, updatedAt = :now',
+            'SET #checkpoint = :cursor, pages = :pages, #items = :items, written = :written, restarts = :restarts, polls = :polls, waits = :waits, fetches = :fetches, updatedAt = :now',
           ConditionExpression: '#status = :running AND fetches <= :fetches',
           ExpressionAttributeNames: { '#checkpoint': 'checkpoint', '#items': 'items', '#status': 'status' },
           ExpressionAttributeValues: {
@@ -211,6 +213,7 @@ export class RunRecords {
             ':written': cursor.written,
             ':restarts': cursor.restarts,
             ':polls': cursor.polls,
+            ':waits': cursor.waits,
             ':fetches': cursor.fetches,
             ':running': 'running',
             ':now': this.now().toISOString(),
@@ -276,6 +279,7 @@ export class RunRecords {
         ':items': cursor.items,
         ':restarts': cursor.restarts,
         ':polls': cursor.polls,
+        ':waits': cursor.waits,
         ':checkpoint': cursor,
       });
       sets.push(
@@ -283,6 +287,7 @@ export class RunRecords {
         '#items = :items',
         'restarts = :restarts',
         'polls = :polls',
+        'waits = :waits',
         '#checkpoint = :checkpoint',
       );
     }

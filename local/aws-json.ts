@@ -131,11 +131,19 @@ export interface JsonServerConfig {
  */
 export function createJsonServer(config: JsonServerConfig): Server {
   return createServer((req, res) => {
+    // Refused before anything reads the request, and in one shape whatever the protocol.
+    const foreign = foreignRequest(req);
+    if (foreign) {
+      sendJson(
+        res,
+        'application/json',
+        awsJsonError(new ProtocolError('AccessDeniedException', foreign, 403), 'message'),
+      );
+      return;
+    }
     void (async () => {
       let reply: JsonReply;
       try {
-        const foreign = foreignRequest(req);
-        if (foreign) throw new ProtocolError('AccessDeniedException', foreign, 403);
         const result = (await routed(config, req)) ?? (await config.handle(req));
         reply = result instanceof CustomReply ? result.reply : { status: 200, payload: result };
       } catch (error) {

@@ -13,7 +13,7 @@ import { svg } from './dom.js';
 /** @typedef {{ id: string, label: string, kind: 'state' | 'start' | 'end', type?: string, x: number, y: number, width: number, height: number }} LaidNode */
 /** @typedef {{ id: string, label: string, x: number, y: number, width: number, height: number }} LaidCluster */
 /** @typedef {{ from: string, to: string, kind: 'next' | 'catch', points: Array<{ x: number, y: number }> }} LaidEdge */
-/** @typedef {{ nodes: LaidNode[], clusters: LaidCluster[], edges: LaidEdge[], width: number, height: number }} Layout */
+/** @typedef {{ nodes: LaidNode[], clusters: LaidCluster[], edges: LaidEdge[], x: number, y: number, width: number, height: number }} Layout */
 
 /** The statuses the graph colours, in the legend's order, with the glyph that says them without colour. */
 export const STATUSES = /** @type {const} */ ([
@@ -143,14 +143,34 @@ export function layoutDefinition(definition) {
         height: n.height,
       });
   }
+  /** @type {LaidEdge[]} */
   const edges = g.edges().map((e) => ({
     from: e.v,
     to: e.w,
     kind: /** @type {'next' | 'catch'} */ (g.edge(e).kind ?? 'next'),
     points: g.edge(e).points ?? [],
   }));
-  const graph = g.graph();
-  return { nodes, clusters, edges, width: graph.width ?? 0, height: graph.height ?? 0 };
+  // dagre routes some edges outside the box it reports: frame everything that is drawn.
+  const xs = [
+    ...[...nodes, ...clusters].flatMap((n) => [n.x - n.width / 2, n.x + n.width / 2]),
+    ...edges.flatMap((e) => e.points.map((p) => p.x)),
+  ];
+  const ys = [
+    ...[...nodes, ...clusters].flatMap((n) => [n.y - n.height / 2 - 18, n.y + n.height / 2]),
+    ...edges.flatMap((e) => e.points.map((p) => p.y)),
+  ];
+  const margin = 12;
+  const x = Math.floor(Math.min(...xs) - margin);
+  const y = Math.floor(Math.min(...ys) - margin);
+  return {
+    nodes,
+    clusters,
+    edges,
+    x,
+    y,
+    width: Math.ceil(Math.max(...xs) + margin - x),
+    height: Math.ceil(Math.max(...ys) + margin - y),
+  };
 }
 
 /**
@@ -187,9 +207,9 @@ export function drawGraph(layout, select) {
   const edgeElements = new Map();
   const root = svg('svg', {
     class: 'graph',
-    width: Math.ceil(layout.width),
-    height: Math.ceil(layout.height),
-    viewBox: `0 0 ${Math.ceil(layout.width)} ${Math.ceil(layout.height)}`,
+    width: layout.width,
+    height: layout.height,
+    viewBox: `${layout.x} ${layout.y} ${layout.width} ${layout.height}`,
     role: 'group',
     'aria-label': 'State machine graph',
   });

@@ -49,7 +49,7 @@ const program = addServiceFlags(
     `port of the Step Functions endpoint (default: ${DEFAULT_SFN_PORT}; 0 picks one)`,
     numberIn(0, 65_535),
   )
-  .option('--host <address>', 'interface to bind (default: 127.0.0.1)')
+  .option('--host <address>', 'loopback address to bind: 127.0.0.1 (default), ::1 or localhost')
   .option(
     '--use-endpoint-variables',
     `adopt AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_GLUE, ${SECRETS_MANAGER_ENDPOINT_VARIABLE}, ${MARKETPLACE_ENDPOINT_VARIABLE}, ${SPAPI_ENDPOINT_VARIABLE} and ${LWA_ENDPOINT_VARIABLE} instead of starting embedded services`,

@@ -15,7 +15,9 @@ export const AWS_CLIENTS_SPECIFIER = '#aws-clients';
  * stacks synthesized at once never write over each other's.
  */
 export function awsClientsBundleModule(definitions: readonly AwsSourceDefinition[]): string {
-  const source = awsClientsModule(definitions, fromRepoRoot('functions/lib/sources/aws-client-types'));
+  const source = awsClientsModule(definitions, fromRepoRoot('functions/lib/sources/aws-client-types'), {
+    lazy: false,
+  });
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
   const dir = fromRepoRoot('node_modules', '.cache', 'pagewalk');
   mkdirSync(dir, { recursive: true });

@@ -44,6 +44,9 @@ export interface SellingPartnerOptions extends SpApiSandboxOptions {
 
 export const DEFAULT_TABLE_NAME = 'pagewalk-local';
 
+/** The SDK's endpoint variable for S3, which the local S3 (s3rver) answers when it runs. */
+export const S3_ENDPOINT_VARIABLE = 'AWS_ENDPOINT_URL_S3';
+
 /** Where a local run points an AWS service it has no stand-in for: nothing listens on port 1. */
 export const UNREACHABLE_ENDPOINT = 'http://127.0.0.1:1';
 
@@ -141,14 +144,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     marketplaceEndpoint = marketplace.url;
   }
 
-  let s3Endpoint = honour ? process.env.AWS_ENDPOINT_URL_S3 : undefined;
+  let s3Endpoint = honour ? process.env[S3_ENDPOINT_VARIABLE] : undefined;
   let s3: S3Sandbox | undefined;
   if (!s3Endpoint && options.s3) {
     s3 = await startS3Sandbox(options.s3);
     closers.push(() => (s3 as S3Sandbox).close());
     s3Endpoint = s3.url;
   }
-  if (s3Endpoint) process.env.AWS_ENDPOINT_URL_S3 = s3Endpoint;
+  if (s3Endpoint) process.env[S3_ENDPOINT_VARIABLE] = s3Endpoint;
   const sellingPartner = await startSellingPartner(options.spapi ?? {}, honour, closers);
 
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoEndpoint;

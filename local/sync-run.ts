@@ -5,7 +5,13 @@
  */
 import type { SyncSummary } from '../functions/lib/finish-sync';
 import { createSyncMachines } from './all-jobs';
-import { followRun, type LocalExecutionResult, type LocalStateMachine, loadPagewalkHandlers } from './engine';
+import {
+  followRun,
+  type LocalEvent,
+  type LocalExecutionResult,
+  type LocalStateMachine,
+  loadPagewalkHandlers,
+} from './engine';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -17,6 +23,21 @@ export interface AllJobsRunOptions {
   readonly print?: (line: string) => void;
   /** The pagewalk machine the children run on; a new one by default. */
   readonly pagewalk?: LocalStateMachine;
+  /**
+   * The all-jobs machine to run on (the local endpoint's, so the console and the API list the
+   * sync); its events must then reach `events` (see {@link jobLine}). A new one by default.
+   */
+  readonly allJobs?: LocalStateMachine;
+}
+
+/** The line an all-jobs event prints, if any: one per job, as the job's outcome is recorded. */
+export function jobLine(event: LocalEvent): string | undefined {
+  // The Map's events reach the sync's log.
+  if (event.type !== 'StateExited' || event.state?.name !== 'Read job run') return undefined;
+  const output = event.state.output as { job?: { name?: string }; outcome?: { status?: string } };
+  return output?.outcome?.status !== 'running'
+    ? `  ${output?.job?.name}: ${output?.outcome?.status}`
+    : undefined;
 }
 
 /** The lines that describe how an all-jobs sync ended. */
@@ -43,14 +64,16 @@ export function describeSync(result: LocalExecutionResult): string[] {
 /** Runs an all-jobs sync to its end on the local engine and prints how each job ended. */
 export async function runAllJobsSync(run: AllJobsRunOptions): Promise<LocalExecutionResult> {
   const print = run.print ?? console.log;
-  const { allJobs } = await createSyncMachines(run.pagewalk ?? (await loadPagewalkHandlers()), {
-    onEvent: (event) => {
-      // A line per job as its outcome is recorded (the Map's events reach the sync's log).
-      if (event.type !== 'StateExited' || event.state?.name !== 'Read job run') return;
-      const output = event.state.output as { job?: { name?: string }; outcome?: { status?: string } };
-      if (output?.outcome?.status !== 'running') print(`  ${output?.job?.name}: ${output?.outcome?.status}`);
-    },
-  });
+  const allJobs =
+    run.allJobs ??
+    (
+      await createSyncMachines(run.pagewalk ?? (await loadPagewalkHandlers()), {
+        onEvent: (event) => {
+          const line = jobLine(event);
+          if (line) print(line);
+        },
+      })
+    ).allJobs;
   const first = allJobs.start(run.name, { source: 'glue.allJobs', params: {}, options: run.options });
   const { last: result } = await followRun(allJobs, first);
   for (const line of describeSync(result)) print(line);

@@ -59,7 +59,7 @@ export async function definitionTypes(): Promise<string> {
 
 /** The `#aws-clients` module for `definitions` (those in sources/ for the committed one). */
 export function repoAwsClients(definitions: readonly SourceDefinition[]): string {
-  return awsClientsModule(definitions.filter(isAwsDefinition), './aws-client-types');
+  return awsClientsModule(definitions.filter(isAwsDefinition), './aws-client-types', { lazy: true });
 }
 
 const SIGNAL_WORDS: Record<string, string> = {

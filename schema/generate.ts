@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { RUN_OPTIONS, type RunOptionSpec } from '../functions/lib/run-options';
 import { definitionsDir } from '../functions/lib/sources/catalog';
 import type { ParamSpec, SourceDefinition } from '../functions/lib/sources/definition';
+import { GLUE_JOB_RUNS_SOURCE } from '../functions/lib/sync/all-jobs-config';
 import { checkDefinitionsDir } from './definitions';
 import {
   AWS_CLIENTS_PATH,
@@ -106,9 +107,13 @@ function sourceShape(d: SourceDefinition): SourceShape {
   };
 }
 
-/** Every source the schema knows: the definitions in sources/. */
+/** Every source the schema knows: the definitions in sources/, the default one (Glue) first. */
 export function sourceShapes(dir = definitionsDir()): SourceShape[] {
-  return checkDefinitionsDir(dir).map(({ definition }) => sourceShape(definition));
+  const shapes = checkDefinitionsDir(dir, false).map(({ definition }) => sourceShape(definition));
+  return [
+    ...shapes.filter((s) => s.name === GLUE_JOB_RUNS_SOURCE),
+    ...shapes.filter((s) => s.name !== GLUE_JOB_RUNS_SOURCE),
+  ];
 }
 
 function optionSchema(spec: RunOptionSpec, sources: readonly SourceShape[]): Json {

@@ -344,7 +344,7 @@ export function pagewalkFunction(
       bundleAwsSDK: true,
       // fetch-page imports `#aws-clients`: exactly the SDK clients of the definitions it deploys.
       esbuildArgs: awsClients ? { [`--alias:${AWS_CLIENTS_SPECIFIER}`]: awsClients } : undefined,
-      // The HTTP source definitions are deployed configuration: they travel in the bundle
+      // The source definitions are deployed configuration: they travel in the bundle
       // (the registry reads ${LAMBDA_TASK_ROOT}/sources), so a deployment runs the
       // definitions it was synthesized and validated with.
       commandHooks: sources

@@ -14,7 +14,7 @@ import { DEMO_BUCKET, demoKeys } from './s3-demo';
 export interface S3SandboxOptions {
   /** Where s3rver keeps the buckets; a temporary folder, removed on close, when omitted. */
   readonly directory?: string;
-  /** Seed the demo bucket (when it holds nothing yet). @default true */
+  /** Seed the demo bucket (unless a start before seeded it whole). @default true */
   readonly seed?: boolean;
 }
 
@@ -47,6 +47,7 @@ export async function startS3Sandbox(options: S3SandboxOptions = {}): Promise<S3
       );
       child.send({
         directory: options.directory ?? temporary,
+        temporary: temporary !== undefined,
         accessKeyId: process.env.AWS_ACCESS_KEY_ID,
         secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY,
         seed: options.seed === false ? undefined : { bucket: DEMO_BUCKET, keys: demoKeys() },

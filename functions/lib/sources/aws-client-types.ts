@@ -39,5 +39,5 @@ export interface AwsClientModule {
   readonly commands: Readonly<Record<string, SdkCommandClass>>;
 }
 
-/** The client packages a bundle carries, by package name (`@aws-sdk/client-s3`). */
-export type AwsClientModules = Readonly<Record<string, AwsClientModule>>;
+/** The client packages a bundle carries, by package name (`@aws-sdk/client-s3`), each loaded on first use. */
+export type AwsClientModules = Readonly<Record<string, () => Promise<AwsClientModule>>>;

@@ -73,29 +73,25 @@ export function createAwsSource(
       .filter(([, spec]) => spec?.format === 'date-time')
       .map(([name]) => name),
   );
-  let client: SdkClient | undefined;
-  let Command: SdkCommandClass | undefined;
+  let connected: Promise<[SdkClient, SdkCommandClass]> | undefined;
 
-  const connect = (): [SdkClient, SdkCommandClass] => {
-    if (!client || !Command) {
-      const module = modules[named.package];
-      const Client = module?.clients[named.name];
-      const command = module?.commands[named.command];
-      if (!Client || !command) {
-        throw new Error(
-          `${definition.name} calls ${named.package} ${named.name}.${named.command}, which this bundle does not carry: ` +
-            'deploy the definition (the stack bundles the clients of the definitions it deploys), or run npm run generate',
-        );
-      }
-      const endpoint = process.env[named.endpointVariable];
-      client = new Client({
-        maxAttempts: 1,
-        ...clientTimeouts(SOURCE_REQUEST_TIMEOUT_MS),
-        ...(endpoint ? { endpoint } : {}),
-        ...named.config,
-      });
-      Command = command;
+  const connect = async (): Promise<[SdkClient, SdkCommandClass]> => {
+    const module = await modules[named.package]?.();
+    const Client = module?.clients[named.name];
+    const Command = module?.commands[named.command];
+    if (!Client || !Command) {
+      throw new Error(
+        `${definition.name} calls ${named.package} ${named.name}.${named.command}, which this bundle does not carry: ` +
+          'deploy the definition (the stack bundles the clients of the definitions it deploys), or run npm run generate',
+      );
     }
+    const endpoint = process.env[named.endpointVariable];
+    const client = new Client({
+      maxAttempts: 1,
+      ...clientTimeouts(SOURCE_REQUEST_TIMEOUT_MS),
+      ...(endpoint ? { endpoint } : {}),
+      ...named.config,
+    });
     return [client, Command];
   };
 
@@ -127,7 +123,12 @@ export function createAwsSource(
   };
 
   const fetch = async (call: SourceCall<ParamValues>): Promise<SourcePage> => {
-    const [sdk, CommandClass] = connect();
+    // Once per container; a failed first connection (a package the bundle lacks) is not kept.
+    connected ??= connect().catch((error: unknown) => {
+      connected = undefined;
+      throw error;
+    });
+    const [sdk, CommandClass] = await connected;
     const filled = fillInput(definition.input, call.params, dateParams);
     const input: Record<string, unknown> = {
       ...(isRecord(filled) ? filled : {}),

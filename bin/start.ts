@@ -1,12 +1,12 @@
 /**
  * `npm start`: a real drain on the embedded default. Starts the local runtime in this process
  * (dynalite, the sandbox APIs and the local Step Functions endpoint on the data folder,
- * default .pagewalk; see runtime.ts), then runs what `pagewalk start --watch` runs against it:
+ * default .pagewalk; see local/runtime.ts), then runs what `pagewalk start --watch` runs against it:
  * the same flags, the same progress display, the same exit codes. When `npm run serve` holds
  * the folder, it runs against that server instead. Ctrl-C stops the execution (the run is
  * recorded stopped, its lease released) and prints the command that resumes it.
  */
-import './polyfills';
+import '../local/polyfills';
 import { randomUUID } from 'node:crypto';
 import { resume, type Started, start } from '../cli/commands/start';
 import { stop } from '../cli/commands/stop';
@@ -14,8 +14,17 @@ import { type CliContext, CliError, createContext, processOutput } from '../cli/
 import { explainError } from '../cli/errors';
 import { newRunInput, optionsFrom } from '../cli/input';
 import { addRunOptionFlags, addSourceFlags } from '../cli/options';
+import { consoleRoutes } from '../console/routes';
 import { sourceDefinitions } from '../functions/lib/sources/catalog';
 import { isAwsDefinition } from '../functions/lib/sources/definition';
+import { GLUE_JOB_RUNS_SOURCE } from '../functions/lib/sync/all-jobs-config';
+import { DataFolderBusy, readDataLock } from '../local/data-lock';
+import type { LocalEvent } from '../local/engine';
+import { DEFAULT_DATA_DIR, type LocalRuntime, startLocalRuntime } from '../local/runtime';
+import { demoParams } from '../local/sandbox/demo-inputs';
+import { DEFAULT_SFN_PORT } from '../local/sfn/server';
+import { UNREACHABLE_ENDPOINT } from '../local/stack';
+import { jobLine, runAllJobsSync } from '../local/sync-run';
 import {
   addServiceFlags,
   busyMessage,
@@ -27,41 +36,8 @@ import {
   sandboxOptions,
   sellingPartnerLines,
   UsageError,
-} from './cli-support';
-import { DataFolderBusy, readDataLock } from './data-lock';
-import { DEFAULT_DATA_DIR, type LocalRuntime, startLocalRuntime } from './runtime';
-import { DEFAULT_SFN_PORT } from './sfn/server';
-import { UNREACHABLE_ENDPOINT } from './stack';
+} from './local-command';
 import { printSummary } from './start-summary';
-import { runAllJobsSync } from './sync-run';
-
-/**
- * Parameters used when the command line gives none: each param's `example` in its definition
- * (JobName=nightly-etl, Bucket=demo, marketplaceIds=ATVPDKIKX0DER, ...), but of params that
- * exclude each other (exactly one of createdAfter and lastUpdatedAfter) only the first with an
- * example, and none when one is given: every shipped source that runs locally runs as a demo.
- */
-function demoParams(source: string, given: readonly string[]): Array<[string, string]> {
-  const definition = sourceDefinitions().find((d) => d.name === source);
-  const params = definition?.params ?? {};
-  const left = (definition?.paramRules ?? []).flatMap((rule) => {
-    const names = rule.exactlyOne ?? [];
-    const chosen = names.some((name) => given.includes(name))
-      ? undefined
-      : names.find((name) => params[name]?.example !== undefined);
-    return names.filter((name) => name !== chosen);
-  });
-  return Object.entries(params).flatMap(([name, spec]) =>
-    spec?.example !== undefined && !given.includes(name) && !left.includes(name)
-      ? [
-          [name, Array.isArray(spec.example) ? spec.example.join(',') : String(spec.example)] as [
-            string,
-            string,
-          ],
-        ]
-      : [],
-  );
-}
 
 interface StartFlags extends ServiceFlags {
   readonly source?: string;
@@ -101,11 +77,15 @@ const program = addServiceFlags(
   );
 
 /** The endpoint to run against: this process's runtime, or the `npm run serve` holding the folder. */
-async function connect(flags: StartFlags): Promise<{ runtime?: LocalRuntime; endpoint: string }> {
+async function connect(
+  flags: StartFlags,
+  onEvent?: (event: LocalEvent) => void,
+): Promise<{ runtime?: LocalRuntime; endpoint: string }> {
   const dataDir = dataDirOf(flags);
   const join = (error: DataFolderBusy) => {
     if (error.holder.command === 'npm run serve' && error.holder.endpoint) {
       console.log(`pagewalk: ${error.message}: running against it (its services, table and flags apply)`);
+      console.log(`  console ${error.holder.endpoint}/`);
       return { endpoint: error.holder.endpoint };
     }
     throw new Error(busyMessage(error, 'Wait for it to finish.'));
@@ -119,7 +99,15 @@ async function connect(flags: StartFlags): Promise<{ runtime?: LocalRuntime; end
       tableName: flags.table,
       port: flags.port ?? 0,
       ...sandboxOptions(flags),
+      // A resume runs whatever source its run has; --all-jobs runs Glue.
+      sources: flags.allJobs
+        ? [GLUE_JOB_RUNS_SOURCE]
+        : flags.resume || !flags.source
+          ? undefined
+          : [flags.source],
       honourEndpointVariables: true,
+      routes: consoleRoutes,
+      onEvent,
     });
     return { runtime, endpoint: runtime.server.url };
   } catch (error) {
@@ -142,7 +130,7 @@ function inputFlags(flags: StartFlags): StartFlags {
     ...(flags.param ?? []).map((p) => p.split('=')[0] ?? ''),
     ...(flags.job !== undefined ? ['JobName'] : []),
   ];
-  const demo = demoParams(source, given).map(([key, value]) => `${key}=${value}`);
+  const demo = Object.entries(demoParams(source, given)).map(([key, value]) => `${key}=${value}`);
   return { ...flags, source, param: [...demo, ...(flags.param ?? [])] };
 }
 
@@ -183,6 +171,7 @@ async function main(raw: StartFlags): Promise<number> {
       output.out(
         `pagewalk: ${flags.resume ? `resuming run ${flags.resume}` : `draining ${flags.source}`} on the local engine (endpoint ${endpoint})`,
       );
+      output.out(`  console ${endpoint}/  (open it in a browser while the run goes on)`);
       output.out(
         `  Glue ${stack.glue ? 'sandbox ' : ''}${stack.glueEndpoint}   marketplace ${stack.marketplace ? 'sandbox ' : ''}${stack.marketplaceEndpoint}` +
           (stack.s3Endpoint ? `   S3 ${stack.s3 ? 's3rver ' : ''}${stack.s3Endpoint}` : ''),
@@ -218,7 +207,10 @@ async function syncAllJobs(flags: StartFlags): Promise<number> {
     ...optionsFrom(flags),
     ...(flags.maxConcurrency ? { maxConcurrency: flags.maxConcurrency } : {}),
   };
-  const { runtime } = await connect(flags);
+  const { runtime } = await connect(flags, (event) => {
+    const line = jobLine(event);
+    if (line) console.log(line);
+  });
   if (!runtime)
     throw new UsageError('--all-jobs runs in this process: stop npm run serve on this data folder first');
   try {
@@ -227,7 +219,9 @@ async function syncAllJobs(flags: StartFlags): Promise<number> {
     const result = await runAllJobsSync({
       name: flags.name ?? randomUUID(),
       options,
+      // The endpoint's own machines: the console and the API list the sync and its children.
       pagewalk: runtime.server.machine,
+      allJobs: runtime.server.allJobs,
     });
     const status = (result.output as { status?: string } | undefined)?.status;
     return result.status === 'SUCCEEDED' && (status === 'succeeded' || status === 'skipped') ? 0 : 1;

@@ -25,7 +25,7 @@ beforeAll(async () => {
   scenario = await startScenario(
     {},
     {},
-    { quotaScale: 1_000_000, ordersPerMarketplace: 300, reports: 60, financialEvents: 150 },
+    { quotaScale: 1_000_000, ordersPerMarketplace: 150, reports: 60, financialEvents: 150 },
   );
   spapi = scenario.stack.spapi as SpApiSandbox;
   lwa = scenario.stack.lwa as LwaSandbox;
@@ -200,7 +200,7 @@ describe('tokens that expire during a run', () => {
       { handlers },
     );
 
-    expect(result.output).toMatchObject({ status: 'succeeded', items: 600 });
+    expect(result.output).toMatchObject({ status: 'succeeded', items: 300 });
     expect(result.stats.retries).toBe(0);
     const refused = spapi.stats.requests.filter((r) => r.status === 403);
     expect(refused).toEqual([expect.objectContaining({ accessToken: 'expired' })]);

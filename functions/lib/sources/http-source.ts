@@ -11,6 +11,7 @@ import { isRecord } from '../validate';
 import type { HttpErrorRule, HttpRequestTemplate, HttpSourceDefinition } from './definition';
 import { describeDefinition } from './description';
 import { type Credential, requestAuth, resolveEndpoint } from './http-auth';
+import { readBodyUpTo } from './http-body';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './http-endpoint';
 import { itemKeyOf, readPath, toPage } from './http-response';
 import type { ParamValues } from './params';
@@ -64,11 +65,7 @@ function redirectTarget(location: string | null, requestUrl: URL): string {
   }
 }
 
-/**
- * Reads the body as text, counting bytes as they arrive, and stops (cancelling the stream,
- * so the connection closes) as soon as it passes `maxBytes`: memory stays bounded by the cap
- * whatever the server sends, even an endless body.
- */
+/** The body as text, within `maxBytes` (the Content-Length first, then the bytes as they come). */
 async function readCapped(response: Response, maxBytes: number, sourceName: string): Promise<string> {
   const tooLarge = (what: string) =>
     new ResponseTooLarge(
@@ -81,21 +78,9 @@ async function readCapped(response: Response, maxBytes: number, sourceName: stri
     await response.body?.cancel().catch(() => undefined);
     throw tooLarge(`${declared} bytes (Content-Length)`);
   }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(`more than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total).toString('utf8');
+  const text = await readBodyUpTo(response, maxBytes);
+  if (text === undefined) throw tooLarge(`more than ${maxBytes} bytes`);
+  return text;
 }
 
 /** Stands for an error body that was not JSON, so no code or message is read from it. */

@@ -11,7 +11,8 @@
  * status and LWA's error code, never from a body that could quote a credential.
  */
 import { AuthenticationFailed, assertIsError, PagewalkError, SourceUnavailable } from '../errors';
-import { forgetSecretFields, readSecretFields } from './secrets';
+import { readBodyUpTo } from './http-body';
+import { forgetSecret, readSecretFields } from './secrets';
 
 /** The token endpoint's path on every LWA host (`api.amazon.com`, `api.amazon.co.uk`, `api.amazon.co.jp`). */
 export const LWA_TOKEN_PATH = '/auth/o2/token';
@@ -69,25 +70,6 @@ export function expiryMarginMs(lifetimeMs: number): number {
   return Math.min(60_000, lifetimeMs / 10);
 }
 
-/** Reads at most `maxBytes` of the body; undefined when it is longer. */
-async function readBounded(response: Response, maxBytes: number): Promise<string | undefined> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total).toString('utf8');
-}
-
 function parseObject(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
   try {
@@ -124,7 +106,7 @@ async function exchange(
       redirect: 'manual',
       signal: AbortSignal.timeout(settings.timeoutMs),
     });
-    text = await readBounded(response, MAX_ANSWER_BYTES);
+    text = await readBodyUpTo(response, MAX_ANSWER_BYTES);
   } catch (error) {
     if (error instanceof PagewalkError) throw error;
     assertIsError(error);
@@ -163,7 +145,7 @@ async function exchange(
     );
   }
   // The secret may have been fixed since it was read: the next run reads it again.
-  forgetSecretFields(secretArn);
+  forgetSecret(secretArn);
   const remedy = code ? REMEDY[code] : undefined;
   throw new AuthenticationFailed(
     `Login with Amazon refused the credentials in secret ${secretArn}: ${code ?? `HTTP ${status}`}${remedy ? ` (${remedy})` : ''}`,

@@ -4,7 +4,30 @@ import { clientTimeouts } from '../timeouts';
 
 /** Created on the first read, so a container that never reads a secret never builds the client. */
 let client: SecretsManagerClient | undefined;
-const cache = new Map<string, Promise<string>>();
+/** Each secret's SecretString, read once per container. */
+const cache = new Map<string, Promise<string | undefined>>();
+
+/**
+ * The secret's SecretString made into what `parse` makes of it. The string is read once per
+ * container; a failed read or a secret `parse` refuses is not kept, so the next invocation reads
+ * the secret again (someone may have fixed it).
+ */
+function fromSecret<T>(secretArn: string, parse: (text: string | undefined) => T): Promise<T> {
+  let text = cache.get(secretArn);
+  if (!text) {
+    text = (async () => {
+      client ??= new SecretsManagerClient(clientTimeouts());
+      return (await client.send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString;
+    })();
+    cache.set(secretArn, text);
+  }
+  const read = text;
+  const value = read.then(parse);
+  value.catch(() => {
+    if (cache.get(secretArn) === read) cache.delete(secretArn);
+  });
+  return value;
+}
 
 /**
  * A secret that cannot be used as the credential. The message is fixed per shape and names
@@ -82,38 +105,24 @@ function fieldsFrom<F extends string>(
   return out as Record<F, string>;
 }
 
-const fieldCache = new Map<string, Promise<Record<string, string>>>();
-
 /**
  * The string `fields` of a JSON secret (a Login with Amazon secret's `client_id`,
  * `client_secret` and `refresh_token`), read once per container and cached until
- * {@link forgetSecretFields}. No value enters any error message.
+ * {@link forgetSecret}. No value enters any error message.
  */
 export function readSecretFields<F extends string>(
   secretArn: string,
   fields: readonly F[],
 ): Promise<Record<F, string>> {
-  const key = `${secretArn}#${fields.join(',')}`;
-  let value = fieldCache.get(key);
-  if (!value) {
-    value = (async () => {
-      client ??= new SecretsManagerClient(clientTimeouts());
-      const out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-      return fieldsFrom(secretArn, out.SecretString, fields);
-    })();
-    // A failed read is not cached, so the next invocation tries again.
-    value.catch(() => fieldCache.delete(key));
-    fieldCache.set(key, value);
-  }
-  return value as Promise<Record<F, string>>;
+  return fromSecret(secretArn, (text) => fieldsFrom(secretArn, text, fields));
 }
 
 /**
- * Drops what {@link readSecretFields} cached for the secret: after the server refused the
- * credentials, the next run reads the secret again (someone may have put new ones in).
+ * Drops what was read of the secret: after the server refused the credentials, the next run
+ * reads the secret again (someone may have put new ones in).
  */
-export function forgetSecretFields(secretArn: string): void {
-  for (const key of fieldCache.keys()) if (key.startsWith(`${secretArn}#`)) fieldCache.delete(key);
+export function forgetSecret(secretArn: string): void {
+  cache.delete(secretArn);
 }
 
 /**
@@ -122,17 +131,5 @@ export function forgetSecretFields(secretArn: string): void {
  * The value never enters execution input, state, history or any error message.
  */
 export function readSecret(secretArn: string, field?: string): Promise<string> {
-  const key = `${secretArn}#${field ?? ''}`;
-  let value = cache.get(key);
-  if (!value) {
-    value = (async () => {
-      client ??= new SecretsManagerClient(clientTimeouts());
-      const out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-      return credentialFrom(secretArn, out.SecretString, field);
-    })();
-    // A failed read is not cached, so the next invocation tries again.
-    value.catch(() => cache.delete(key));
-    cache.set(key, value);
-  }
-  return value;
+  return fromSecret(secretArn, (text) => credentialFrom(secretArn, text, field));
 }

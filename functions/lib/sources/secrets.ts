@@ -43,6 +43,21 @@ export class SecretUnusable extends PagewalkError {
 /** Visible ASCII and inner spaces: what an HTTP header value may hold (no CR, LF or NUL). */
 const HEADER_VALUE = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/;
 
+/** The secret as a JSON object, or `SecretUnusable` saying what it is instead (never quoting it). */
+function jsonObject(secretArn: string, text: string, wanted: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Never the parser's message: it quotes the start of the secret.
+    throw new SecretUnusable(secretArn, `${wanted}; it is not JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SecretUnusable(secretArn, `${wanted}; it is JSON but not an object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
 function credentialFrom(secretArn: string, text: string | undefined, field: string | undefined): string {
   const wanted = field
     ? `its SecretString must be a JSON object whose "${field}" field is a string of visible ASCII characters`
@@ -50,17 +65,7 @@ function credentialFrom(secretArn: string, text: string | undefined, field: stri
   if (text === undefined) throw new SecretUnusable(secretArn, `${wanted}; it has no SecretString`);
   let credential: unknown = text;
   if (field) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // Never the parser's message: it quotes the start of the secret.
-      throw new SecretUnusable(secretArn, `${wanted}; it is not JSON`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new SecretUnusable(secretArn, `${wanted}; it is JSON but not an object`);
-    }
-    credential = (parsed as Record<string, unknown>)[field];
+    credential = jsonObject(secretArn, text, wanted)[field];
     if (typeof credential !== 'string') {
       throw new SecretUnusable(secretArn, `${wanted}; the field is missing or not a string`);
     }
@@ -83,17 +88,7 @@ function fieldsFrom<F extends string>(
 ): Record<F, string> {
   const wanted = `its SecretString must be a JSON object with the string fields ${fields.join(', ')}`;
   if (text === undefined) throw new SecretUnusable(secretArn, `${wanted}; it has no SecretString`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // Never the parser's message: it quotes the start of the secret.
-    throw new SecretUnusable(secretArn, `${wanted}; it is not JSON`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new SecretUnusable(secretArn, `${wanted}; it is JSON but not an object`);
-  }
-  const object = parsed as Record<string, unknown>;
+  const object = jsonObject(secretArn, text, wanted);
   const out: Partial<Record<F, string>> = {};
   for (const field of fields) {
     const value = object[field];

@@ -168,6 +168,17 @@ export interface LocalExecution {
  */
 const EVENTS_PER_TASK_ATTEMPT = 3;
 
+/**
+ * The events a state records besides its entered and exited ones: a Task's attempt (a `.sync`
+ * integration also records TaskSubmitted), a Map's started and succeeded (its iterations record
+ * their own, MapIterationStarted and Succeeded, which the engine reports).
+ */
+function eventsOfAttempt(type: string | undefined, resource: string | undefined): number {
+  if (type === 'Map') return 2;
+  if (type !== 'Task') return 0;
+  return EVENTS_PER_TASK_ATTEMPT + (resource && /\.sync(:\d+)?$/.test(resource) ? 1 : 0);
+}
+
 /** Starts the ASL file on aws-local-stepfunctions with every Task state served by a local handler. */
 export function startLocalExecution(options: StartLocalExecutionOptions): LocalExecution {
   const spec = options.spec ?? PAGEWALK_MACHINE;
@@ -283,9 +294,14 @@ export function startLocalExecution(options: StartLocalExecutionOptions): LocalE
             stateEntries[name] = (stateEntries[name] ?? 0) + 1;
             transitions += 1;
             latency?.transition();
-            historyEvents += 1 + (event.state?.type === 'Task' ? EVENTS_PER_TASK_ATTEMPT : 0);
+            historyEvents += 1 + eventsOfAttempt(event.state?.type, states[name]?.Resource);
             break;
           }
+          case 'MapIterationStarted':
+          case 'MapIterationSucceeded':
+          case 'MapIterationFailed':
+            historyEvents += 1;
+            break;
           case 'StateRetried':
             retries += 1;
             transitions += 1;

@@ -52,6 +52,8 @@ export const EXECUTION_ALREADY_EXISTS = 'StepFunctions.ExecutionAlreadyExistsExc
  */
 export class LocalStateMachine {
   private readonly executions = new Map<string, TrackedExecution>();
+  /** The same executions in the order they started, so a reader can take only the new ones. */
+  private readonly order: TrackedExecution[] = [];
   private readonly running = new Set<string>();
 
   constructor(private readonly options: LocalStateMachineOptions) {}
@@ -74,6 +76,7 @@ export class LocalStateMachine {
     const execution = startLocalExecution({ ...this.options, name, input, machine: this });
     const tracked: TrackedExecution = { ...execution, name, input, startDate };
     this.executions.set(name, tracked);
+    this.order.push(tracked);
     this.running.add(name);
     const ended = () => this.running.delete(name);
     execution.result.then(ended, ended);
@@ -87,6 +90,19 @@ export class LocalStateMachine {
 
   /** Every execution started so far, oldest first. */
   list(): TrackedExecution[] {
-    return [...this.executions.values()];
+    return [...this.order];
+  }
+
+  /** How many executions this machine has started. */
+  get startedCount(): number {
+    return this.order.length;
+  }
+
+  /**
+   * The executions started after the first `count`, oldest first: a registry that has seen
+   * `count` of them reads only the new ones (ten thousand children, each read once).
+   */
+  startedSince(count: number): readonly TrackedExecution[] {
+    return this.order.slice(count);
   }
 }

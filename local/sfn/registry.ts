@@ -128,9 +128,13 @@ export class ExecutionRegistry {
     await Promise.all(this.endings.values());
   }
 
-  /** Registers executions the machine started itself (continue as new). */
+  /** Executions of the machine's that adopt() has looked at: it reads only those started since. */
+  private adopted = 0;
+
+  /** Registers executions the machine started itself (continue as new, a sync's children). */
   private adopt(): void {
-    for (const tracked of this.machine.list()) {
+    for (const tracked of this.machine.startedSince(this.adopted)) {
+      this.adopted += 1;
       if (this.entries.get(tracked.name)?.tracked === tracked) continue;
       this.register(tracked, JSON.stringify(tracked.input));
     }

@@ -30,6 +30,7 @@ import { DataFolderBusy, readDataLock } from './data-lock';
 import { DEFAULT_DATA_DIR, type LocalRuntime, startLocalRuntime } from './runtime';
 import { DEFAULT_SFN_PORT } from './sfn/server';
 import { printSummary } from './start-summary';
+import { reportSyncCheck } from './sync-check';
 import { runAllJobsSync } from './sync-run';
 
 /** Parameters used when the command line gives none, so every shipped source runs as a demo. */
@@ -176,13 +177,13 @@ async function syncAllJobs(flags: StartFlags): Promise<number> {
   try {
     console.log(`pagewalk: syncing every job of Glue ${runtime.stack.glueEndpoint} on the local engine`);
     console.log(`  input: ${JSON.stringify({ source: 'glue.allJobs', params: {}, options })}`);
-    const result = await runAllJobsSync({
-      name: flags.name ?? randomUUID(),
-      options,
-      pagewalk: runtime.server.machine,
-    });
+    const name = flags.name ?? randomUUID();
+    const result = await runAllJobsSync({ name, options, pagewalk: runtime.server.machine });
     const status = (result.output as { status?: string } | undefined)?.status;
-    return result.status === 'SUCCEEDED' && (status === 'succeeded' || status === 'skipped') ? 0 : 1;
+    const { documentClient, tableName } = runtime.stack;
+    const exact =
+      status === 'skipped' || (await reportSyncCheck(documentClient, tableName, name, console.log));
+    return result.status === 'SUCCEEDED' && (status === 'succeeded' || status === 'skipped') && exact ? 0 : 1;
   } finally {
     await runtime.close();
   }

@@ -12,12 +12,17 @@
  *   PAGEWALK_MEMORY_EVERY-th (default 50) after;
  * - `sample`: every 10 s, RSS, V8's heap (used and committed), external and ArrayBuffer memory,
  *   without a GC;
- * - `exit`: the peak RSS (VmHWM) and the sample taken nearest to it.
+ * - `exit`: the peak RSS (VmHWM) and the sample taken nearest to it; per function, its
+ *   invocations and their duration summed (each rounded up to the millisecond, as Lambda bills);
+ *   the AWS requests the handlers made, by X-Amz-Target (what DynamoDB, Glue and Step
+ *   Functions would bill);
  * and prints one line to stderr at exit. It reads the invocations the engine announces on the
- * `pagewalk:local:invocation` diagnostics channel (local/engine/lambda-task.ts).
+ * `pagewalk:local:invocation` diagnostics channel (local/engine/lambda-task.ts) and Node's own
+ * `http.client.request.start`.
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { appendFileSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 
 const LOG = process.env.PAGEWALK_MEMORY_LOG ?? 'memory-probe.jsonl';
 const EVERY = Number(process.env.PAGEWALK_MEMORY_EVERY ?? 50);
@@ -57,6 +62,17 @@ let invocations = 0;
 let invocationsAll = 0;
 const held = [];
 let largest = { rssMB: 0 };
+/** Per function: invocations and billed milliseconds. */
+const functions = {};
+const openInvocations = new Map();
+/** AWS requests by X-Amz-Target, once a handler has run (the runtime's own setup calls are left out). */
+const requests = {};
+
+subscribe('http.client.request.start', ({ request }) => {
+  if (!active) return;
+  const target = request.getHeader('x-amz-target');
+  if (typeof target === 'string') requests[target] = (requests[target] ?? 0) + 1;
+});
 
 function activate() {
   active = true;
@@ -73,10 +89,19 @@ function activate() {
 }
 
 subscribe('pagewalk:local:invocation', (message) => {
-  const { functionName, phase } = message;
+  const { functionName, awsRequestId, phase } = message;
   if (!active) activate();
-  if (phase !== 'end') return;
+  if (phase === 'start') {
+    openInvocations.set(awsRequestId, performance.now());
+    return;
+  }
   invocationsAll += 1;
+  const began = openInvocations.get(awsRequestId);
+  openInvocations.delete(awsRequestId);
+  functions[functionName] ??= { invocations: 0, billedMs: 0 };
+  const fn = functions[functionName];
+  fn.invocations += 1;
+  if (began !== undefined) fn.billedMs += Math.ceil(performance.now() - began);
   if (functionName !== FETCH_PAGE) return;
   invocations += 1;
   if ((invocations > FIRST && invocations % EVERY !== 0) || typeof globalThis.gc !== 'function') return;
@@ -95,6 +120,8 @@ function finish() {
     invocationsAll,
     peakRssMB: peakMB,
     atLargestSample: largest,
+    functions,
+    requests,
   });
   const first = held.slice(0, FIRST).map((r) => r.heapUsedMB);
   const last = held.slice(-FIRST).map((r) => r.heapUsedMB);

@@ -22,8 +22,8 @@ function lambdaFailure(errorType: string, errorMessage: string, trace: string[])
 }
 
 /**
- * Where the local engine announces each handler invocation, `{ functionName, phase: 'start' |
- * 'end' }`, for a probe that watches a long run from outside (bench/memory-probe.mjs reads
+ * Where the local engine announces each handler invocation, `{ functionName, awsRequestId,
+ * phase: 'start' | 'end' }`, for a probe that watches a long run from outside (bench/memory-probe.mjs reads
  * the heap between page-fetch invocations). Nothing is published while nobody subscribes.
  */
 export const INVOCATION_CHANNEL = 'pagewalk:local:invocation';
@@ -86,7 +86,9 @@ export function asLambdaTask(
       }, options.timeoutMs);
     });
     const announce = (phase: 'start' | 'end') => {
-      if (invocations.hasSubscribers) invocations.publish({ functionName: options.functionName, phase });
+      if (invocations.hasSubscribers) {
+        invocations.publish({ functionName: options.functionName, awsRequestId, phase });
+      }
     };
     announce('start');
     const invocation = handler(event, context);

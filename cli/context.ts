@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListStateMachinesCommand, ListTagsForResourceCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PagewalkError } from '../functions/lib/errors';
-import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from '../local/sfn/tags';
+import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from '../functions/lib/store/table-tags';
 
 /** Options every command accepts. */
 export interface GlobalOptions {
@@ -186,7 +186,8 @@ async function resolveStateMachineArn(sfn: SFNClient, given: string | undefined)
     for (const m of page.stateMachines ?? []) all.push({ arn: m.stateMachineArn ?? '', name: m.name ?? '' });
     nextToken = page.nextToken;
   } while (nextToken);
-  const pagewalk = all.filter((m) => /pagewalk/i.test(m.name));
+  // The all-jobs sync's machine (pagewalk-all-jobs locally, <stack>-AllJobsSync... on AWS) is not the loop's.
+  const pagewalk = all.filter((m) => /pagewalk/i.test(m.name) && !/all-?jobs/i.test(m.name));
   const only = all.length === 1 ? all[0] : pagewalk.length === 1 ? pagewalk[0] : undefined;
   if (only) return only.arn;
   throw new CliError(

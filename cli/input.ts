@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { assertIsError } from '../functions/lib/errors';
+import { MAX_INPUT_DEPTH, nestingDepth } from '../functions/lib/execution-input-limits';
 import { optionSpec, RUN_OPTIONS, type RunOptionSpec } from '../functions/lib/run-options';
-import { MAX_INPUT_DEPTH, nestingDepth } from '../local/sfn/execution-input';
 import { CliError } from './context';
 
 /** commander's name of a flag's value: `poll-interval` → `pollInterval`. */

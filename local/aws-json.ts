@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PagewalkError } from '../functions/lib/errors';
+import { foreignRequest, loopbackBindAddress } from './loopback';
 
 /** Largest request body a sandbox accepts, in bytes; larger ones are rejected before parsing. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -91,7 +92,7 @@ export interface JsonReply {
   payload: unknown;
   headers?: Record<string, string>;
   /** Sent instead of the JSON payload: what a proxy or load balancer in front of an API answers. */
-  raw?: { contentType: string; text: string };
+  raw?: { contentType: string; text: string | Buffer };
 }
 
 /**
@@ -102,10 +103,18 @@ export class CustomReply {
   constructor(readonly reply: JsonReply) {}
 }
 
+/**
+ * A route a local server answers beside its API (the console, the run API): the reply for a
+ * request it knows, undefined for any other. `url` is the request's path and query.
+ */
+export type Route = (req: IncomingMessage, url: URL) => Promise<JsonReply | undefined>;
+
 /** How {@link createJsonServer} turns requests into JSON responses. */
 export interface JsonServerConfig {
   /** Value of the `content-type` header on every response. */
   contentType: string;
+  /** Routes tried, in order, before `handle`; read per request, so they can be mounted late. */
+  routes?(): readonly Route[];
   /** Answers a request; its result is sent with status 200, or as it says when it is a {@link CustomReply}. */
   handle(req: IncomingMessage): Promise<unknown>;
   /** Turns whatever `handle` threw into the protocol's error response (and counts it). */
@@ -115,16 +124,27 @@ export interface JsonServerConfig {
 }
 
 /**
- * An HTTP server that answers every request with JSON: `handle`'s result, or
- * `onError`'s reply when it throws, delayed by the configured latency. Each
- * response carries a fresh `x-amzn-RequestId`, as AWS-style APIs do.
+ * An HTTP server that answers every request with JSON: a route's reply, `handle`'s result, or
+ * `onError`'s reply when either throws, delayed by the configured latency. A request not
+ * addressed to this loopback server (see ./loopback.ts) is refused with 403 before anything
+ * reads it. Each response carries a fresh `x-amzn-RequestId`, as AWS-style APIs do.
  */
 export function createJsonServer(config: JsonServerConfig): Server {
   return createServer((req, res) => {
+    // Refused before anything reads the request, and in one shape whatever the protocol.
+    const foreign = foreignRequest(req);
+    if (foreign) {
+      sendJson(
+        res,
+        'application/json',
+        awsJsonError(new ProtocolError('AccessDeniedException', foreign, 403), 'message'),
+      );
+      return;
+    }
     void (async () => {
       let reply: JsonReply;
       try {
-        const result = await config.handle(req);
+        const result = (await routed(config, req)) ?? (await config.handle(req));
         reply = result instanceof CustomReply ? result.reply : { status: 200, payload: result };
       } catch (error) {
         reply = config.onError(error);
@@ -135,6 +155,17 @@ export function createJsonServer(config: JsonServerConfig): Server {
       if (!res.destroyed) sendJson(res, config.contentType, reply);
     })();
   });
+}
+
+async function routed(config: JsonServerConfig, req: IncomingMessage): Promise<CustomReply | undefined> {
+  const routes = config.routes?.() ?? [];
+  if (routes.length === 0) return undefined;
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  for (const route of routes) {
+    const reply = await route(req, url);
+    if (reply) return new CustomReply(reply);
+  }
+  return undefined;
 }
 
 function sendJson(res: ServerResponse, contentType: string, reply: JsonReply): void {
@@ -179,8 +210,8 @@ export function fromThisMachine(req: IncomingMessage, boundHost: string | undefi
 }
 
 /**
- * Starts `server` listening on `host` (default 127.0.0.1, never exposed beyond
- * the machine) and `port` (default 0, an ephemeral port); resolves with the
+ * Starts `server` listening on `host` (default 127.0.0.1; a host that is not loopback is
+ * refused, so nothing is ever exposed beyond the machine) and `port` (default 0, an ephemeral port); resolves with the
  * bound port and the base URL, bracketing IPv6 hosts.
  */
 export async function listen(
@@ -188,7 +219,7 @@ export async function listen(
   host: string | undefined,
   port: number | undefined,
 ): Promise<{ port: number; url: string }> {
-  const bindHost = host ?? '127.0.0.1';
+  const bindHost = loopbackBindAddress(host);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(port ?? 0, bindHost, () => {

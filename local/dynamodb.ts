@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
@@ -10,6 +11,7 @@ import {
 import dynalite from 'dynalite';
 import { isErrorNamed } from '../functions/lib/errors';
 import { PARTITION_KEY, SORT_KEY } from '../functions/lib/store/table-schema';
+import { foreignRequest } from './loopback';
 
 /** An embedded DynamoDB (dynalite) on loopback. */
 export interface EmbeddedDynamo {
@@ -25,6 +27,25 @@ export async function startEmbeddedDynamo(
 ): Promise<EmbeddedDynamo> {
   if (options.path) mkdirSync(options.path, { recursive: true });
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // dynalite answers whatever reaches it: put the local servers' Host and Origin check in front.
+  const answer = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const foreign = foreignRequest(req);
+    if (!foreign) {
+      for (const listener of answer) listener.call(server, req, res);
+      return;
+    }
+    const body = JSON.stringify({
+      __type: 'com.amazon.coral.service#AccessDeniedException',
+      message: foreign,
+    });
+    res.writeHead(403, {
+      'content-type': 'application/x-amz-json-1.0',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

@@ -10,19 +10,26 @@
  *   .pagewalk/sandbox-lwa-credentials.json   the LWA client id, secret and refresh token the
  *                                    local LWA accepts and the local Secrets Manager serves
  *
+ * The endpoint serves the pagewalk and the all-jobs state machines, the stack's run API
+ * (`POST /runs`, `GET /runs/{runId}`, ./run-api.ts) and whatever the caller mounts beside them
+ * (`npm start` and `npm run serve` mount the console, console/).
+ *
  * Every execution ending the state machine could not record (a stop, a failure, a crash of
  * the process) goes to the reconcile handler, as the EventBridge rule sends it on AWS.
  */
 import { join } from 'node:path';
+import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from '../functions/lib/store/table-tags';
+import { loadAllJobsHandlers } from './all-jobs';
+import type { Route } from './aws-json';
 import { acquireDataLock, type DataLock, type DataLockInfo } from './data-lock';
 import { type LocalEvent, loadPagewalkHandlers } from './engine';
+import { runApiRoute } from './run-api';
 import type { GlueSandboxOptions } from './sandbox/glue';
 import { sandboxLwaCredentials } from './sandbox/lwa-credentials';
 import type { MarketplaceSandboxOptions } from './sandbox/marketplace';
 import { sandboxTokenSecret } from './sandbox/token-secret';
-import { type SfnServer, startSfnServer } from './sfn/server';
+import { type MountContext, type SfnServer, startSfnServer } from './sfn/server';
 import type { ExecutionDescription } from './sfn/store';
-import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from './sfn/tags';
 import { type LocalStack, type SellingPartnerOptions, startLocalStack } from './stack';
 
 /** The data folder both commands use unless told otherwise. */
@@ -45,6 +52,13 @@ export interface LocalRuntimeOptions {
   readonly retryDelayMs?: number;
   readonly log?: (line: string) => void;
   readonly onEvent?: (event: LocalEvent, executionName: string) => void;
+  /** Routes to mount beside the API and the run API (the console). */
+  readonly routes?: (context: RuntimeMountContext) => readonly Route[];
+}
+
+/** What a route mounted on the runtime may read: the endpoint's registry and the local services. */
+export interface RuntimeMountContext extends MountContext {
+  readonly stack: LocalStack;
 }
 
 export interface LocalRuntime {
@@ -102,6 +116,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     cleanups.push(() => stack.close());
     const server = await startSfnServer({
       handlers: loadPagewalkHandlers,
+      allJobsHandlers: loadAllJobsHandlers,
+      routes: (context) => [runApiRoute(options.log), ...(options.routes?.({ ...context, stack }) ?? [])],
       exportEndpoint: true,
       port: options.port,
       host: options.host,

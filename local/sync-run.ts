@@ -5,7 +5,13 @@
  */
 import type { SyncSummary } from '../functions/lib/finish-sync';
 import { createSyncMachines } from './all-jobs';
-import { followRun, type LocalExecutionResult, type LocalStateMachine, loadPagewalkHandlers } from './engine';
+import {
+  followRun,
+  type LocalEvent,
+  type LocalExecutionResult,
+  type LocalStateMachine,
+  loadPagewalkHandlers,
+} from './engine';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -17,6 +23,21 @@ export interface AllJobsRunOptions {
   readonly print?: (line: string) => void;
   /** The pagewalk machine the children run on; a new one by default. */
   readonly pagewalk?: LocalStateMachine;
+  /**
+   * The all-jobs machine to run on (the local endpoint's, so the console and the API list the
+   * sync); its events must then reach `events` (see {@link jobLine}). A new one by default.
+   */
+  readonly allJobs?: LocalStateMachine;
+}
+
+/** The line an all-jobs event prints, if any: one per job, as the job's outcome is recorded. */
+export function jobLine(event: LocalEvent): string | undefined {
+  // The Map's events reach the sync's log.
+  if (event.type !== 'StateExited' || event.state?.name !== 'Read job run') return undefined;
+  const output = event.state.output as { job?: { name?: string }; outcome?: { status?: string } };
+  return output?.outcome?.status !== 'running'
+    ? `  ${output?.job?.name}: ${output?.outcome?.status}`
+    : undefined;
 }
 
 /** The lines that describe how an all-jobs sync ended; `startedAt`: when its first execution started. */
@@ -76,19 +97,19 @@ export function describeEngineCounts(
 /** Runs an all-jobs sync to its end on the local engine and prints how each job ended. */
 export async function runAllJobsSync(run: AllJobsRunOptions): Promise<LocalExecutionResult> {
   const print = run.print ?? console.log;
-  const { allJobs, pagewalk } = await createSyncMachines(run.pagewalk ?? (await loadPagewalkHandlers()), {
-    onEvent: (event) => {
-      // A line per job as its outcome is recorded (the Map's events reach the sync's log).
-      if (event.type !== 'StateExited' || event.state?.name !== 'Read job run') return;
-      const output = event.state.output as { job?: { name?: string }; outcome?: { status?: string } };
-      if (output?.outcome?.status !== 'running') print(`  ${output?.job?.name}: ${output?.outcome?.status}`);
-    },
-  });
-  const before = pagewalk.startedCount;
+  const { allJobs, pagewalk } = run.allJobs
+    ? { allJobs: run.allJobs, pagewalk: run.pagewalk }
+    : await createSyncMachines(run.pagewalk ?? (await loadPagewalkHandlers()), {
+        onEvent: (event) => {
+          const line = jobLine(event);
+          if (line) print(line);
+        },
+      });
+  const before = pagewalk?.startedCount ?? 0;
   const first = allJobs.start(run.name, { source: 'glue.allJobs', params: {}, options: run.options });
   const { segments, last: result } = await followRun(allJobs, first);
   for (const line of describeSync(result, first.startDate)) print(line);
-  const children = await Promise.all(pagewalk.startedSince(before).map((child) => child.result));
+  const children = await Promise.all((pagewalk?.startedSince(before) ?? []).map((child) => child.result));
   for (const line of describeEngineCounts(segments, children)) print(line);
   return result;
 }

@@ -19,55 +19,19 @@ import {
   type TaskOverride,
 } from './lambda-task';
 import { activeLatency, type LatencyModel, SimulatedLatency } from './latency';
-import type { LocalStateMachine } from './machine';
 import {
   START_EXECUTION_RESOURCE,
   START_EXECUTION_SYNC_RESOURCE,
   startExecutionTask,
   statesOfType,
 } from './start-execution-task';
-
-/** One entry of the local event log, as the engine reports it. */
-export interface LocalEvent {
-  readonly type: string;
-  readonly timestamp: number;
-  readonly state?: {
-    readonly name: string;
-    readonly type: string;
-    readonly input?: unknown;
-    readonly output?: unknown;
-  };
-  readonly Error?: string;
-  readonly Cause?: unknown;
-  readonly output?: unknown;
-  /** The execution input (ExecutionStarted only). */
-  readonly input?: unknown;
-}
-
-/**
- * One call of a Task state's resource, reported when it starts and when it ends, so a
- * history can show what AWS records per attempt (LambdaFunctionScheduled/Started/Succeeded
- * or Failed, TaskScheduled/... for service integrations): the effective input after
- * Parameters and the raw result before ResultSelector and ResultPath, which the engine's
- * own event log does not carry.
- */
-export interface LocalTaskCallEvent {
-  readonly type: 'TaskCallStarted' | 'TaskCallSucceeded' | 'TaskCallFailed';
-  /** Unique per execution; the started and the ended event of one call share it. */
-  readonly callId: number;
-  readonly stateName: string;
-  /** The Task's Resource after substitution (a Lambda ARN, or e.g. arn:aws:states:::states:startExecution). */
-  readonly resource: string;
-  readonly timeoutSeconds?: number;
-  readonly timestamp: number;
-  /** TaskCallStarted: what the resource receives. */
-  readonly input?: unknown;
-  /** TaskCallSucceeded: what the resource returned. */
-  readonly output?: unknown;
-  /** TaskCallFailed: the error name and cause, as the Task state sees them. */
-  readonly error?: string;
-  readonly cause?: string;
-}
+import type {
+  ExecutionTarget,
+  LocalEvent,
+  LocalExecution,
+  LocalExecutionResult,
+  LocalTaskCallEvent,
+} from './types';
 
 /** Wraps a Task override so every call is reported through `report`, without changing what it does. */
 function reportingTaskCalls(
@@ -103,29 +67,6 @@ function reportingTaskCalls(
   }) as TaskOverride;
 }
 
-/** Counts kept while reading the event log (the events themselves are not kept). */
-export interface ExecutionStats {
-  /** StateEntered events per state name. */
-  readonly stateEntries: Record<string, number>;
-  /** State transitions, as AWS bills them (every state entered, retries included). */
-  readonly transitions: number;
-  readonly retries: number;
-  /** An estimate of the history events AWS would record for this execution. */
-  readonly historyEvents: number;
-}
-
-export interface LocalExecutionResult {
-  readonly executionArn: string;
-  readonly name: string;
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
-  readonly output?: unknown;
-  readonly error?: string;
-  readonly cause?: string;
-  readonly startedAt: Date;
-  readonly stoppedAt: Date;
-  readonly stats: ExecutionStats;
-}
-
 export interface StartLocalExecutionOptions {
   readonly name: string;
   readonly input: unknown;
@@ -142,11 +83,11 @@ export interface StartLocalExecutionOptions {
    * Serves `arn:aws:states:::states:startExecution` Tasks by starting a new execution on it;
    * without one such a Task fails, as it would without permission.
    */
-  readonly machine?: LocalStateMachine;
+  readonly machine?: ExecutionTarget;
   /** The ASL file to run. @default PAGEWALK_MACHINE */
   readonly spec?: LocalMachineSpec;
   /** Other machines whose executions startExecution Tasks may start (by ARN). */
-  readonly targets?: readonly LocalStateMachine[];
+  readonly targets?: readonly ExecutionTarget[];
   /** Simulated AWS latency per transition and per Lambda invocation (see local/latency.ts); none by default. */
   readonly latency?: LatencyModel;
   /**
@@ -154,12 +95,6 @@ export interface StartLocalExecutionOptions {
    * (`FUNCTION_TIMEOUT_SECONDS`); tests shorten them to produce Sandbox.Timedout quickly.
    */
   readonly functionTimeoutsMs?: Readonly<Record<string, number>>;
-}
-
-export interface LocalExecution {
-  readonly executionArn: string;
-  readonly result: Promise<LocalExecutionResult>;
-  abort(): void;
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { LocalExecutionResult } from './execution';
-import type { LocalStateMachine, TrackedExecution } from './machine';
+import type { LocalStateMachine } from './machine';
+import type { LocalExecutionResult, TrackedExecution } from './types';
 
 /** The name of the execution an execution's output says it continued as, if any. */
 export function continuedAs(result: LocalExecutionResult): string | undefined {

@@ -4,21 +4,10 @@ import {
   localStateMachineArn,
   PAGEWALK_MACHINE,
 } from './definition';
-import {
-  type LocalEvent,
-  type LocalExecution,
-  type LocalTaskCallEvent,
-  startLocalExecution,
-} from './execution';
+import { startLocalExecution } from './execution';
 import type { LatencyModel } from './latency';
 import { serviceError } from './start-execution-task';
-
-/** An execution the local state machine knows, running or finished. */
-export interface TrackedExecution extends LocalExecution {
-  readonly name: string;
-  readonly input: unknown;
-  readonly startDate: Date;
-}
+import type { ExecutionTarget, LocalEvent, LocalTaskCallEvent, TrackedExecution } from './types';
 
 export interface LocalStateMachineOptions {
   readonly handlers: LocalHandlers;
@@ -50,7 +39,7 @@ export const EXECUTION_ALREADY_EXISTS = 'StepFunctions.ExecutionAlreadyExistsExc
  * and the startExecution Tasks alike, as AWS holds them: the same name and input again while
  * it runs is the same execution; other input, or a name whose execution ended, is refused.
  */
-export class LocalStateMachine {
+export class LocalStateMachine implements ExecutionTarget {
   private readonly executions = new Map<string, TrackedExecution>();
   /** The same executions in the order they started, so a reader can take only the new ones. */
   private readonly order: TrackedExecution[] = [];

@@ -4,7 +4,7 @@
  * sync waiting for each job's child execution), and finding the Task states they sit in.
  */
 import { randomUUID } from 'node:crypto';
-import type { LocalStateMachine } from './machine';
+import type { ExecutionTarget } from './types';
 
 /** The Step Functions integration that starts another execution (continue as new). */
 export const START_EXECUTION_RESOURCE = 'arn:aws:states:::states:startExecution';
@@ -54,7 +54,7 @@ export function serviceError(name: string, message: string): Error {
  * that description as the Cause when the execution did not succeed.
  */
 export function startExecutionTask(
-  resolve: ((arn: string | undefined) => LocalStateMachine | undefined) | undefined,
+  resolve: ((arn: string | undefined) => ExecutionTarget | undefined) | undefined,
   waits: boolean,
 ) {
   return async (raw: unknown) => {

@@ -2,38 +2,13 @@
  * StartExecution's input checks, as AWS makes them and before anything parses the text:
  * at most 256 KiB, valid JSON, and (a local guard) a nesting depth far below what the
  * engine's and the history's recursive JSON handling survive, so no input can crash the server.
+ * The limits themselves are in functions/lib/execution-input-limits.ts, which the CLI reads too.
  */
 
 import { assertIsError } from '../../functions/lib/errors';
+import { MAX_INPUT_BYTES, MAX_INPUT_DEPTH, nestingDepth } from '../../functions/lib/execution-input-limits';
 import { ProtocolError } from '../aws-json';
 import { validation } from './protocol';
-
-/** Step Functions' limit on an execution's input (256 KiB). */
-export const MAX_INPUT_BYTES = 262_144;
-
-/**
- * Deepest nesting of arrays and objects accepted. pagewalk's inputs nest 3 levels; JSON.stringify
- * and the history code recurse per level and overflow the stack at a few thousand.
- */
-export const MAX_INPUT_DEPTH = 100;
-
-/** The deepest nesting of `[`/`{` in JSON text, counted without recursion (strings skipped). */
-export function nestingDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
-    else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return deepest;
-}
 
 /** The parsed input of a StartExecution request; ProtocolError as AWS words it otherwise. */
 export function parseExecutionInput(raw: unknown): unknown {

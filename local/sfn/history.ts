@@ -40,7 +40,7 @@ interface ExecutionLog {
   readonly events: HistoryEvent[];
   /** Events not kept because the history reached {@link MAX_HISTORY_EVENTS}. */
   dropped: number;
-  /** Task calls per state name, oldest first (attempts of one state never overlap). */
+  /** Task calls per state name, oldest first (a Map's iterations overlap; one visit's attempts do not). */
   readonly calls: Map<string, PendingCall[]>;
   /** Calls abandoned by a Task timeout: their late end is ignored. */
   readonly abandoned: Set<number>;
@@ -219,9 +219,16 @@ export class HistoryRecorder {
    * `failure` is the engine's StateFailed event when the attempt failed.
    */
   private placeCall(log: ExecutionLog, stateName: string, failure: LocalEvent | undefined): void {
-    const queue = log.calls.get(stateName);
-    const call = queue?.shift();
-    if (queue?.length === 0) log.calls.delete(stateName);
+    const queue = log.calls.get(stateName) ?? [];
+    // A Map runs several visits of one state at once: the visit that exits (or fails) now is
+    // the one whose call ended that way, not necessarily the oldest still pending.
+    const endedAs = failure ? 'TaskCallFailed' : 'TaskCallSucceeded';
+    const at = Math.max(
+      0,
+      queue.findIndex((c) => c.ended?.type === endedAs),
+    );
+    const call = queue.splice(at, 1)[0];
+    if (queue.length === 0) log.calls.delete(stateName);
     // A failure before the resource was called (bad Parameters) records no call, as on AWS.
     if (!call) return;
     const { started, ended } = call;

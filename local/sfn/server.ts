@@ -11,19 +11,27 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import { MAX_INPUT_BYTES } from '../../functions/lib/execution-input-limits';
 import {
   awsJsonError,
   closeServer,
   createJsonServer,
   listen,
   ProtocolError,
+  type Route,
   readBody,
   targetOperation,
 } from '../aws-json';
-import { type LocalEvent, type LocalHandlers, type LocalStateMachine, loadDefinition } from '../engine';
-import { MAX_INPUT_BYTES } from './execution-input';
+import {
+  ALL_JOBS_MACHINE,
+  LOCAL_STATE_MACHINE_NAME,
+  type LocalEvent,
+  type LocalHandlers,
+  type LocalStateMachine,
+  PAGEWALK_MACHINE,
+} from '../engine';
 import { OPERATIONS, type OperationContext } from './operations';
-import { ExecutionRegistry } from './registry';
+import { ExecutionRegistry, type MachineSetup } from './registry';
 import type { ExecutionDescription } from './store';
 
 /** The port `npm run serve` listens on unless told otherwise. */
@@ -35,6 +43,16 @@ export interface SfnServerOptions {
    * once the server listens: after `exportEndpoint` has told them where it is.
    */
   readonly handlers: LocalHandlers | (() => Promise<LocalHandlers>);
+  /**
+   * The all-jobs sync's handlers (see `loadAllJobsHandlers`), or their loader: with them the
+   * endpoint serves the all-jobs state machine too, its children on the pagewalk one.
+   */
+  readonly allJobsHandlers?: LocalHandlers | (() => Promise<LocalHandlers>);
+  /**
+   * Routes served beside the API (the run API, the console), made once the registry is up;
+   * each is tried, in order, before a request is taken as a Step Functions call.
+   */
+  readonly routes?: (server: MountContext) => readonly Route[];
   /**
    * Set AWS_ENDPOINT_URL_SFN to this server once it listens, before a handler loader runs,
    * so the handlers' Step Functions client (start-run's takeover check) reaches it.
@@ -57,7 +75,7 @@ export interface SfnServerOptions {
   readonly dataDir?: string;
   /** Milliseconds every retry waits instead of the ASL's backoff; undefined keeps the real backoff. */
   readonly retryDelayMs?: number;
-  /** Tags ListTagsForResource returns for the state machine (see ./tags.ts). */
+  /** Tags ListTagsForResource returns for the state machine (see functions/lib/store/table-tags.ts). */
   readonly tags?: Readonly<Record<string, string>>;
   /** Receives one line per execution started and ended. */
   readonly log?: (line: string) => void;
@@ -65,10 +83,22 @@ export interface SfnServerOptions {
   readonly onEvent?: (event: LocalEvent, executionName: string) => void;
 }
 
+/** What a route mounted on the endpoint may read: the same registry the API operations read. */
+export interface MountContext {
+  readonly url: string;
+  readonly registry: ExecutionRegistry;
+  /** The API operations' shared context, for a route that answers through an operation. */
+  readonly operations: OperationContext;
+}
+
 export interface SfnServer {
   readonly url: string;
   readonly port: number;
+  /** The pagewalk state machine's engine. */
   readonly machine: LocalStateMachine;
+  /** The all-jobs sync's engine, when the endpoint serves it. */
+  readonly allJobs?: LocalStateMachine;
+  readonly registry: ExecutionRegistry;
   /** Stops listening; running executions are aborted and recorded as stopped by the server. */
   close(): Promise<void>;
 }
@@ -78,12 +108,14 @@ export async function startSfnServer(options: SfnServerOptions): Promise<SfnServ
   // Listen first: the handlers may need the URL before they are loaded. Requests wait until
   // the executions are loaded and reconciled.
   let context: OperationContext | undefined;
+  let routes: readonly Route[] = [];
   let markReady = () => {};
   const ready = new Promise<void>((resolve) => {
     markReady = resolve;
   });
   const server = createJsonServer({
     contentType: 'application/x-amz-json-1.0',
+    routes: () => routes,
     handle: async (req) => {
       await ready;
       return answer(req, context as OperationContext);
@@ -99,21 +131,23 @@ export async function startSfnServer(options: SfnServerOptions): Promise<SfnServ
   });
   const { port, url } = await listen(server, options.host, options.port ?? DEFAULT_SFN_PORT);
   if (options.exportEndpoint) process.env.AWS_ENDPOINT_URL_SFN = url;
-  let handlers: LocalHandlers;
+  let registry: ExecutionRegistry;
   try {
-    handlers = typeof options.handlers === 'function' ? await options.handlers() : options.handlers;
+    const machines: MachineSetup[] = [{ spec: PAGEWALK_MACHINE, handlers: await load(options.handlers) }];
+    if (options.allJobsHandlers) {
+      machines.push({
+        spec: ALL_JOBS_MACHINE,
+        handlers: await load(options.allJobsHandlers),
+        targets: [LOCAL_STATE_MACHINE_NAME],
+      });
+    }
+    registry = new ExecutionRegistry({ ...options, machines });
   } catch (error) {
     await closeServer(server);
     throw error;
   }
-
-  const registry = new ExecutionRegistry({ ...options, handlers });
-  context = {
-    registry,
-    definition: JSON.stringify(loadDefinition(Object.keys(handlers)), null, 2),
-    creationDate: Date.now(),
-    tags: options.tags ?? {},
-  };
+  context = { registry, creationDate: Date.now(), tags: options.tags ?? {} };
+  routes = options.routes?.({ url, registry, operations: context }) ?? [];
   // Executions whose process died while they ran: recorded on their runs before any request.
   await registry.reconcileRecovered();
   markReady();
@@ -123,6 +157,8 @@ export async function startSfnServer(options: SfnServerOptions): Promise<SfnServ
     url,
     port,
     machine: registry.machine,
+    allJobs: registry.machines()[1]?.machine,
+    registry,
     close: () => {
       closing ??= (async () => {
         const stopped = closeServer(server);
@@ -171,3 +207,6 @@ async function answer(req: IncomingMessage, context: OperationContext): Promise<
 export function executionsDir(dataDir: string): string {
   return join(dataDir, 'executions');
 }
+
+const load = async (handlers: LocalHandlers | (() => Promise<LocalHandlers>)) =>
+  typeof handlers === 'function' ? handlers() : handlers;

@@ -8,6 +8,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from '../../functions/lib/store/table-tags';
 import {
   LOCAL_STATE_MACHINE_ARN,
   type LocalEvent,
@@ -18,7 +19,6 @@ import { reconcileLocally } from '../../local/runtime';
 import type { GlueSandbox, GlueSandboxOptions } from '../../local/sandbox/glue';
 import type { MarketplaceSandbox, MarketplaceSandboxOptions } from '../../local/sandbox/marketplace';
 import { type SfnServer, startSfnServer } from '../../local/sfn/server';
-import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from '../../local/sfn/tags';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 
 /** Marketplaces the test sandbox knows, so tests can hold separate collections. */

@@ -33,7 +33,7 @@ interface Exit {
 function npmStart(args: string[]): { child: ChildProcess; exited: Promise<Exit>; output: () => string } {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'local/start.ts', '--data-dir', dataDir, ...SLOW_JOBS, ...args],
+    ['--import', 'tsx', 'bin/start.ts', '--data-dir', dataDir, ...SLOW_JOBS, ...args],
     // A clean environment: no endpoint variables from this process.
     { cwd: ROOT, env: { PATH: process.env.PATH, HOME: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
   );

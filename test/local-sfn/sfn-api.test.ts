@@ -10,13 +10,13 @@ import {
 } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { RunRecords } from '../../functions/lib/store/run-record';
+import { TABLE_TAG } from '../../functions/lib/store/table-tags';
 import {
   LOCAL_ROLE_ARN,
   LOCAL_STATE_MACHINE_ARN,
   localExecutionArn,
   localFunctionArn,
 } from '../../local/engine';
-import { TABLE_TAG } from '../../local/sfn/tags';
 import {
   ENDPOINT_TEST_SANDBOXES,
   failureOf,

@@ -17,7 +17,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 function npmStartAllJobs(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'local/start.ts', '--all-jobs', '--data-dir', dataDir, '--latency-ms', '0', ...args],
+    ['--import', 'tsx', 'bin/start.ts', '--all-jobs', '--data-dir', dataDir, '--latency-ms', '0', ...args],
     { cwd: ROOT, env: { PATH: process.env.PATH, HOME: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';

@@ -1,19 +1,15 @@
 /**
- * What every operation of the local endpoint shares: the registry of executions, the state
- * machine's own description, the request and response types on the wire, and the lookups
+ * What every operation of the local endpoint shares: the registry of executions and machines, the request and response types on the wire, and the lookups
  * that answer as AWS answers (ARN checks, ExecutionDoesNotExist, StateMachineDoesNotExist).
  */
 import { ProtocolError } from '../../aws-json';
-import { LOCAL_STATE_MACHINE_ARN } from '../../engine';
 import { EXECUTION_ARN, invalidArn, missing, STATE_MACHINE_ARN } from '../protocol';
-import type { Entry, ExecutionRegistry } from '../registry';
+import type { Entry, ExecutionRegistry, ServedMachine } from '../registry';
 import type { ExecutionDescription } from '../store';
 
 export interface OperationContext {
   readonly registry: ExecutionRegistry;
-  /** The definition as DescribeStateMachine returns it (JSON text, local ARNs filled in). */
-  readonly definition: string;
-  /** When the endpoint started, in epoch milliseconds: the state machine's creation date. */
+  /** When the endpoint started, in epoch milliseconds: the state machines' creation date. */
   readonly creationDate: number;
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -51,20 +47,25 @@ export function executionSummary(d: ExecutionDescription) {
 /** The execution `arn` names, or the error AWS gives for it. */
 export function lookupExecution(context: OperationContext, arn: unknown): Entry {
   if (typeof arn !== 'string' || arn === '') throw missing('executionArn');
-  const match = EXECUTION_ARN.exec(arn);
-  if (!match) throw invalidArn(arn, 'execution');
-  const entry = context.registry.get(match[2] as string);
-  if (!entry || entry.description.executionArn !== arn) {
+  if (!EXECUTION_ARN.test(arn)) throw invalidArn(arn, 'execution');
+  const entry = context.registry.get(arn);
+  if (!entry) {
     throw new ProtocolError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
   }
   return entry;
 }
 
-/** Checks that `arn` is the local state machine's. */
-export function checkStateMachine(arn: unknown, field = 'stateMachineArn'): void {
+/** The served state machine `arn` names, or the error AWS gives for it. */
+export function checkStateMachine(
+  context: OperationContext,
+  arn: unknown,
+  field = 'stateMachineArn',
+): ServedMachine {
   if (typeof arn !== 'string' || arn === '') throw missing(field);
   if (!STATE_MACHINE_ARN.test(arn)) throw invalidArn(arn, 'stateMachine');
-  if (arn !== LOCAL_STATE_MACHINE_ARN) {
+  const served = context.registry.machineByArn(arn);
+  if (!served) {
     throw new ProtocolError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
   }
+  return served;
 }

@@ -26,7 +26,7 @@ export function startExecution(
   context: OperationContext,
   request: Unchecked<StartExecutionInput>,
 ): Wire<StartExecutionOutput> {
-  checkStateMachine(request.stateMachineArn);
+  const machine = checkStateMachine(context, request.stateMachineArn);
   const name = request.name === undefined || request.name === null ? randomUUID() : request.name;
   if (typeof name !== 'string' || !isValidName(name)) {
     throw new ProtocolError('InvalidName', `Invalid Name: '${String(name)}'`);
@@ -35,7 +35,7 @@ export function startExecution(
   const input = parseExecutionInput(request.input);
   try {
     // The machine holds names unique (the same name and input while it runs is the same execution).
-    const { description } = context.registry.start(name, input, text);
+    const { description } = context.registry.start(machine.arn, name, input, text);
     return { executionArn: description.executionArn, startDate: seconds(description.startDate) };
   } catch (error) {
     if (error instanceof Error && error.name === EXECUTION_ALREADY_EXISTS) {

@@ -17,7 +17,7 @@ export function listExecutions(
   if (request.mapRunArn !== undefined) {
     throw new ProtocolError('ValidationException', 'The local endpoint runs no Distributed Map');
   }
-  checkStateMachine(request.stateMachineArn);
+  const machine = checkStateMachine(context, request.stateMachineArn);
   const status = request.statusFilter;
   if (status !== undefined && !STATUSES.includes(status as string)) {
     throw validation('statusFilter', `Member must satisfy enum value set: [${STATUSES.join(', ')}]`);
@@ -25,7 +25,7 @@ export function listExecutions(
   const limit = pageSize(request.maxResults);
   const after = readToken<{ s: number; n: string }>(request.nextToken, 'list');
   const newestFirst = context.registry
-    .list()
+    .list(machine.arn)
     .filter((d) => status === undefined || d.status === status)
     .sort((a, b) => b.startDate - a.startDate || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
   const start = after

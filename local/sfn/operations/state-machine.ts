@@ -1,4 +1,4 @@
-/** The operations about the one local state machine. */
+/** The operations about the state machines the endpoint serves (pagewalk, and the all-jobs sync). */
 import type {
   DescribeStateMachineForExecutionInput,
   DescribeStateMachineForExecutionOutput,
@@ -9,7 +9,8 @@ import type {
   ListTagsForResourceInput,
   ListTagsForResourceOutput,
 } from '@aws-sdk/client-sfn';
-import { LOCAL_ROLE_ARN, LOCAL_STATE_MACHINE_ARN, LOCAL_STATE_MACHINE_NAME } from '../../engine';
+import { LOCAL_ROLE_ARN } from '../../engine';
+import type { ServedMachine } from '../registry';
 import {
   checkStateMachine,
   lookupExecution,
@@ -24,29 +25,27 @@ export function listStateMachines(
   _request: Unchecked<ListStateMachinesInput>,
 ): Wire<ListStateMachinesOutput> {
   return {
-    stateMachines: [
-      {
-        stateMachineArn: LOCAL_STATE_MACHINE_ARN,
-        name: LOCAL_STATE_MACHINE_NAME,
-        type: 'STANDARD',
-        creationDate: seconds(context.creationDate),
-      },
-    ],
+    stateMachines: context.registry.machines().map((m) => ({
+      stateMachineArn: m.arn,
+      name: m.name,
+      type: 'STANDARD',
+      creationDate: seconds(context.creationDate),
+    })),
   };
 }
 
-function description(context: OperationContext): Wire<DescribeStateMachineOutput> {
+function description(context: OperationContext, machine: ServedMachine): Wire<DescribeStateMachineOutput> {
   return {
-    stateMachineArn: LOCAL_STATE_MACHINE_ARN,
-    name: LOCAL_STATE_MACHINE_NAME,
+    stateMachineArn: machine.arn,
+    name: machine.name,
     status: 'ACTIVE',
-    definition: context.definition,
+    definition: machine.definition,
     roleArn: LOCAL_ROLE_ARN,
     type: 'STANDARD',
     creationDate: seconds(context.creationDate),
     loggingConfiguration: { level: 'OFF', includeExecutionData: false },
     tracingConfiguration: { enabled: false },
-    description: 'pagewalk on the local engine (aws-local-stepfunctions) with the real handlers',
+    description: `${machine.name} on the local engine (aws-local-stepfunctions) with the real handlers`,
   };
 }
 
@@ -54,22 +53,22 @@ export function describeStateMachine(
   context: OperationContext,
   request: Unchecked<DescribeStateMachineInput>,
 ): Wire<DescribeStateMachineOutput> {
-  checkStateMachine(request.stateMachineArn);
-  return description(context);
+  return description(context, checkStateMachine(context, request.stateMachineArn));
 }
 
 export function describeStateMachineForExecution(
   context: OperationContext,
   request: Unchecked<DescribeStateMachineForExecutionInput>,
 ): Wire<DescribeStateMachineForExecutionOutput> {
-  lookupExecution(context, request.executionArn);
-  return { ...description(context), updateDate: seconds(context.creationDate) };
+  const { stateMachineArn } = lookupExecution(context, request.executionArn).description;
+  const machine = checkStateMachine(context, stateMachineArn);
+  return { ...description(context, machine), updateDate: seconds(context.creationDate) };
 }
 
 export function listTagsForResource(
   context: OperationContext,
   request: Unchecked<ListTagsForResourceInput>,
 ): Wire<ListTagsForResourceOutput> {
-  checkStateMachine(request.resourceArn, 'resourceArn');
+  checkStateMachine(context, request.resourceArn, 'resourceArn');
   return { tags: Object.entries(context.tags).map(([key, value]) => ({ key, value })) };
 }

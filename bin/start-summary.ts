@@ -6,8 +6,8 @@
 import type { CliContext } from '../cli/context';
 import { count } from '../cli/format';
 import { readRunRecord } from '../cli/runs';
-import type { TrackedExecution } from './engine';
-import { countCollection } from './inspect';
+import type { TrackedExecution } from '../local/engine';
+import { countCollection } from '../local/inspect';
 
 /** Prints the summary; returns 1 when the table disagrees with the run's count, else `watchCode`. */
 export async function printSummary(

@@ -1,12 +1,12 @@
 /**
  * `npm start`: a real drain on the embedded default. Starts the local runtime in this process
  * (dynalite, the sandbox APIs and the local Step Functions endpoint on the data folder,
- * default .pagewalk; see runtime.ts), then runs what `pagewalk start --watch` runs against it:
+ * default .pagewalk; see local/runtime.ts), then runs what `pagewalk start --watch` runs against it:
  * the same flags, the same progress display, the same exit codes. When `npm run serve` holds
  * the folder, it runs against that server instead. Ctrl-C stops the execution (the run is
  * recorded stopped, its lease released) and prints the command that resumes it.
  */
-import './polyfills';
+import '../local/polyfills';
 import { randomUUID } from 'node:crypto';
 import { resume, type Started, start } from '../cli/commands/start';
 import { stop } from '../cli/commands/stop';
@@ -14,6 +14,14 @@ import { type CliContext, CliError, createContext, processOutput } from '../cli/
 import { explainError } from '../cli/errors';
 import { newRunInput, optionsFrom } from '../cli/input';
 import { addRunOptionFlags, addSourceFlags } from '../cli/options';
+import { consoleRoutes } from '../console/routes';
+import { DataFolderBusy, readDataLock } from '../local/data-lock';
+import type { LocalEvent } from '../local/engine';
+import { DEFAULT_DATA_DIR, type LocalRuntime, startLocalRuntime } from '../local/runtime';
+import { DEMO_PARAMS } from '../local/sandbox/demo-inputs';
+import { DEFAULT_SFN_PORT } from '../local/sfn/server';
+import { reportSyncCheck } from '../local/sync-check';
+import { jobLine, runAllJobsSync } from '../local/sync-run';
 import {
   addServiceFlags,
   busyMessage,
@@ -25,21 +33,8 @@ import {
   sandboxOptions,
   sellingPartnerLines,
   UsageError,
-} from './cli-support';
-import { DataFolderBusy, readDataLock } from './data-lock';
-import { DEFAULT_DATA_DIR, type LocalRuntime, startLocalRuntime } from './runtime';
-import { DEFAULT_SFN_PORT } from './sfn/server';
+} from './local-command';
 import { printSummary } from './start-summary';
-import { reportSyncCheck } from './sync-check';
-import { runAllJobsSync } from './sync-run';
-
-/** Parameters used when the command line gives none, so every shipped source runs as a demo. */
-const DEMO_PARAMS: Record<string, Record<string, string>> = {
-  'glue.getJobRuns': { JobName: 'nightly-etl' },
-  'marketplace.orders': { MarketplaceId: 'ATVPDKIKX0DER' },
-  'marketplace.customers': { MarketplaceId: 'ATVPDKIKX0DER' },
-  'marketplace.reports': {},
-};
 
 interface StartFlags extends ServiceFlags {
   readonly source?: string;
@@ -79,11 +74,15 @@ const program = addServiceFlags(
   );
 
 /** The endpoint to run against: this process's runtime, or the `npm run serve` holding the folder. */
-async function connect(flags: StartFlags): Promise<{ runtime?: LocalRuntime; endpoint: string }> {
+async function connect(
+  flags: StartFlags,
+  onEvent?: (event: LocalEvent) => void,
+): Promise<{ runtime?: LocalRuntime; endpoint: string }> {
   const dataDir = dataDirOf(flags);
   const join = (error: DataFolderBusy) => {
     if (error.holder.command === 'npm run serve' && error.holder.endpoint) {
       console.log(`pagewalk: ${error.message}: running against it (its services, table and flags apply)`);
+      console.log(`  console ${error.holder.endpoint}/`);
       return { endpoint: error.holder.endpoint };
     }
     throw new Error(busyMessage(error, 'Wait for it to finish.'));
@@ -98,6 +97,8 @@ async function connect(flags: StartFlags): Promise<{ runtime?: LocalRuntime; end
       port: flags.port ?? 0,
       ...sandboxOptions(flags),
       honourEndpointVariables: true,
+      routes: consoleRoutes,
+      onEvent,
     });
     return { runtime, endpoint: runtime.server.url };
   } catch (error) {
@@ -137,6 +138,7 @@ async function main(raw: StartFlags): Promise<number> {
       output.out(
         `pagewalk: ${flags.resume ? `resuming run ${flags.resume}` : `draining ${flags.source}`} on the local engine (endpoint ${endpoint})`,
       );
+      output.out(`  console ${endpoint}/  (open it in a browser while the run goes on)`);
       output.out(
         `  Glue ${stack.glue ? 'sandbox ' : ''}${stack.glueEndpoint}   marketplace ${stack.marketplace ? 'sandbox ' : ''}${stack.marketplaceEndpoint}`,
       );
@@ -171,14 +173,23 @@ async function syncAllJobs(flags: StartFlags): Promise<number> {
     ...optionsFrom(flags),
     ...(flags.maxConcurrency ? { maxConcurrency: flags.maxConcurrency } : {}),
   };
-  const { runtime } = await connect(flags);
+  const { runtime } = await connect(flags, (event) => {
+    const line = jobLine(event);
+    if (line) console.log(line);
+  });
   if (!runtime)
     throw new UsageError('--all-jobs runs in this process: stop npm run serve on this data folder first');
   try {
     console.log(`pagewalk: syncing every job of Glue ${runtime.stack.glueEndpoint} on the local engine`);
     console.log(`  input: ${JSON.stringify({ source: 'glue.allJobs', params: {}, options })}`);
     const name = flags.name ?? randomUUID();
-    const result = await runAllJobsSync({ name, options, pagewalk: runtime.server.machine });
+    const result = await runAllJobsSync({
+      name,
+      options,
+      // The endpoint's own machines: the console and the API list the sync and its children.
+      pagewalk: runtime.server.machine,
+      allJobs: runtime.server.allJobs,
+    });
     const status = (result.output as { status?: string } | undefined)?.status;
     const { documentClient, tableName } = runtime.stack;
     const exact =

@@ -7,11 +7,11 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { CliError } from '../cli/context';
 import { collect } from '../cli/options';
 import { PagewalkError } from '../functions/lib/errors';
-import { DataFolderBusy } from './data-lock';
-import { DEFAULT_DATA_DIR } from './runtime';
-import { DEFAULT_GLUE_JOBS } from './sandbox/glue';
-import { USAGE_PLANS } from './sandbox/spapi-quota';
-import { DEFAULT_TABLE_NAME, type LocalStack, type LocalStackOptions } from './stack';
+import { DataFolderBusy } from '../local/data-lock';
+import { DEFAULT_DATA_DIR } from '../local/runtime';
+import { DEFAULT_GLUE_JOBS } from '../local/sandbox/glue';
+import { USAGE_PLANS } from '../local/sandbox/spapi-quota';
+import { DEFAULT_TABLE_NAME, type LocalStack, type LocalStackOptions } from '../local/stack';
 
 /** The service flags' values, as commander names them. */
 export interface ServiceFlags {

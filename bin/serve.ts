@@ -1,6 +1,6 @@
 /**
  * `npm run serve`: the local runtime (dynalite, the sandbox APIs, the Step Functions
- * endpoint; see ../runtime.ts) as a long-running server, so runs are started, watched and
+ * endpoint; see local/runtime.ts) as a long-running server, so runs are started, watched and
  * stopped with the `pagewalk` CLI, the AWS CLI or any SDK:
  *
  *   npm run serve
@@ -11,7 +11,18 @@
  * starts is visible to both. Executions running when the server stops, or when its process
  * died, are recorded as ABORTED and their runs as stopped.
  */
-import '../polyfills';
+import '../local/polyfills';
+import { consoleRoutes } from '../console/routes';
+import { DataFolderBusy } from '../local/data-lock';
+import { ALL_JOBS_MACHINE, LOCAL_STATE_MACHINE_ARN, localStateMachineArn } from '../local/engine';
+import { startLocalRuntime } from '../local/runtime';
+import { DEFAULT_SFN_PORT } from '../local/sfn/server';
+import {
+  LWA_ENDPOINT_VARIABLE,
+  MARKETPLACE_ENDPOINT_VARIABLE,
+  SECRETS_MANAGER_ENDPOINT_VARIABLE,
+  SPAPI_ENDPOINT_VARIABLE,
+} from '../local/stack';
 import {
   addServiceFlags,
   busyMessage,
@@ -22,17 +33,7 @@ import {
   type ServiceFlags,
   sandboxOptions,
   sellingPartnerLines,
-} from '../cli-support';
-import { DataFolderBusy } from '../data-lock';
-import { LOCAL_STATE_MACHINE_ARN } from '../engine';
-import { startLocalRuntime } from '../runtime';
-import {
-  LWA_ENDPOINT_VARIABLE,
-  MARKETPLACE_ENDPOINT_VARIABLE,
-  SECRETS_MANAGER_ENDPOINT_VARIABLE,
-  SPAPI_ENDPOINT_VARIABLE,
-} from '../stack';
-import { DEFAULT_SFN_PORT } from './server';
+} from './local-command';
 
 interface ServeFlags extends ServiceFlags {
   readonly port?: number;
@@ -48,11 +49,13 @@ const program = addServiceFlags(
     `port of the Step Functions endpoint (default: ${DEFAULT_SFN_PORT}; 0 picks one)`,
     numberIn(0, 65_535),
   )
-  .option('--host <address>', 'interface to bind (default: 127.0.0.1)')
+  .option('--host <address>', 'loopback address to bind: 127.0.0.1 (default), ::1 or localhost')
   .option(
     '--use-endpoint-variables',
     `adopt AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_GLUE, ${SECRETS_MANAGER_ENDPOINT_VARIABLE}, ${MARKETPLACE_ENDPOINT_VARIABLE}, ${SPAPI_ENDPOINT_VARIABLE} and ${LWA_ENDPOINT_VARIABLE} instead of starting embedded services`,
   );
+
+const ALL_JOBS_STATE_MACHINE_ARN = localStateMachineArn(ALL_JOBS_MACHINE.name);
 
 const log = (line: string) => console.log(`${new Date().toISOString()}  ${line}`);
 
@@ -68,6 +71,7 @@ async function main(flags: ServeFlags): Promise<undefined> {
     ...sandboxOptions(flags),
     honourEndpointVariables: flags.useEndpointVariables ?? false,
     log,
+    routes: consoleRoutes,
   }).catch((error: unknown) => {
     if (error instanceof DataFolderBusy) {
       throw new Error(
@@ -80,9 +84,17 @@ async function main(flags: ServeFlags): Promise<undefined> {
     throw error;
   });
   const { stack, server } = runtime;
+  server.registry.warmUp();
 
   console.log(`pagewalk: local Step Functions endpoint on ${server.url}`);
-  console.log(`  state machine ${LOCAL_STATE_MACHINE_ARN}`);
+  console.log(
+    `  console ${server.url}/  (open it in a browser: start executions, watch the graph, read the history)`,
+  );
+  console.log(
+    `  run API ${server.url}/runs  (POST /runs, GET /runs/{runId}; unauthenticated, loopback only)`,
+  );
+  console.log(`  state machines ${LOCAL_STATE_MACHINE_ARN}`);
+  console.log(`                 ${ALL_JOBS_STATE_MACHINE_ARN}`);
   console.log(
     `  DynamoDB ${stack.dynamoEndpoint} (${stack.dynamoStartedHere ? `dynalite ${dataDir ? `in ${dataDir}/dynamodb` : 'in memory'}` : 'AWS_ENDPOINT_URL_DYNAMODB'}), table ${stack.tableName}`,
   );

@@ -15,11 +15,15 @@ import { explainError } from '../cli/errors';
 import { newRunInput, optionsFrom } from '../cli/input';
 import { addRunOptionFlags, addSourceFlags } from '../cli/options';
 import { consoleRoutes } from '../console/routes';
+import { sourceDefinitions } from '../functions/lib/sources/catalog';
+import { isAwsDefinition } from '../functions/lib/sources/definition';
+import { GLUE_JOB_RUNS_SOURCE } from '../functions/lib/sync/all-jobs-config';
 import { DataFolderBusy, readDataLock } from '../local/data-lock';
 import type { LocalEvent } from '../local/engine';
 import { DEFAULT_DATA_DIR, type LocalRuntime, startLocalRuntime } from '../local/runtime';
-import { DEMO_PARAMS } from '../local/sandbox/demo-inputs';
+import { demoParams } from '../local/sandbox/demo-inputs';
 import { DEFAULT_SFN_PORT } from '../local/sfn/server';
+import { UNREACHABLE_ENDPOINT } from '../local/stack';
 import { reportSyncCheck } from '../local/sync-check';
 import { jobLine, runAllJobsSync } from '../local/sync-run';
 import {
@@ -96,6 +100,12 @@ async function connect(
       tableName: flags.table,
       port: flags.port ?? 0,
       ...sandboxOptions(flags),
+      // A resume runs whatever source its run has; --all-jobs runs Glue.
+      sources: flags.allJobs
+        ? [GLUE_JOB_RUNS_SOURCE]
+        : flags.resume || !flags.source
+          ? undefined
+          : [flags.source],
       honourEndpointVariables: true,
       routes: consoleRoutes,
       onEvent,
@@ -117,11 +127,26 @@ function inputFlags(flags: StartFlags): StartFlags {
     return flags;
   }
   const source = flags.source ?? 'glue.getJobRuns';
-  const demo = Object.entries(DEMO_PARAMS[source] ?? {})
+  const demo = Object.entries(demoParams(source))
     .filter(([key]) => !(key === 'JobName' && flags.job !== undefined))
     .filter(([key]) => !(flags.param ?? []).some((p) => p.startsWith(`${key}=`)))
     .map(([key, value]) => `${key}=${value}`);
   return { ...flags, source, param: [...demo, ...(flags.param ?? [])] };
+}
+
+/**
+ * Refuses an AWS source the local runtime has no stand-in for (CloudTrail, SSM, ...) unless its
+ * endpoint variable names one: the run would only retry a connection to nothing.
+ */
+function checkLocalEndpoint(source: string | undefined): void {
+  const definition = sourceDefinitions().find((d) => d.name === source);
+  if (!definition || !isAwsDefinition(definition)) return;
+  const variable = definition.client.endpointVariable;
+  if (process.env[variable] === UNREACHABLE_ENDPOINT) {
+    throw new UsageError(
+      `${definition.name} has no local stand-in: set ${variable} to an AWS-compatible endpoint (LocalStack, moto, ...) to drain it locally`,
+    );
+  }
 }
 
 async function main(raw: StartFlags): Promise<number> {
@@ -129,6 +154,14 @@ async function main(raw: StartFlags): Promise<number> {
   const flags = inputFlags(raw);
   if (!flags.resume) newRunInput(flags); // usage errors before anything starts
   const { runtime, endpoint } = await connect(flags);
+  if (runtime && !flags.resume) {
+    try {
+      checkLocalEndpoint(flags.source);
+    } catch (error) {
+      await runtime.close();
+      throw error;
+    }
+  }
   const output = processOutput();
   let ctx: CliContext | undefined;
   try {
@@ -140,7 +173,8 @@ async function main(raw: StartFlags): Promise<number> {
       );
       output.out(`  console ${endpoint}/  (open it in a browser while the run goes on)`);
       output.out(
-        `  Glue ${stack.glue ? 'sandbox ' : ''}${stack.glueEndpoint}   marketplace ${stack.marketplace ? 'sandbox ' : ''}${stack.marketplaceEndpoint}`,
+        `  Glue ${stack.glue ? 'sandbox ' : ''}${stack.glueEndpoint}   marketplace ${stack.marketplace ? 'sandbox ' : ''}${stack.marketplaceEndpoint}` +
+          (stack.s3Endpoint ? `   S3 ${stack.s3 ? 's3rver ' : ''}${stack.s3Endpoint}` : ''),
       );
       for (const line of sellingPartnerLines(stack)) output.out(line);
       output.out(

@@ -66,14 +66,17 @@ export function optionsFrom(flags: InputFlags): Record<string, unknown> | undefi
   return Object.keys(options).length > 0 ? options : undefined;
 }
 
-/** `KEY=VALUE` pairs as params; all-digit values become numbers, as `npm start` reads them. */
+/**
+ * `KEY=VALUE` pairs as params, every value a string as typed ("Start run" reads an integer's
+ * digits, `true`/`false` and comma-separated lists by the param's declared type, so
+ * `--param Prefix=2024` stays the string an S3 prefix is).
+ */
 export function paramsFrom(pairs: readonly string[] = []): Record<string, unknown> {
   const params: Record<string, unknown> = {};
   for (const pair of pairs) {
     const at = pair.indexOf('=');
     if (at < 1) throw new CliError(`--param must look like KEY=VALUE; got ${pair}`, 2);
-    const value = pair.slice(at + 1);
-    params[pair.slice(0, at)] = /^-?\d+$/.test(value) ? Number(value) : value;
+    params[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return params;
 }

@@ -12,7 +12,7 @@ import { parseStartInput } from '../functions/lib/run-config';
 import { parseAllJobsInput } from '../functions/lib/sync/all-jobs-config';
 import { isRecord } from '../functions/lib/validate';
 import { ALL_JOBS_MACHINE } from '../local/engine';
-import { ALL_JOBS_DEMO_INPUT, DEMO_PARAMS } from '../local/sandbox/demo-inputs';
+import { ALL_JOBS_DEMO_INPUT, demoParams } from '../local/sandbox/demo-inputs';
 import { parseExecutionInput } from '../local/sfn/execution-input';
 import { isValidName } from '../local/sfn/protocol';
 
@@ -57,7 +57,7 @@ function paramsSchemaOf(root: Json, source: string): Json | undefined {
 
 /** A value for a required param: the sandbox's demo value, else the schema's example or default. */
 function exampleValue(source: string, name: string, spec: unknown): unknown {
-  const demo = DEMO_PARAMS[source]?.[name];
+  const demo = demoParams(source)[name];
   if (demo !== undefined) return demo;
   if (isRecord(spec)) {
     if (Array.isArray(spec.examples) && spec.examples.length > 0) return spec.examples[0];

@@ -6,7 +6,7 @@ import type { JobsCursor } from './lib/start-sync';
 import { documentClient } from './lib/store/dynamo';
 import { CollectionLeases } from './lib/store/lease';
 
-/** Retries belong to the state machine, as for GetJobRuns (see glue-get-job-runs.ts). */
+/** Retries belong to the state machine, as for GetJobRuns (see lib/sources/aws-source.ts). */
 const glue = new GlueClient({ maxAttempts: 1 });
 const allowed = process.env.GLUE_JOB_NAMES;
 const deps = {

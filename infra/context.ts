@@ -20,6 +20,8 @@ export const CONTEXT_KEYS = [
   'stateMachineLogLevel',
   'includeExecutionData',
   'glueJobNames',
+  'sources',
+  'sourceScopes',
   'tracing',
   'sourceMaps',
   'sourceDefinitionsDir',
@@ -46,7 +48,9 @@ export const CONTEXT_KEYS = [
  * | removalPolicy | `retain` or `destroy` |
  * | fetchPageTimeoutSeconds | fetchPageTimeout |
  * | logRetentionDays | logRetention |
+ * | sources | names, comma-separated, or a JSON list |
  * | sourceEndpoints | `VAR=url,VAR2=url` or a JSON object |
+ * | sourceScopes | `source.Param=value,...` (repeat a key for more values) or a JSON object of lists |
  */
 export function stackPropsFromContext(node: Node): PagewalkStackProps {
   const read = (key: (typeof CONTEXT_KEYS)[number]): unknown => node.tryGetContext(key);
@@ -102,6 +106,8 @@ export function stackPropsFromContext(node: Node): PagewalkStackProps {
     stateMachineLogLevel: oneOf('stateMachineLogLevel', STATE_MACHINE_LOG_LEVELS),
     includeExecutionData: boolean('includeExecutionData'),
     glueJobNames: list('glueJobNames'),
+    sources: list('sources'),
+    sourceScopes: scopes(read('sourceScopes')),
     tracing: boolean('tracing'),
     sourceMaps: boolean('sourceMaps'),
     sourceDefinitionsDir: string('sourceDefinitionsDir'),
@@ -149,4 +155,49 @@ function endpoints(value: unknown): Record<string, string> | undefined {
   const entries = Object.entries(parsed as Record<string, unknown>);
   if (entries.some(([, url]) => typeof url !== 'string')) fail();
   return Object.fromEntries(entries) as Record<string, string>;
+}
+
+/**
+ * `aws.s3.listObjectsV2.Bucket=a,aws.s3.listObjectsV2.Bucket=b` (from -c: the last dotted word
+ * before `=` is the param, the rest the source) or `{"source": {"Param": ["value"]}}`.
+ */
+function scopes(value: unknown): Record<string, Record<string, string[]>> | undefined {
+  if (value === undefined) return undefined;
+  const fail = (): never => {
+    throw new Error(
+      `Context sourceScopes must be source.Param=value pairs separated by commas, or a JSON object like {"aws.s3.listObjectsV2": {"Bucket": ["my-bucket"]}}; got ${JSON.stringify(value)}`,
+    );
+  };
+  let parsed = value;
+  if (typeof parsed === 'string' && parsed.trim().startsWith('{')) {
+    try {
+      parsed = JSON.parse(parsed);
+    } catch {
+      fail();
+    }
+  }
+  const out: Record<string, Record<string, string[]>> = {};
+  if (typeof parsed === 'string') {
+    for (const pair of parsed
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '')) {
+      const match = /^(?<source>[a-z][a-zA-Z0-9.]*)\.(?<param>[A-Za-z][A-Za-z0-9_]*)=(?<scoped>.+)$/.exec(
+        pair,
+      );
+      const { source, param, scoped } = match?.groups ?? {};
+      if (source === undefined || param === undefined || scoped === undefined) return fail();
+      out[source] = { ...out[source], [param]: [...(out[source]?.[param] ?? []), scoped.trim()] };
+    }
+    return out;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return fail();
+  for (const [source, params] of Object.entries(parsed)) {
+    if (params === null || typeof params !== 'object' || Array.isArray(params)) return fail();
+    for (const [param, values] of Object.entries(params)) {
+      if (!Array.isArray(values) || !values.every((v) => typeof v === 'string')) return fail();
+      out[source] = { ...out[source], [param]: values };
+    }
+  }
+  return out;
 }

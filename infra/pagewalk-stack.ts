@@ -13,7 +13,8 @@ import { RunApi } from './constructs/run-api';
 import { PagewalkStateMachine } from './constructs/state-machine';
 import { SyncAlarms } from './constructs/sync-alarms';
 import { SyncSchedules } from './constructs/sync-schedules';
-import { checkSourceEndpoints, loadSourceDefinitions } from './source-definitions';
+import { checkSourceEndpoints, loadSourceDefinitions, type SourceDefinitions } from './source-definitions';
+import { GLUE_SCOPE, resolveScopes } from './source-iam';
 import type { PagewalkStackProps } from './stack-props';
 import { requireMatch } from './validate';
 
@@ -68,8 +69,10 @@ export class PagewalkStack extends Stack {
     this.encryptionKey = this.dataKey(props, removalPolicy);
 
     // Loaded (and validated) before anything else, so a bad definition fails synth first.
-    const sources = loadSourceDefinitions(props.sourceDefinitionsDir);
+    const sources = loadSourceDefinitions(props.sourceDefinitionsDir, props.sources);
     const sourceEndpoints = checkSourceEndpoints(props.sourceEndpoints ?? {}, sources);
+    const sourceScopes = resolveScopes(sources, props.sourceScopes, props.glueJobNames);
+    const glueJobNames = sourceScopes[GLUE_SCOPE.source]?.[GLUE_SCOPE.param];
 
     this.table = new ItemsTable(this, 'Items', {
       tableName: props.tableName,
@@ -88,7 +91,7 @@ export class PagewalkStack extends Stack {
       memorySize: props.memorySize,
       fetchPageTimeout: props.fetchPageTimeout,
       logLevel: props.logLevel,
-      glueJobNames: props.glueJobNames,
+      sourceScopes,
       sources,
       sourceEndpoints,
       itemTtlDays: props.itemTtlDays,
@@ -145,7 +148,7 @@ export class PagewalkStack extends Stack {
       });
     }
 
-    const sync = this.addSync(props, logs);
+    const sync = this.addSync(props, logs, sources, glueJobNames);
     this.allJobs = sync.allJobs;
     this.schedules = sync.schedules;
 
@@ -181,6 +184,8 @@ export class PagewalkStack extends Stack {
   private addSync(
     props: PagewalkStackProps,
     logs: Pick<AllJobsSyncProps, 'logRetention' | 'logRemovalPolicy' | 'logEncryptionKey'>,
+    sources: SourceDefinitions,
+    glueJobNames: readonly string[] | undefined,
   ): { allJobs?: AllJobsSync; schedules?: SyncSchedules } {
     const schedules = [
       ...(props.schedules ?? []),
@@ -191,13 +196,19 @@ export class PagewalkStack extends Stack {
     const wantsAllJobs = schedules.some((schedule) => schedule.input.source === SYNC_ALL_JOBS_INPUT.source);
     let allJobs: AllJobsSync | undefined;
     if (props.allJobs ?? wantsAllJobs) {
+      if (!sources.aws.some((d) => d.name === GLUE_SCOPE.source)) {
+        throw new Error(
+          `allJobs syncs ${GLUE_SCOPE.source}, which this deployment does not deploy (sources)`,
+        );
+      }
       allJobs = new AllJobsSync(this, 'AllJobs', {
         ...logs,
         table: this.table.table,
         pagewalk: this.stateMachine.stateMachine,
         encryptionKey: this.encryptionKey,
         pagewalkKey: this.encryptionKey,
-        glueJobNames: props.glueJobNames,
+        glueJobNames,
+        sources,
         memorySize: props.memorySize,
         logLevel: props.logLevel,
         tracing: props.tracing,

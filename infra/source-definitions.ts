@@ -1,15 +1,22 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Token } from 'aws-cdk-lib';
-import { loadHttpDefinitions } from '../functions/lib/sources/catalog';
-import type { HttpSourceDefinition } from '../functions/lib/sources/http-definition';
-import { describeEndpoint, endpointProblem } from '../functions/lib/sources/http-definition';
+import {
+  type AwsSourceDefinition,
+  deployedByDefault,
+  type HttpSourceDefinition,
+  isAwsDefinition,
+  type SourceDefinition,
+} from '../functions/lib/sources/definition';
+import { describeEndpoint, endpointProblem } from '../functions/lib/sources/http-endpoint';
+import { checkAgainstSdk } from '../schema/aws-sdk-check';
+import { checkDefinitionsDir } from '../schema/definitions';
 import { fromRepoRoot, REPO_ROOT } from './paths';
 
 /** Where the definitions live in a function's bundle: the registry reads `${LAMBDA_TASK_ROOT}/sources`. */
 export const BUNDLED_SOURCES_DIR = 'sources';
 
-/** The variables a definition may name to move its endpoint; the same rule the definition parser applies. */
+/** The variables a definition may name to move its endpoint; the same rule the definition schema applies. */
 const ENDPOINT_VARIABLE = /^PAGEWALK_ENDPOINT_URL_[A-Z0-9_]+$/;
 
 /** A customer managed key and the secrets (named by definitions) it encrypts. */
@@ -18,13 +25,18 @@ export interface SecretKey {
   readonly secretArns: readonly string[];
 }
 
-/** The HTTP source definitions a deployment ships, read and validated at synth. */
+/** The source definitions a deployment ships, read and validated at synth. */
 export interface SourceDefinitions {
   /** Absolute path of the folder the definitions come from. */
   readonly dir: string;
-  /** The definition files (`*.json`), by name, copied into the bundles. */
+  /** The deployed definitions' files (`*.json`), by name, copied into the bundles. */
   readonly files: readonly string[];
-  readonly definitions: readonly HttpSourceDefinition[];
+  /** The deployed definitions. */
+  readonly definitions: readonly SourceDefinition[];
+  /** The deployed AWS definitions: fetch-page bundles their clients and is granted their reads. */
+  readonly aws: readonly AwsSourceDefinition[];
+  /** Every name in the folder, deployed or not, for messages. */
+  readonly available: readonly string[];
   /** Every `auth.secretArn`, once each, sorted: fetch-page may read exactly these. */
   readonly secretArns: readonly string[];
   /** Every `endpoint.variable`, once each, sorted: the only keys `sourceEndpoints` may set. */
@@ -34,31 +46,50 @@ export interface SourceDefinitions {
 }
 
 /**
- * Reads and validates the definitions in `dir` with the loader the Lambda runs at cold start,
- * so a definition the handlers would reject fails `cdk synth` with the same message instead
- * of failing the first execution. A relative `dir` is taken from the repository root.
+ * Reads the definitions in `dir` and checks each (the JSON Schema, the rules across fields, and
+ * each deployed AWS definition against the SDK it names), so a definition the handlers could not
+ * run fails `cdk synth` naming the file and the field. `names` chooses which deploy (every
+ * definition deployed by default when undefined: Glue and the HTTP ones); a name not in the
+ * folder fails. A relative `dir` is taken from the repository root.
  */
-export function loadSourceDefinitions(dir: string = fromRepoRoot('sources')): SourceDefinitions {
+export function loadSourceDefinitions(
+  dir: string = fromRepoRoot('sources'),
+  names?: readonly string[],
+): SourceDefinitions {
   const absolute = resolve(REPO_ROOT, dir);
   if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
-    throw new Error(`sourceDefinitionsDir must be a folder of HTTP source definitions; got ${absolute}`);
+    throw new Error(`sourceDefinitionsDir must be a folder of source definitions; got ${absolute}`);
   }
-  const definitions = loadHttpDefinitions(absolute);
+  const checked = checkDefinitionsDir(absolute, false);
+  const available = checked.map(({ definition }) => definition.name);
+  for (const name of names ?? []) {
+    if (!available.includes(name)) {
+      throw new Error(
+        `sources names ${JSON.stringify(name)}, which is not in ${absolute}; it has ${available.join(', ')}`,
+      );
+    }
+  }
+  const deployed = checked.filter(({ definition }) =>
+    names === undefined ? deployedByDefault(definition) : names.includes(definition.name),
+  );
+  for (const { definition, where } of deployed) {
+    if (isAwsDefinition(definition)) checkAgainstSdk(definition, where);
+  }
+  const definitions = deployed.map(({ definition }) => definition);
+  const http = definitions.filter((d): d is HttpSourceDefinition => !isAwsDefinition(d));
   const unique = (values: (string | undefined)[]) =>
     [...new Set(values.filter((value): value is string => value !== undefined))].sort();
   return {
     dir: absolute,
-    files: readdirSync(absolute)
-      .filter((file) => file.endsWith('.json'))
-      .sort(),
+    files: deployed.map(({ file }) => file),
     definitions,
-    secretArns: unique(definitions.map((definition) => definition.auth?.secretArn)),
-    endpointVariables: unique(definitions.map((definition) => definition.endpoint.variable)),
-    secretKeys: unique(definitions.map((definition) => definition.auth?.kmsKeyArn)).map((keyArn) => ({
+    aws: definitions.filter(isAwsDefinition),
+    available,
+    secretArns: unique(http.map((definition) => definition.auth?.secretArn)),
+    endpointVariables: unique(http.map((definition) => definition.endpoint.variable)),
+    secretKeys: unique(http.map((definition) => definition.auth?.kmsKeyArn)).map((keyArn) => ({
       keyArn,
-      secretArns: unique(
-        definitions.filter((d) => d.auth?.kmsKeyArn === keyArn).map((d) => d.auth?.secretArn),
-      ),
+      secretArns: unique(http.filter((d) => d.auth?.kmsKeyArn === keyArn).map((d) => d.auth?.secretArn)),
     })),
   };
 }
@@ -96,8 +127,8 @@ function shellQuote(value: string): string {
 }
 
 /**
- * Shell commands that copy the definition files into a bundle's `sources/` folder. They run
- * on this machine after esbuild (local bundling, no Docker), and the copies are part of the
+ * Shell commands that copy the deployed definition files into a bundle's `sources/` folder. They
+ * run on this machine after esbuild (local bundling, no Docker), and the copies are part of the
  * asset, so changing a definition changes the asset hash and redeploys the function.
  */
 export function copyDefinitionsCommands(sources: SourceDefinitions, outputDir: string): string[] {

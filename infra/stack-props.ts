@@ -6,6 +6,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { LogLevel } from './constructs/page-functions';
 import type { StateMachineLogLevel } from './constructs/state-machine';
 import type { SyncSchedule } from './constructs/sync-schedules';
+import type { SourceScopes } from './source-iam';
 
 export interface PagewalkStackProps extends StackProps {
   /**
@@ -76,10 +77,25 @@ export interface PagewalkStackProps extends StackProps {
    */
   readonly includeExecutionData?: boolean;
   /**
-   * Glue jobs whose runs may be read.
+   * Glue jobs whose runs may be read: the scope of glue.getJobRuns' JobName (the same as
+   * `sourceScopes: {"glue.getJobRuns": {"JobName": [...]}}`).
    * @default - every Glue job in the account and Region
    */
   readonly glueJobNames?: readonly string[];
+  /**
+   * The source definitions (by name) to deploy from `sourceDefinitionsDir`; only these may be
+   * started, and fetch-page is granted the reads of the AWS ones among them and carries their
+   * SDK clients, e.g. `['glue.getJobRuns', 'aws.s3.listObjectsV2']`.
+   * @default - the definitions deployed by default: glue.getJobRuns and the HTTP ones
+   */
+  readonly sources?: readonly string[];
+  /**
+   * The values an AWS source's params may take in fetch-page's grants, by source then param, e.g.
+   * `{"aws.s3.listObjectsV2": {"Bucket": ["my-bucket"]}}`: its IAM resources name exactly those.
+   * A param left out may be any (synth warns).
+   * @default - none: each deployed AWS source may read any resource of its kind in the account and Region
+   */
+  readonly sourceScopes?: SourceScopes;
   /**
    * Trace executions and the functions with X-Ray.
    * @default false
@@ -97,7 +113,7 @@ export interface PagewalkStackProps extends StackProps {
    */
   readonly definitionPath?: string;
   /**
-   * The folder of HTTP source definitions (`*.json`) to validate and ship with the functions;
+   * The folder of source definitions (`*.json`) to validate and ship with the functions;
    * relative paths start at the repository root.
    * @default sources/
    */

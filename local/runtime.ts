@@ -7,6 +7,7 @@
  *   .pagewalk/dynamodb/              dynalite's data
  *   .pagewalk/executions/            every execution and its history
  *   .pagewalk/sandbox-token-secret   what the sandboxes sign their tokens with
+ *   .pagewalk/s3/                    the local S3's buckets (s3rver; the demo bucket seeded once)
  *   .pagewalk/sandbox-lwa-credentials.json   the LWA client id, secret and refresh token the
  *                                    local LWA accepts and the local Secrets Manager serves
  *
@@ -18,7 +19,11 @@
  * the process) goes to the reconcile handler, as the EventBridge rule sends it on AWS.
  */
 import { join } from 'node:path';
+import { definitionsDir } from '../functions/lib/sources/catalog';
+import { isAwsDefinition } from '../functions/lib/sources/definition';
 import { DYNAMODB_ENDPOINT_TAG, TABLE_TAG } from '../functions/lib/store/table-tags';
+import { checkAgainstSdk } from '../schema/aws-sdk-check';
+import { checkDefinitionsDir } from '../schema/definitions';
 import { loadAllJobsHandlers } from './all-jobs';
 import type { Route } from './aws-json';
 import { acquireDataLock, type DataLock, type DataLockInfo } from './data-lock';
@@ -30,7 +35,7 @@ import type { MarketplaceSandboxOptions } from './sandbox/marketplace';
 import { sandboxTokenSecret } from './sandbox/token-secret';
 import { type MountContext, type SfnServer, startSfnServer } from './sfn/server';
 import type { ExecutionDescription } from './sfn/store';
-import { type LocalStack, type SellingPartnerOptions, startLocalStack } from './stack';
+import { type LocalStack, S3_ENDPOINT_VARIABLE, type SellingPartnerOptions, startLocalStack } from './stack';
 
 /** The data folder both commands use unless told otherwise. */
 export const DEFAULT_DATA_DIR = '.pagewalk';
@@ -47,6 +52,12 @@ export interface LocalRuntimeOptions {
   readonly glue?: GlueSandboxOptions;
   readonly marketplace?: MarketplaceSandboxOptions;
   readonly spapi?: SellingPartnerOptions;
+  /**
+   * The sources this process will run (npm start's `--source`): only these are checked against
+   * their SDK before the start, and the local S3 starts only when one of them reads S3.
+   * @default - any source (npm run serve, a resume)
+   */
+  readonly sources?: readonly string[];
   /** Adopt AWS_ENDPOINT_URL_DYNAMODB / _GLUE / _SECRETS_MANAGER, PAGEWALK_ENDPOINT_URL_MARKETPLACE / _SPAPI / _LWA. */
   readonly honourEndpointVariables: boolean;
   readonly retryDelayMs?: number;
@@ -98,6 +109,16 @@ export async function reconcileLocally(execution: ExecutionDescription): Promise
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { dataDir } = options;
+  // The handlers run the definitions in sources/ as they are (on AWS, synth checked them):
+  // check them here the same way, so a broken file fails now, naming the file and the field.
+  const inScope = checkDefinitionsDir(definitionsDir(), false).filter(
+    ({ definition }) => options.sources === undefined || options.sources.includes(definition.name),
+  );
+  const aws = inScope.flatMap(({ definition, where }) =>
+    isAwsDefinition(definition) ? [{ definition, where }] : [],
+  );
+  for (const { definition, where } of aws) checkAgainstSdk(definition, where);
+  const readsS3 = aws.some(({ definition }) => definition.client.endpointVariable === S3_ENDPOINT_VARIABLE);
   const lock: DataLock | undefined = dataDir ? acquireDataLock(dataDir, options.command) : undefined;
   const cleanups: Array<() => Promise<void> | void> = [() => lock?.release()];
   const cleanUp = async () => {
@@ -110,6 +131,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined,
       glue: { tokenSecret, ...options.glue },
       marketplace: { tokenSecret, ...options.marketplace },
+      s3: readsS3 ? { directory: dataDir ? join(dataDir, 's3') : undefined } : undefined,
       spapi: { tokenSecret, credentials: sandboxLwaCredentials(dataDir), ...options.spapi },
       honourEndpointVariables: options.honourEndpointVariables,
     });

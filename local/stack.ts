@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { sourceDefinitions } from '../functions/lib/sources/catalog';
+import { isAwsDefinition } from '../functions/lib/sources/definition';
 import { ensureTable, startEmbeddedDynamo } from './dynamodb';
 import { createSandboxClock } from './sandbox/clock';
 import { type GlueSandbox, type GlueSandboxOptions, startGlueSandbox } from './sandbox/glue';
@@ -11,6 +13,7 @@ import {
   type MarketplaceSandboxOptions,
   startMarketplaceSandbox,
 } from './sandbox/marketplace';
+import { type S3Sandbox, type S3SandboxOptions, startS3Sandbox } from './sandbox/s3';
 import {
   localSecretArn,
   type SecretsManagerSandbox,
@@ -41,6 +44,12 @@ export interface SellingPartnerOptions extends SpApiSandboxOptions {
 
 export const DEFAULT_TABLE_NAME = 'pagewalk-local';
 
+/** The SDK's endpoint variable for S3, which the local S3 (s3rver) answers when it runs. */
+export const S3_ENDPOINT_VARIABLE = 'AWS_ENDPOINT_URL_S3';
+
+/** Where a local run points an AWS service it has no stand-in for: nothing listens on port 1. */
+export const UNREACHABLE_ENDPOINT = 'http://127.0.0.1:1';
+
 export interface LocalStackOptions {
   readonly tableName?: string;
   /** dynalite's data folder; in memory when omitted. */
@@ -49,9 +58,15 @@ export interface LocalStackOptions {
   readonly marketplace?: MarketplaceSandboxOptions;
   readonly spapi?: SellingPartnerOptions;
   /**
+   * Start the local S3 (s3rver, seeded with the demo bucket) too, unless AWS_ENDPOINT_URL_S3
+   * names one. @default - no S3 (npm start and npm run serve start it)
+   */
+  readonly s3?: S3SandboxOptions;
+  /**
    * Use endpoints already named by AWS_ENDPOINT_URL_GLUE / AWS_ENDPOINT_URL_DYNAMODB /
-   * AWS_ENDPOINT_URL_SECRETS_MANAGER / PAGEWALK_ENDPOINT_URL_MARKETPLACE / _SPAPI / _LWA (and
-   * the secret PAGEWALK_SPAPI_SECRET_ARN names) instead of starting embedded ones. @default true
+   * AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_SECRETS_MANAGER / PAGEWALK_ENDPOINT_URL_MARKETPLACE /
+   * _SPAPI / _LWA (and the secret PAGEWALK_SPAPI_SECRET_ARN names) instead of starting embedded
+   * ones. @default true
    */
   readonly honourEndpointVariables?: boolean;
 }
@@ -62,6 +77,8 @@ export interface LocalStack {
   readonly dynamoEndpoint: string;
   readonly glueEndpoint: string;
   readonly marketplaceEndpoint: string;
+  /** The S3 endpoint, when one was asked for (`s3`) or given (AWS_ENDPOINT_URL_S3). */
+  readonly s3Endpoint?: string;
   readonly spapiEndpoint: string;
   readonly lwaEndpoint: string;
   readonly secretsManagerEndpoint: string;
@@ -73,6 +90,7 @@ export interface LocalStack {
   readonly spapi?: SpApiSandbox;
   readonly lwa?: LwaSandbox;
   readonly secretsManager?: SecretsManagerSandbox;
+  readonly s3?: S3Sandbox;
   /** Set when this stack started dynalite on disk. */
   readonly dataDir?: string;
   readonly dynamoStartedHere: boolean;
@@ -126,6 +144,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     marketplaceEndpoint = marketplace.url;
   }
 
+  let s3Endpoint = honour ? process.env[S3_ENDPOINT_VARIABLE] : undefined;
+  let s3: S3Sandbox | undefined;
+  if (!s3Endpoint && options.s3) {
+    s3 = await startS3Sandbox(options.s3);
+    closers.push(() => (s3 as S3Sandbox).close());
+    s3Endpoint = s3.url;
+  }
+  if (s3Endpoint) process.env[S3_ENDPOINT_VARIABLE] = s3Endpoint;
   const sellingPartner = await startSellingPartner(options.spapi ?? {}, honour, closers);
 
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoEndpoint;
@@ -137,8 +163,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   process.env.AWS_ENDPOINT_URL_GLUE = glueEndpoint;
   // Start run asks Step Functions whether a lease holder still runs. Without a local endpoint
   // that call must still never leave the machine: nothing listens on port 1, so it fails and
-  // the start is refused with that reason (npm run serve points this at itself).
-  process.env.AWS_ENDPOINT_URL_SFN ??= 'http://127.0.0.1:1';
+  // the start is refused with that reason (npm run serve points this at itself). The same holds
+  // for every AWS source without a local stand-in (CloudTrail, SSM, ...): never real AWS.
+  process.env.AWS_ENDPOINT_URL_SFN ??= UNREACHABLE_ENDPOINT;
+  for (const definition of sourceDefinitions()) {
+    if (isAwsDefinition(definition)) process.env[definition.client.endpointVariable] ??= UNREACHABLE_ENDPOINT;
+  }
   process.env.TABLE_NAME = tableName;
 
   const client = new DynamoDBClient({ endpoint: dynamoEndpoint });
@@ -152,6 +182,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     glue,
     marketplaceEndpoint,
     marketplace,
+    s3Endpoint,
+    s3,
     ...sellingPartner,
     dataDir: dynamoStartedHere ? options.dataDir : undefined,
     dynamoStartedHere,

@@ -1,15 +1,29 @@
 /**
  * `npm run generate`: writes what is generated from the run-option table
- * (functions/lib/run-options.ts) and the sources: `schema/execution-input.schema.json` and
- * the README's option table (between the `run-options` markers). Tests check that both
- * committed copies are current, so a changed option that was not regenerated fails CI.
+ * (functions/lib/run-options.ts), the source definitions (sources/) and their schema:
+ * `schema/execution-input.schema.json`, the README's option table and source list (between
+ * their markers), the definition types and the `#aws-clients` module (generate-sources.ts).
+ * Tests check that the committed copies are current, so a change that was not regenerated
+ * fails CI.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RUN_OPTIONS, type RunOptionSpec } from '../functions/lib/run-options';
-import { definitionsDir, loadHttpDefinitions } from '../functions/lib/sources/catalog';
-import type { ParamSpec } from '../functions/lib/sources/http-definition';
+import { definitionsDir } from '../functions/lib/sources/catalog';
+import type { ParamSpec, SourceDefinition } from '../functions/lib/sources/definition';
+import { GLUE_JOB_RUNS_SOURCE } from '../functions/lib/sync/all-jobs-config';
+import { checkDefinitionsDir } from './definitions';
+import {
+  AWS_CLIENTS_PATH,
+  definitionTypes,
+  repoAwsClients,
+  SOURCES_END,
+  SOURCES_START,
+  sourceListTable,
+  TYPES_PATH,
+  withSection,
+} from './generate-sources';
 
 export const SCHEMA_PATH = new URL('./execution-input.schema.json', import.meta.url);
 export const README_PATH = new URL('../README.md', import.meta.url);
@@ -32,55 +46,74 @@ interface SourceShape {
   readonly params: Json;
 }
 
-/** Glue's params, as glue-get-job-runs.ts validates them. */
-const GLUE: SourceShape = {
-  name: 'glue.getJobRuns',
-  pageSize: { min: 1, max: 200, default: 200 },
-  params: {
-    type: 'object',
-    required: ['JobName'],
-    additionalProperties: false,
-    properties: {
-      JobName: {
-        description: 'The Glue job whose runs are read.',
-        type: 'string',
-        minLength: 1,
-        maxLength: 255,
-        pattern: '^[^\\r\\n]*$',
-      },
-    },
-  },
-};
-
 function paramSchema(spec: ParamSpec): Json {
-  if (spec.type === 'integer') {
-    return {
-      type: 'integer',
-      ...(spec.min === undefined ? {} : { minimum: spec.min }),
-      ...(spec.max === undefined ? {} : { maximum: spec.max }),
-    };
+  const described = spec.description === undefined ? {} : { description: spec.description };
+  const string = (): Json => ({
+    type: 'string',
+    ...(spec.pattern === undefined ? {} : { pattern: spec.pattern }),
+    ...(spec.enum === undefined ? {} : { enum: spec.enum }),
+    ...(spec.format === undefined ? {} : { format: spec.format }),
+  });
+  switch (spec.type) {
+    case 'integer': {
+      const bounds = {
+        ...(spec.min === undefined ? {} : { minimum: spec.min }),
+        ...(spec.max === undefined ? {} : { maximum: spec.max }),
+      };
+      // The CLI sends strings: "Start run" takes an integer's digits too.
+      return {
+        ...described,
+        anyOf: [
+          { type: 'integer', ...bounds },
+          { type: 'string', pattern: '^-?\\d+$' },
+        ],
+      };
+    }
+    case 'boolean':
+      return { ...described, anyOf: [{ type: 'boolean' }, { enum: ['true', 'false'] }] };
+    case 'stringList':
+      return {
+        ...described,
+        anyOf: [
+          {
+            type: 'array',
+            items: string(),
+            minItems: 1,
+            ...(spec.maxItems === undefined ? {} : { maxItems: spec.maxItems }),
+          },
+          { type: 'string', description: 'comma-separated' },
+        ],
+      };
+    default:
+      return { ...described, ...string() };
   }
-  return { type: 'string', ...(spec.pattern === undefined ? {} : { pattern: spec.pattern }) };
 }
 
-/** Every source the schema knows: Glue and the HTTP definitions in sources/. */
+/** A definition as the schema describes it: its name, page-size bounds and params. */
+function sourceShape(d: SourceDefinition): SourceShape {
+  const specs = Object.entries(d.params ?? {});
+  const required = specs
+    .filter(([, spec]) => spec?.required && spec.default === undefined)
+    .map(([name]) => name);
+  return {
+    name: d.name,
+    pageSize: d.pageSize,
+    params: {
+      type: 'object',
+      ...(required.length > 0 ? { required } : {}),
+      additionalProperties: false,
+      properties: Object.fromEntries(specs.flatMap(([n, spec]) => (spec ? [[n, paramSchema(spec)]] : []))),
+    },
+  };
+}
+
+/** Every source the schema knows: the definitions in sources/, the default one (Glue) first. */
 export function sourceShapes(dir = definitionsDir()): SourceShape[] {
-  const http = loadHttpDefinitions(dir).map((d) => {
-    const required = Object.entries(d.params)
-      .filter(([, spec]) => spec.required && spec.default === undefined)
-      .map(([name]) => name);
-    return {
-      name: d.name,
-      pageSize: d.pageSize,
-      params: {
-        type: 'object',
-        ...(required.length > 0 ? { required } : {}),
-        additionalProperties: false,
-        properties: Object.fromEntries(Object.entries(d.params).map(([n, spec]) => [n, paramSchema(spec)])),
-      },
-    };
-  });
-  return [GLUE, ...http];
+  const shapes = checkDefinitionsDir(dir, false).map(({ definition }) => sourceShape(definition));
+  return [
+    ...shapes.filter((s) => s.name === GLUE_JOB_RUNS_SOURCE),
+    ...shapes.filter((s) => s.name !== GLUE_JOB_RUNS_SOURCE),
+  ];
 }
 
 function optionSchema(spec: RunOptionSpec, sources: readonly SourceShape[]): Json {
@@ -170,7 +203,7 @@ export function executionInputSchema(sources = sourceShapes()): Json {
     properties: {
       source: {
         description:
-          'A new run: the source to drain, glue.getJobRuns or the name of a deployed HTTP source definition (sources/*.json). The execution name becomes the run id.',
+          'A new run: the source to drain, the name of a deployed source definition (sources/*.json). The execution name becomes the run id.',
         type: 'string',
         minLength: 1,
         examples: sources.map((s) => s.name),
@@ -248,11 +281,19 @@ export function withOptionTable(readme: string, table: string): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const typesFile = fileURLToPath(TYPES_PATH);
+  writeFileSync(typesFile, await definitionTypes());
+  const definitions = checkDefinitionsDir(definitionsDir()).map(({ definition }) => definition);
+  writeFileSync(fileURLToPath(AWS_CLIENTS_PATH), repoAwsClients(definitions));
   const schemaFile = fileURLToPath(SCHEMA_PATH);
   writeFileSync(schemaFile, `${JSON.stringify(executionInputSchema(), null, 2)}\n`);
-  // The committed file is in biome's format, so the generated one is too.
+  // The committed files are in biome's format, so the generated ones are too.
   execFileSync('npx', ['biome', 'format', '--write', schemaFile], { stdio: 'inherit' });
   const readmeFile = fileURLToPath(README_PATH);
-  writeFileSync(readmeFile, withOptionTable(readFileSync(readmeFile, 'utf8'), optionTable()));
-  console.log('wrote schema/execution-input.schema.json and the option table in README.md');
+  const readme = withOptionTable(readFileSync(readmeFile, 'utf8'), optionTable());
+  writeFileSync(readmeFile, withSection(readme, SOURCES_START, SOURCES_END, sourceListTable(definitions)));
+  console.log(
+    'wrote schema/execution-input.schema.json, the option table and the source list in README.md, ' +
+      'functions/lib/sources/definition-types.ts and functions/lib/sources/aws-clients.ts',
+  );
 }

@@ -68,7 +68,7 @@ export async function listJobsPage(event: ListJobsEvent, deps: ListJobsDeps): Pr
       names = out.JobNames ?? [];
       nextToken = out.NextToken ? out.NextToken : null;
     } catch (error) {
-      throw mapAwsSdkError(error, false, []);
+      throw mapAwsSdkError(error, false);
     }
   }
   await deps.leases.renew(sync.collection, sync.runId, SYNC_LEASE_SECONDS);

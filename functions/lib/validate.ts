@@ -20,7 +20,7 @@ export function rejectUnknownKeys(
 ): void {
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
-      throw new InvalidInput(`${where}${key} is not a known field; allowed: ${allowed.join(', ')}`);
+      throw new InvalidInput(`${where}${key} is not a known field; allowed: ${allowed.join(', ') || 'none'}`);
     }
   }
 }

@@ -14,6 +14,7 @@ import {
 import { Construct } from 'constructs';
 import { readDefinitionForDeploy } from '../definition-file';
 import { acknowledge, iam5ResourceFinding } from '../nag';
+import { loadSourceDefinitions, type SourceDefinitions } from '../source-definitions';
 import { grantExecutionKey } from './execution-key';
 import { type FunctionSettings, pagewalkFunction, type TableAction, useTable } from './page-functions';
 import { allowTakeover } from './reconcile';
@@ -43,6 +44,11 @@ export interface AllJobsSyncProps extends FunctionSettings {
    * @default - every job ListJobs returns in the account and Region
    */
   readonly glueJobNames?: readonly string[];
+  /**
+   * The deployed source definitions: start-sync validates each job's options against Glue's.
+   * @default - the definitions deployed by default from the repository's sources/ folder
+   */
+  readonly sources?: SourceDefinitions;
   /**
    * Send X-Ray traces of each execution.
    * @default false
@@ -77,13 +83,14 @@ export class AllJobsSync extends Construct {
   constructor(scope: Construct, id: string, props: AllJobsSyncProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const fn = (name: string, entry: string, description: string) =>
-      pagewalkFunction(this, name, props, { entry, description, timeout: HANDLER_TIMEOUT });
+    const fn = (name: string, entry: string, description: string, sources?: SourceDefinitions) =>
+      pagewalkFunction(this, name, props, { entry, description, timeout: HANDLER_TIMEOUT, sources });
     this.functions = {
       startSync: fn(
         'StartSync',
         'functions/start-sync.ts',
         'pagewalk all jobs: validates the input, takes the lease',
+        props.sources ?? loadSourceDefinitions(),
       ),
       listJobs: fn('ListJobs', 'functions/list-jobs.ts', 'pagewalk all jobs: one page of Glue job names'),
       readJobRun: fn('ReadJobRun', 'functions/read-job-run.ts', "pagewalk all jobs: records a job's outcome"),

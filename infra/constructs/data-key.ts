@@ -2,7 +2,7 @@ import { ArnFormat, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { KMS_KEY_ARN_PATTERN } from '../../functions/lib/sources/http-definition';
+import { KMS_KEY_ARN_PATTERN } from '../../functions/lib/sources/http-endpoint';
 
 /** A KMS key ARN (not an alias: CloudWatch Logs and DynamoDB need the key itself). */
 export const KMS_KEY_ARN = KMS_KEY_ARN_PATTERN;

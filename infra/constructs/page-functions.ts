@@ -1,6 +1,6 @@
-import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -8,7 +8,8 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/lib/observability';
 import { FUNCTION_TIMEOUT_SECONDS, sourceRequestTimeoutMs } from '../../functions/lib/timeouts';
-import { acknowledge, iam5ResourceFinding } from '../nag';
+import { AWS_CLIENTS_SPECIFIER, awsClientsBundleModule } from '../aws-clients-bundle';
+import { acknowledge } from '../nag';
 import { fromRepoRoot } from '../paths';
 import {
   copyDefinitionsCommands,
@@ -16,6 +17,7 @@ import {
   type SecretKey,
   type SourceDefinitions,
 } from '../source-definitions';
+import { type SourceScopes, useSourceReads } from '../source-iam';
 import { requireIntegerInRange, requireOneOf } from '../validate';
 
 /** Log levels Lambda's advanced logging controls accept for application logs. */
@@ -77,36 +79,6 @@ export function useTable(fn: NodejsFunction, table: ITable, actions: readonly Ta
         resources: [table.encryptionKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': viaService(fn, 'dynamodb') } },
       }),
-    );
-  }
-}
-
-/**
- * Lets `fn` read job runs (glue:GetJobRuns) of the named Glue jobs, or of every job in
- * the stack's account and Region. GetJobRuns authorizes on the job ARN, so no `*` resource.
- */
-export function useGlueJobRuns(fn: NodejsFunction, jobNames?: readonly string[]): void {
-  const stack = Stack.of(fn);
-  const jobArn = (jobName: string) =>
-    stack.formatArn({ service: 'glue', resource: 'job', resourceName: jobName });
-  fn.addToRolePolicy(
-    new PolicyStatement({ actions: ['glue:GetJobRuns'], resources: (jobNames ?? ['*']).map(jobArn) }),
-  );
-  if (jobNames === undefined) {
-    // A warning on every synth (cdk synth prints it; --strict fails on it), besides the
-    // explicit cdk-nag acknowledgement: the reach is account-wide until someone narrows it.
-    Annotations.of(fn).addWarningV2(
-      'pagewalk:glueJobNames',
-      'glueJobNames is not set: fetch-page may read the run history of every Glue job in this account ' +
-        'and Region, and so may anyone allowed to start an execution or to call POST /runs. Deploy with ' +
-        '-c glueJobNames=<job>,<job> to allow only those jobs.',
-    );
-    acknowledge(
-      fn.role as IRole,
-      iam5ResourceFinding(fn, jobArn('*')),
-      'Without glueJobNames, any Glue job of this account and Region may be drained: the job is ' +
-        'chosen per execution. The action is only glue:GetJobRuns (read job run history); deploy with ' +
-        'glueJobNames to narrow it to named jobs.',
     );
   }
 }
@@ -200,13 +172,15 @@ export interface PageFunctionsProps extends FunctionSettings {
    */
   readonly fetchPageTimeout?: Duration;
   /**
-   * Glue jobs whose runs fetch-page may read.
-   * @default - every Glue job in the stack's account and Region
+   * The values each AWS source's params are scoped to in fetch-page's grants (checked by
+   * `resolveScopes`); a param left out may be any.
+   * @default - none: every AWS source may read any resource of its kind in the account and Region
    */
-  readonly glueJobNames?: readonly string[];
+  readonly sourceScopes?: SourceScopes;
   /**
-   * The HTTP source definitions shipped in the start-run and fetch-page bundles.
-   * @default - the definitions in the repository's sources/ folder
+   * The source definitions shipped in the start-run and fetch-page bundles; fetch-page is granted
+   * the AWS ones' reads and carries their SDK clients.
+   * @default - the definitions deployed by default from the repository's sources/ folder
    */
   readonly sources?: SourceDefinitions;
   /**
@@ -231,10 +205,15 @@ export interface HandlerOptions {
   readonly description: string;
   readonly timeout: Duration;
   /**
-   * Copy the HTTP source definitions into the bundle: the handler reads the registry.
+   * Copy the source definitions into the bundle: the handler reads the catalog.
    * @default - no definitions in the bundle
    */
   readonly sources?: SourceDefinitions;
+  /**
+   * The generated `#aws-clients` module to bundle (fetch-page only: the handler calls the sources).
+   * @default - none: the handler never imports it
+   */
+  readonly awsClients?: string;
 }
 
 /**
@@ -257,9 +236,6 @@ export class PageFunctions extends Construct {
       900,
       'seconds',
     );
-    if (props.glueJobNames?.length === 0) {
-      throw new Error('glueJobNames must name at least one Glue job when given; got an empty list');
-    }
     if (props.itemTtlDays !== undefined) {
       requireIntegerInRange('itemTtlDays', props.itemTtlDays, 1, 3650, 'days');
     }
@@ -276,6 +252,7 @@ export class PageFunctions extends Construct {
       description: 'pagewalk: fetches a bounded number of pages, writes their items and returns the cursor',
       timeout: fetchPageTimeout,
       sources,
+      awsClients: awsClientsBundleModule(sources.aws),
     });
     this.finishRun = pagewalkFunction(this, 'FinishRun', props, {
       entry: 'functions/finish-run.ts',
@@ -286,7 +263,7 @@ export class PageFunctions extends Construct {
     useTable(this.startRun, props.table, TABLE_ACCESS.startRun);
     useTable(this.fetchPage, props.table, TABLE_ACCESS.fetchPage);
     useTable(this.finishRun, props.table, TABLE_ACCESS.finishRun);
-    useGlueJobRuns(this.fetchPage, props.glueJobNames);
+    useSourceReads(this.fetchPage, sources.aws, props.sourceScopes ?? {});
     useSecrets(this.fetchPage, sources.secretArns, sources.secretKeys);
     useSourceEndpoints(this.fetchPage, props.sourceEndpoints ?? {});
     if (props.itemTtlDays !== undefined) {
@@ -314,7 +291,7 @@ export function pagewalkFunction(
 ): NodejsFunction {
   const memorySize = requireIntegerInRange('memorySize', settings.memorySize ?? 256, 128, 10240, 'MB');
   const logLevel = requireOneOf('logLevel', settings.logLevel ?? 'INFO', LOG_LEVELS);
-  const { entry, sources } = handler;
+  const { entry, sources, awsClients } = handler;
   const sourceMaps = settings.sourceMaps ?? false;
   // An explicit log group with a retention replaces the deprecated `logRetention` custom resource.
   const logGroup = new LogGroup(scope, `${id}Logs`, {
@@ -365,7 +342,9 @@ export function pagewalkFunction(
       // Ship the SDK versions pinned in package-lock.json and tested here, not whatever
       // the Lambda runtime happens to carry.
       bundleAwsSDK: true,
-      // The HTTP source definitions are deployed configuration: they travel in the bundle
+      // fetch-page imports `#aws-clients`: exactly the SDK clients of the definitions it deploys.
+      esbuildArgs: awsClients ? { [`--alias:${AWS_CLIENTS_SPECIFIER}`]: awsClients } : undefined,
+      // The source definitions are deployed configuration: they travel in the bundle
       // (the registry reads ${LAMBDA_TASK_ROOT}/sources), so a deployment runs the
       // definitions it was synthesized and validated with.
       commandHooks: sources

@@ -70,7 +70,7 @@ export interface RunApiProps extends FunctionSettings {
   /** The table `GET /runs/{runId}` reads run records from. */
   readonly table: ITable;
   /**
-   * The HTTP source definitions shipped in the handler's bundle: it validates a body against
+   * The source definitions shipped in the handler's bundle: it validates a body against
    * the same registry as the state machine's first state.
    * @default - the definitions in the repository's sources/ folder
    */

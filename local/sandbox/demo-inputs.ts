@@ -3,14 +3,23 @@
  * start` fills in the params a command line leaves out from these, and the console prefills
  * its Start execution form with them.
  */
+import { sourceDefinitions } from '../../functions/lib/sources/catalog';
 
-/** Per source, params naming sandbox data: the Glue job `nightly-etl`, the US marketplace. */
-export const DEMO_PARAMS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  'glue.getJobRuns': { JobName: 'nightly-etl' },
-  'marketplace.orders': { MarketplaceId: 'ATVPDKIKX0DER' },
-  'marketplace.customers': { MarketplaceId: 'ATVPDKIKX0DER' },
-  'marketplace.reports': {},
-};
+/**
+ * The params of `source` that name sandbox data: each required param's `example` in its
+ * definition (the Glue job `nightly-etl`, the US marketplace, the local S3's bucket `demo`, the
+ * local state machine), as the CLI would type it (a list comma-separated).
+ */
+export function demoParams(source: string): Readonly<Record<string, string>> {
+  const definition = sourceDefinitions().find((d) => d.name === source);
+  return Object.fromEntries(
+    Object.entries(definition?.params ?? {}).flatMap(([name, spec]) =>
+      spec?.required && spec.example !== undefined
+        ? [[name, Array.isArray(spec.example) ? spec.example.join(',') : String(spec.example)]]
+        : [],
+    ),
+  );
+}
 
 /** An all-jobs sync of every sandbox job, four at a time, down to what the last sync left. */
 export const ALL_JOBS_DEMO_INPUT = {

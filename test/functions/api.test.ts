@@ -61,7 +61,7 @@ describe('POST /runs', () => {
       { source: 'glue.getJobRuns', params: { JobName: 'x' }, options: { pageSize: 500 } },
       'options.pageSize must be an integer from 1 to 200',
     ],
-    [{ source: 'nope', params: {} }, 'source must be one of: glue.getJobRuns'],
+    [{ source: 'nope', params: {} }, 'source must be one of: aws.cloudtrail.lookupEvents'],
     [{ continue: { runId: 'r', segment: 2, cursor: {} } }, 'continue is written by the state machine itself'],
   ])('answers 400 naming the field for %j and starts nothing', async (body, message) => {
     const result = await handler(request('POST /runs', body));

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseHttpSourceDefinition } from '../../functions/lib/sources/http-definition';
 import { createHttpSource } from '../../functions/lib/sources/http-source';
+import { checkedHttp } from '../support/definitions';
 
 const secrets = mockClient(SecretsManagerClient);
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:vendor-key-AbCdEf';
@@ -50,7 +50,7 @@ async function loopbackApi(
 }
 
 function definition(baseUrl: string, overrides: Record<string, unknown> = {}) {
-  return parseHttpSourceDefinition(
+  return checkedHttp(
     {
       name: 'vendor.orders',
       signal: 'tokenPresence',
@@ -238,14 +238,14 @@ describe('the endpoint rule', () => {
     'rejects plain http:// to a host that is not loopback (%s), naming the field',
     (baseUrl) => {
       expect(() => definition(baseUrl)).toThrow(
-        `source definition test/vendor.json: endpoint.baseUrl must be an https:// origin like "https://api.example.com" (http:// only for localhost, 127.0.0.1 or [::1]): plain http:// would send params and credentials in the clear; got "${baseUrl}"`,
+        `source definition test/vendor.json: /endpoint/baseUrl must be an https:// origin like "https://api.example.com" (http:// only for localhost, 127.0.0.1 or [::1]): plain http:// would send params and credentials in the clear; got "${baseUrl}"`,
       );
     },
   );
 
   it('rejects a user and password in the URL without repeating them: credentials come from Secrets Manager only', () => {
     expect(() => definition('https://svc:hunter2@api.example.com')).toThrow(
-      'endpoint.baseUrl must be an https:// origin like "https://api.example.com" (http:// only for localhost, 127.0.0.1 or [::1]), without user or password: credentials come from auth.secretArn; got "https://***@api.example.com"',
+      '/endpoint/baseUrl must be an https:// origin like "https://api.example.com" (http:// only for localhost, 127.0.0.1 or [::1]), without user or password: credentials come from auth.secretArn; got "https://***@api.example.com"',
     );
   });
 
@@ -273,10 +273,10 @@ describe('the endpoint rule', () => {
   });
 
   it.each([
-    [{ maxResponseBytes: 100 }, 'maxResponseBytes must be an integer from 1024 to 104857600; got 100'],
+    [{ maxResponseBytes: 100 }, '/maxResponseBytes must be an integer from 1024 to 104857600; got 100'],
     [
       { auth: { secretArn: SECRET_ARN, header: 'X-Api-Key', kmsKeyArn: 'alias/vendor' } },
-      'auth.kmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>, not an alias); got "alias/vendor"',
+      '/auth/kmsKeyArn must match ^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$ (The customer managed key the secret is encrypted with (a key ARN, not an alias)); got "alias/vendor"',
     ],
   ])('rejects %j naming the field', (overrides, message) => {
     expect(() => definition('https://api.example.com', overrides)).toThrow(

@@ -16,12 +16,22 @@ describe('bundling', () => {
   });
 
   // Slow on purpose (a few seconds): the only test that runs esbuild for real.
-  it('bundles each handler with the local esbuild into a loadable CommonJS file (with a source map when sourceMaps is on), and ships the source definitions to the three handlers that read them', () => {
+  it('bundles each handler with the local esbuild into a loadable CommonJS file (with a source map when sourceMaps is on), ships the deployed source definitions to the three handlers that read them, and the SDK clients of the deployed AWS ones to fetch-page alone', () => {
     // Any attempt to fall back to Docker fails at once instead of hanging.
     vi.stubEnv('CDK_DOCKER', join(scratch, 'no-docker-here'));
     const outdir = join(scratch, 'cdk.out');
     mkdirSync(outdir);
-    const stack = new PagewalkStack(newApp({ bundle: true, outdir }), 'Pagewalk', { sourceMaps: true });
+    // The default sources plus one opt-in AWS source.
+    const deployed = [
+      'glue.getJobRuns',
+      'marketplace.customers',
+      'marketplace.orders',
+      'marketplace.reports',
+    ];
+    const stack = new PagewalkStack(newApp({ bundle: true, outdir }), 'Pagewalk', {
+      sourceMaps: true,
+      sources: [...deployed, 'aws.s3.listObjectsV2'],
+    });
     const template = Template.fromStack(stack);
     const assetDir = (fn: IConstruct) => {
       const assetHash = (functionResource(template, stack, fn).Properties.Code.S3Key as string).replace(
@@ -47,8 +57,12 @@ describe('bundling', () => {
       expect(typeof bundle.handler).toBe('function');
     }
 
-    const definitions = readdirSync(fromRepoRoot('sources')).filter((file) => file.endsWith('.json'));
-    expect(definitions.length).toBeGreaterThan(0);
+    // The deployed definitions, and no other.
+    const definitions = readdirSync(fromRepoRoot('sources')).filter(
+      (file) =>
+        file.endsWith('.json') && (!file.startsWith('aws-') || file === 'aws-s3-list-objects-v2.json'),
+    );
+    expect(definitions).toHaveLength(5);
     // start-run and the API validate input against the registry; fetch-page runs the definitions.
     for (const fn of [startRun, fetchPage, api]) {
       const shipped = join(assetDir(fn), 'sources');
@@ -62,12 +76,20 @@ describe('bundling', () => {
     // finish-run never reads the registry.
     expect(existsSync(join(assetDir(finishRun), 'sources'))).toBe(false);
 
-    // Only fetch-page calls the sources, so only its bundle carries their SDK clients.
+    // Only fetch-page calls the sources, so only its bundle carries their SDK clients, and only
+    // the clients of the definitions deployed: Glue's and S3's, not CloudTrail's or SSM's.
     const carries = (fn: IConstruct, client: RegExp) =>
       client.test(readFileSync(join(assetDir(fn), 'index.js'), 'utf8'));
     const GLUE = /"GetJobRunsRequest"/;
     const SECRETS = /"GetSecretValueRequest"/;
-    expect([GLUE, SECRETS].map((client) => carries(fetchPage, client))).toEqual([true, true]);
+    const S3 = /"ListObjectsV2Request"/;
+    const NOT_DEPLOYED = /"LookupEventsRequest"|"GetParametersByPathRequest"/;
+    expect([GLUE, SECRETS, S3, NOT_DEPLOYED].map((client) => carries(fetchPage, client))).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     for (const fn of [startRun, finishRun, api]) {
       expect({ fn: fn.node.id, glue: carries(fn, GLUE), secrets: carries(fn, SECRETS) }).toEqual({
         fn: fn.node.id,

@@ -1,11 +1,12 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it, vi } from 'vitest';
 import { PagewalkStack, type PagewalkStackProps } from '../../infra/pagewalk-stack';
-import { definitionsDir, httpDefinition, newApp, scratchDir } from './support';
+import { fromRepoRoot } from '../../infra/paths';
+import { definitionsDir, glueDefinition, httpDefinition, newApp, scratchDir } from './support';
 
 const scratch = scratchDir();
 
@@ -63,6 +64,7 @@ const EVERYTHING_ON: PagewalkStackProps = {
   itemTtlDays: 30,
   glueJobNames: ['nightly-etl'],
   sourceDefinitionsDir: definitionsDir(scratch, 'with-auth', {
+    'glue.json': glueDefinition(),
     'orders.json': httpDefinition('vendor.orders', {
       auth: {
         secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:vendor-AbCdEf',
@@ -104,6 +106,14 @@ describe('cdk-nag AwsSolutions checks', () => {
             },
           },
         ],
+      },
+    ],
+    [
+      'every AWS source definition deployed, their scopes left open',
+      {
+        sources: readdirSync(fromRepoRoot('sources')).map((f) =>
+          String(JSON.parse(readFileSync(fromRepoRoot('sources', f), 'utf8')).name),
+        ),
       },
     ],
   ] as [string, PagewalkStackProps][])('report no unacknowledged error or warning with %s', (name, props) => {

@@ -17,6 +17,8 @@ const EVERY_KEY: Record<string, string> = {
   stateMachineLogLevel: 'ALL',
   includeExecutionData: 'true',
   glueJobNames: 'nightly-etl, hourly-etl',
+  sources: 'glue.getJobRuns, aws.s3.listObjectsV2',
+  sourceScopes: 'aws.s3.listObjectsV2.Bucket=demo, aws.s3.listObjectsV2.Bucket=logs',
   tracing: 'true',
   sourceMaps: 'true',
   sourceDefinitionsDir: 'my-sources',
@@ -50,6 +52,8 @@ describe('the context the CDK app reads', () => {
       stateMachineLogLevel: 'ALL',
       includeExecutionData: true,
       glueJobNames: ['nightly-etl', 'hourly-etl'],
+      sources: ['glue.getJobRuns', 'aws.s3.listObjectsV2'],
+      sourceScopes: { 'aws.s3.listObjectsV2': { Bucket: ['demo', 'logs'] } },
       tracing: true,
       sourceMaps: true,
       sourceDefinitionsDir: 'my-sources',
@@ -89,6 +93,18 @@ describe('the context the CDK app reads', () => {
       fromContext({ sourceEndpoints: '{"PAGEWALK_ENDPOINT_URL_MARKETPLACE":"https://sellers.example.com"}' })
         .sourceEndpoints,
     ).toEqual({ PAGEWALK_ENDPOINT_URL_MARKETPLACE: 'https://sellers.example.com' });
+    expect(
+      fromContext({
+        sources: ['aws.s3.listObjectsV2'],
+        sourceScopes: { 'aws.s3.listObjectsV2': { Bucket: ['demo'] } },
+      }),
+    ).toMatchObject({
+      sources: ['aws.s3.listObjectsV2'],
+      sourceScopes: { 'aws.s3.listObjectsV2': { Bucket: ['demo'] } },
+    });
+    expect(fromContext({ sourceScopes: '{"glue.getJobRuns":{"JobName":["a","b"]}}' }).sourceScopes).toEqual({
+      'glue.getJobRuns': { JobName: ['a', 'b'] },
+    });
   });
 
   it('leaves every prop to its default when no context is given', () => {
@@ -110,6 +126,11 @@ describe('the context the CDK app reads', () => {
     [
       { sourceEndpoints: 'https://sellers.example.com' },
       'Context sourceEndpoints must be VARIABLE=URL pairs separated by commas, or a JSON object of strings; got "https://sellers.example.com"',
+    ],
+    [{ sourceScopes: 'demo' }, 'Context sourceScopes must be source.Param=value pairs separated by commas'],
+    [
+      { sourceScopes: { 'aws.s3.listObjectsV2': { Bucket: 'demo' } } },
+      'Context sourceScopes must be source.Param=value pairs separated by commas',
     ],
   ])('rejects %j, naming the key, the value and what is allowed', (context, message) => {
     expect(() => fromContext(context)).toThrow(message);

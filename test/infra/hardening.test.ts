@@ -168,9 +168,7 @@ describe('Glue reach', () => {
     const { stack } = synth();
     Annotations.fromStack(stack).hasWarning(
       `/Pagewalk/Functions/FetchPage`,
-      Match.stringLikeRegexp(
-        'glueJobNames is not set: fetch-page may read the run history of every Glue job',
-      ),
+      Match.stringLikeRegexp('glueJobNames is not set: fetch-page may call glue:GetJobRuns on every JobName'),
     );
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   aslFile,
   definitionsDir,
+  glueDefinition,
   httpDefinition,
   iamStatements,
   LOG_DELIVERY_ACTIONS,
@@ -188,6 +189,7 @@ describe('IAM: the whole set of statements', () => {
 
   it('narrows Glue to the named jobs, adds the secrets the definitions name, the key and X-Ray when configured', () => {
     const sourceDefinitionsDir = definitionsDir(scratch, 'with-auth', {
+      'glue.json': glueDefinition(),
       'a.json': httpDefinition('vendor.orders', {
         auth: {
           secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:vendor/api-AbCdEf',

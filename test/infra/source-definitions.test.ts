@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadHttpDefinitions } from '../../functions/lib/sources/catalog';
+import { loadDefinitions } from '../../functions/lib/sources/catalog';
 import { fromRepoRoot } from '../../infra/paths';
 import { copyDefinitionsCommands, loadSourceDefinitions } from '../../infra/source-definitions';
 import {
@@ -21,23 +21,22 @@ const SECRET_B = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:vendor/re
 /** The message the Lambda's own loader gives for `dir`. */
 function loaderMessage(dir: string): string {
   try {
-    loadHttpDefinitions(dir);
+    loadDefinitions(dir);
   } catch (error) {
     return (error as Error).message;
   }
   throw new Error(`the loader accepted ${dir}`);
 }
 
-describe('HTTP source definitions at synth', () => {
-  it('are read from the repository sources/ folder by default and all ship', () => {
+describe('source definitions at synth', () => {
+  it('are read from the repository sources/ folder by default: Glue and the HTTP ones ship, the other AWS ones only when named', () => {
     const sources = loadSourceDefinitions();
     expect(sources.dir).toBe(fromRepoRoot('sources'));
-    expect(sources.files).toEqual(
-      readdirSync(fromRepoRoot('sources'))
-        .filter((f) => f.endsWith('.json'))
-        .sort(),
-    );
+    const all = readdirSync(fromRepoRoot('sources')).filter((f) => f.endsWith('.json'));
+    expect(sources.available).toHaveLength(all.length);
+    expect(sources.files).toEqual(all.filter((f) => !f.startsWith('aws-')).sort());
     expect(sources.definitions.map((d) => d.name).sort()).toEqual([
+      'glue.getJobRuns',
       'marketplace.customers',
       'marketplace.orders',
       'marketplace.reports',
@@ -45,19 +44,17 @@ describe('HTTP source definitions at synth', () => {
     expect(sources.endpointVariables).toEqual(['PAGEWALK_ENDPOINT_URL_MARKETPLACE']);
   });
 
-  it('fail synth with the Lambda loader’s own message when a definition is malformed', () => {
+  it('fail synth naming the file and the JSON pointer when a definition breaks the schema', () => {
     const dir = definitionsDir(scratch, 'bad-signal', {
       'good.json': httpDefinition('vendor.good'),
       'bad.json': httpDefinition('vendor.bad', { signal: 'whenever' }),
     });
-    const message = loaderMessage(dir);
-    expect(message).toBe(
-      `source definition ${join(dir, 'bad.json')}: signal must be one of: tokenPresence, hasNext, moreResultsAvailable; got "whenever"`,
+    expect(() => synth({ sourceDefinitionsDir: dir })).toThrow(
+      `source definition ${join(dir, 'bad.json')}: /signal must be one of: tokenPresence, hasNext, moreResultsAvailable; got "whenever"`,
     );
-    expect(() => synth({ sourceDefinitionsDir: dir })).toThrow(message);
   });
 
-  it('fail synth when a definition is not JSON, or takes a name already used', () => {
+  it('fail synth when a definition is not JSON (as the Lambda loader would), or takes a name already used', () => {
     const notJson = definitionsDir(scratch, 'not-json', { 'broken.json': '{ "name": ' });
     expect(() => synth({ sourceDefinitionsDir: notJson })).toThrow(loaderMessage(notJson));
     const duplicate = definitionsDir(scratch, 'duplicate', {
@@ -70,7 +67,7 @@ describe('HTTP source definitions at synth', () => {
   it('fail synth when the folder does not exist', () => {
     const missing = join(scratch, 'no-such-folder');
     expect(() => synth({ sourceDefinitionsDir: missing })).toThrow(
-      `sourceDefinitionsDir must be a folder of HTTP source definitions; got ${missing}`,
+      `sourceDefinitionsDir must be a folder of source definitions; got ${missing}`,
     );
   });
 

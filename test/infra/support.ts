@@ -117,6 +117,11 @@ export function httpDefinition(name: string, overrides: Record<string, unknown> 
   };
 }
 
+/** The shipped Glue definition (sources/glue-get-job-runs.json), for a folder of test definitions. */
+export function glueDefinition(): object {
+  return JSON.parse(readFileSync(fromRepoRoot('sources', 'glue-get-job-runs.json'), 'utf8')) as object;
+}
+
 /** A folder holding the given definition files (name → JSON value or raw text). */
 export function definitionsDir(parent: string, name: string, files: Record<string, unknown>): string {
   const dir = join(parent, name);

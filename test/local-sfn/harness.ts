@@ -18,6 +18,7 @@ import {
 import { reconcileLocally } from '../../local/runtime';
 import type { GlueSandbox, GlueSandboxOptions } from '../../local/sandbox/glue';
 import type { MarketplaceSandbox, MarketplaceSandboxOptions } from '../../local/sandbox/marketplace';
+import type { S3SandboxOptions } from '../../local/sandbox/s3';
 import { type SfnServer, startSfnServer } from '../../local/sfn/server';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 
@@ -27,6 +28,8 @@ export const MARKETPLACES = ['ATVPDKIKX0DER', 'A1PA6795UKMFR9', 'A1RKKUPIHCS9HS'
 export interface HarnessOptions {
   readonly glue?: GlueSandboxOptions;
   readonly marketplace?: MarketplaceSandboxOptions;
+  /** Start the local S3 (s3rver, the demo bucket) too. @default - no S3 */
+  readonly s3?: S3SandboxOptions;
   /** Where the server keeps executions; in memory when omitted. */
   readonly dataDir?: string;
   readonly onEvent?: (event: LocalEvent, executionName: string) => void;
@@ -61,6 +64,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     tableName: `pagewalk-test-${randomUUID().slice(0, 8)}`,
     glue: options.glue,
     marketplace: { marketplaceIds: [...MARKETPLACES], ...options.marketplace },
+    s3: options.s3,
     honourEndpointVariables: false,
   });
   let handlers: LocalHandlers | undefined;

@@ -12,3 +12,9 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 // is refused, as it is when DescribeExecution fails); scenarios that need the answer run the
 // local endpoint and point this at it before loading the handlers.
 process.env.AWS_ENDPOINT_URL_SFN ??= 'http://127.0.0.1:1';
+
+// The same for the AWS sources that have no local stand-in: a test that forgets its mock fails
+// against nothing instead of calling AWS.
+for (const service of ['S3', 'CLOUDWATCH_LOGS', 'CLOUDTRAIL', 'SSM', 'ORGANIZATIONS']) {
+  process.env[`AWS_ENDPOINT_URL_${service}`] ??= 'http://127.0.0.1:1';
+}

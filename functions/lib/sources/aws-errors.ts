@@ -1,4 +1,11 @@
-import { NextTokenCorrupted, SourceTimeout, SourceUnavailable, UnexpectedResponse } from '../errors';
+import {
+  NextTokenCorrupted,
+  PagewalkError,
+  SourceTimeout,
+  SourceUnavailable,
+  THROTTLE_ERROR_NAMES,
+  UnexpectedResponse,
+} from '../errors';
 
 /** Names real AWS services use for a bad or expired pagination token. */
 export const TOKEN_ERROR_NAMES: ReadonlySet<string> = new Set([
@@ -41,28 +48,46 @@ export function isRequestTimeout(error: unknown): boolean {
   return asSdkError(error).name === 'TimeoutError';
 }
 
+/** An API's own names for its errors, as a definition declares them (`errors` of kind aws). */
+export interface AwsErrorNames {
+  /** A bad or expired token: `NextTokenCorrupted`, on a continuation call only. */
+  readonly corruptedToken?: readonly string[];
+  /** A throttle: retried by the state machine, under a name its Retry lists. */
+  readonly throttled?: readonly string[];
+  /** A passing failure: retried as `SourceUnavailable`. */
+  readonly transient?: readonly string[];
+}
+
+/** A throttle whose own name the state machine's Retry does not list (S3's SlowDown). */
+class Throttled extends PagewalkError {
+  constructor(message: string, cause: unknown) {
+    super('ThrottlingException', message, { cause });
+  }
+}
+
 /**
- * The mapping every AWS SDK source shares: token errors become `NextTokenCorrupted`
- * (only on a continuation call: the origin call carries no token), a request timeout
- * `SourceTimeout`, connection failures and nameless 5xx `SourceUnavailable`. A body that is
- * not the API's JSON (a load balancer's HTML 502, which the SDK reports as a `SyntaxError`
- * carrying the status) is `SourceUnavailable` for a 5xx and a permanent `UnexpectedResponse`
- * naming the status for a 4xx. Everything else passes through untouched.
+ * The mapping every AWS SDK source shares: token errors (the common names and the API's own)
+ * become `NextTokenCorrupted` (only on a continuation call: the origin call carries no token,
+ * so there the same name is the API's own complaint), the API's throttle names an error the
+ * state machine retries, its transient ones and connection failures and nameless 5xx
+ * `SourceUnavailable`, a request timeout `SourceTimeout`. A body that is not the API's JSON (a
+ * load balancer's HTML 502, which the SDK reports as a `SyntaxError` carrying the status) is
+ * `SourceUnavailable` for a 5xx and a permanent `UnexpectedResponse` naming the status for a
+ * 4xx. Everything else passes through untouched, so the API's own name and message reach the
+ * execution.
  */
-export function mapAwsSdkError(
-  error: unknown,
-  isContinuation: boolean,
-  extraTokenErrors: string[] = [],
-): unknown {
+export function mapAwsSdkError(error: unknown, isContinuation: boolean, names: AwsErrorNames = {}): unknown {
   const e = asSdkError(error);
   const name = e.name ?? '';
-  if (isContinuation && (TOKEN_ERROR_NAMES.has(name) || extraTokenErrors.includes(name))) {
-    return new NextTokenCorrupted(
-      `The source rejected the continuation token (${name}: ${e.message ?? ''})`,
-      {
-        cause: error,
-      },
-    );
+  const said = `${name}: ${e.message ?? ''}`;
+  if (isContinuation && (TOKEN_ERROR_NAMES.has(name) || names.corruptedToken?.includes(name))) {
+    return new NextTokenCorrupted(`The source rejected the continuation token (${said})`, { cause: error });
+  }
+  if (names.throttled?.includes(name) && !THROTTLE_ERROR_NAMES.has(name)) {
+    return new Throttled(`The source throttled the call (${said})`, error);
+  }
+  if (names.transient?.includes(name)) {
+    return new SourceUnavailable(`The source failed for now (${said})`, { cause: error });
   }
   if (isRequestTimeout(error)) {
     return new SourceTimeout(`The source gave no answer within the request timeout (${e.message ?? ''})`, {

@@ -1,57 +1,40 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertIsError, InvalidInput } from '../errors';
-import { glueGetJobRunsDescription } from './glue-get-job-runs-description';
-import { type HttpSourceDefinition, parseHttpSourceDefinition } from './http-definition';
-import { describeHttpSource } from './http-description';
+import { InvalidInput } from '../errors';
+import { DefinitionError, readDefinitionFiles, type SourceDefinition } from './definition';
+import { describeDefinition } from './description';
 import type { SourceDescription } from './source';
 
 /**
- * The sources an execution may name, described without their clients. start-run, the HTTP
- * API and the synth read this; only fetch-page reads `registry.ts`, which adds the calls, so
- * only its bundle carries the Glue and Secrets Manager clients.
- */
-const BUILT_IN: readonly SourceDescription[] = [glueGetJobRunsDescription as SourceDescription];
-
-/**
- * Where deployed HTTP source definitions live: `SOURCE_DEFINITIONS_DIR`, else `sources/`
- * beside the bundle on Lambda (the CDK stack copies them there), else `sources/` in the
- * working directory (the repo, for local runs).
+ * Where the deployed source definitions live: `SOURCE_DEFINITIONS_DIR`, else `sources/` beside
+ * the bundle on Lambda (the CDK stack copies there the definitions it deploys), else `sources/`
+ * in the working directory (the repo, for local runs).
  */
 export function definitionsDir(): string {
   return process.env.SOURCE_DEFINITIONS_DIR ?? join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), 'sources');
 }
 
-/** Reads and validates every `*.json` definition in `dir`, refusing duplicate names. */
-export function loadHttpDefinitions(dir: string): HttpSourceDefinition[] {
-  if (!existsSync(dir)) return [];
-  const names = new Set(BUILT_IN.map((s) => s.name));
-  const definitions: HttpSourceDefinition[] = [];
-  for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()) {
-    const where = join(dir, file);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(where, 'utf8'));
-    } catch (error) {
-      assertIsError(error);
-      throw new Error(`source definition ${where}: not valid JSON (${error.message})`, { cause: error });
-    }
-    const definition = parseHttpSourceDefinition(raw, where);
+/**
+ * The definitions in `dir`, refusing two with one name. They are not checked against the schema
+ * here: synth checked every file it copies into a bundle (infra/source-definitions.ts), and the
+ * local runtime checks the folder before it starts (local/runtime.ts), so the handlers carry no
+ * schema validator and take each file as the definition it was checked to be.
+ */
+export function loadDefinitions(dir: string): SourceDefinition[] {
+  const names = new Set<string>();
+  return readDefinitionFiles(dir).map(({ where, raw }) => {
+    const definition = raw as SourceDefinition;
     if (names.has(definition.name))
-      throw new Error(`source definition ${where}: name ${definition.name} is already taken`);
+      throw new DefinitionError(where, `name ${definition.name} is already taken`);
     names.add(definition.name);
-    definitions.push(definition);
-  }
-  return definitions;
+    return definition;
+  });
 }
 
-let definitions: readonly HttpSourceDefinition[] | undefined;
+let definitions: readonly SourceDefinition[] | undefined;
 
-/** The deployed HTTP source definitions, read and validated once per container. */
-export function httpDefinitions(): readonly HttpSourceDefinition[] {
-  definitions ??= loadHttpDefinitions(definitionsDir());
+/** The deployed source definitions, read once per container. */
+export function sourceDefinitions(): readonly SourceDefinition[] {
+  definitions ??= loadDefinitions(definitionsDir());
   return definitions;
 }
 
@@ -59,9 +42,7 @@ let descriptions: Map<string, SourceDescription> | undefined;
 
 function allDescriptions(): Map<string, SourceDescription> {
   descriptions ??= new Map(
-    [...BUILT_IN, ...httpDefinitions().map((d) => describeHttpSource(d) as SourceDescription)].map(
-      (source) => [source.name, source],
-    ),
+    sourceDefinitions().map((d) => [d.name, describeDefinition(d) as SourceDescription]),
   );
   return descriptions;
 }
@@ -71,7 +52,11 @@ export function sourceNames(): string[] {
   return [...allDescriptions().keys()];
 }
 
-/** The source described under `name`; `InvalidInput` naming the allowed values otherwise. */
+/**
+ * The source described under `name`, without its client: start-run, the HTTP API and the synth
+ * read this; only fetch-page reads `registry.ts`, which adds the calls, so only its bundle
+ * carries the SDK clients. `InvalidInput` naming the allowed values otherwise.
+ */
 export function describeSource(name: unknown): SourceDescription {
   const source = typeof name === 'string' ? allDescriptions().get(name) : undefined;
   if (!source) {

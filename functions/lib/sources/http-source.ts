@@ -7,15 +7,10 @@ import {
   THROTTLE_ERROR_NAMES,
 } from '../errors';
 import { describe, isRecord } from '../validate';
-import {
-  DEFAULT_MAX_RESPONSE_BYTES,
-  describeEndpoint,
-  type ErrorMeaning,
-  endpointProblem,
-  type HttpRequestTemplate,
-  type HttpSourceDefinition,
-} from './http-definition';
-import { describeHttpSource } from './http-description';
+import type { HttpErrorRule, HttpRequestTemplate, HttpSourceDefinition } from './definition';
+import { describeDefinition } from './description';
+import { DEFAULT_MAX_RESPONSE_BYTES, describeEndpoint, endpointProblem } from './http-endpoint';
+import type { ParamValues } from './params';
 import { readSecret } from './secrets';
 import type { CallKind, Source, SourcePage } from './source';
 
@@ -115,7 +110,10 @@ export function readPath(value: unknown, path: string): unknown {
 /** Stands for an error body that was not JSON, so no code or message is read from it. */
 const NOT_JSON: unique symbol = Symbol('not JSON');
 
-type Vars = { params: Record<string, unknown>; pageSize: number; nextToken?: string };
+type Vars = { params: ParamValues; pageSize: number; nextToken?: string };
+
+/** What an error answer means to the state machine. */
+type ErrorMeaning = HttpErrorRule['means'];
 
 /** Fills `{params.X}`, `{pageSize}`, `{nextToken}`; a string that is only a placeholder keeps the value's type. */
 function fill(template: unknown, vars: Vars, encode: (s: string) => string = (s) => s): unknown {
@@ -149,7 +147,7 @@ function fill(template: unknown, vars: Vars, encode: (s: string) => string = (s)
  * comes from `endpoint.baseUrl` or the deploy-time variable it names, and params are only
  * ever filled into the path (URL-encoded), query or body.
  */
-export function createHttpSource(definition: HttpSourceDefinition): Source<Record<string, unknown>> {
+export function createHttpSource(definition: HttpSourceDefinition): Source<ParamValues> {
   const rules = definition.errors?.rules ?? [];
   const maxResponseBytes = definition.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
 
@@ -315,7 +313,7 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Recor
   };
 
   return {
-    ...describeHttpSource(definition),
+    ...describeDefinition(definition),
     fetch: ({ kind, params, pageSize, nextToken }) =>
       kind === 'origin'
         ? call(definition.origin, 'origin', { params, pageSize })

@@ -1,16 +1,23 @@
-import { describeSource, httpDefinitions } from './catalog';
-import { glueGetJobRuns } from './glue-get-job-runs';
+import { AWS_CLIENTS } from '#aws-clients';
+import { createAwsSource } from './aws-source';
+import { describeSource, sourceDefinitions } from './catalog';
+import { isAwsDefinition } from './definition';
 import { createHttpSource } from './http-source';
 import type { Source } from './source';
 
 let sources: Map<string, Source> | undefined;
 
-/** Every source with its calls, built once per container: the built-in ones and the deployed definitions. */
+/**
+ * Every deployed source with its calls, built once per container. An AWS source takes its client
+ * and command from `#aws-clients`: the module the stack generates for the definitions it deploys
+ * (locally, functions/lib/sources/aws-clients.ts, generated for every definition in sources/).
+ */
 function allSources(): Map<string, Source> {
   sources ??= new Map(
-    [glueGetJobRuns as Source, ...httpDefinitions().map((d) => createHttpSource(d) as Source)].map(
-      (source) => [source.name, source],
-    ),
+    sourceDefinitions().map((d) => [
+      d.name,
+      (isAwsDefinition(d) ? createAwsSource(d, AWS_CLIENTS) : createHttpSource(d)) as Source,
+    ]),
   );
   return sources;
 }

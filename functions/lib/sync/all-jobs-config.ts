@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { InvalidInput } from '../errors';
 import { parseOptions } from '../run-config';
-import { glueGetJobRunsDescription } from '../sources/glue-get-job-runs-description';
-import type { SourceDescription } from '../sources/source';
+import { describeSource } from '../sources/catalog';
 import { describe, executionInputObject, integerInRange, isRecord, rejectUnknownKeys } from '../validate';
 import type { IfBusy, SyncMode } from './options';
 
 /** The `source` of an all-jobs sync's input. */
 export const ALL_JOBS_SOURCE = 'glue.allJobs';
+/** The source each job's child run drains (sources/glue-get-job-runs.json). */
+export const GLUE_JOB_RUNS_SOURCE = 'glue.getJobRuns';
 /** The lease an all-jobs sync holds: one such sync per table at a time. */
 export const ALL_JOBS_COLLECTION = 'glue.allJobs';
 /** Map concurrency: children syncing at once. Glue's GetJobRuns quota is shared by them all. */
@@ -70,7 +71,7 @@ export function parseAllJobsInput(input: unknown, executionName: string): SyncCo
   const childOptions = Object.fromEntries(
     Object.entries(options).filter(([k]) => !SYNC_OWN_OPTIONS.includes(k)),
   );
-  const child = parseOptions(childOptions, glueGetJobRunsDescription as SourceDescription);
+  const child = parseOptions(childOptions, describeSource(GLUE_JOB_RUNS_SOURCE));
   const own = (name: string, bounds: { min: number; max: number; default: number }) =>
     options[name] === undefined
       ? bounds.default

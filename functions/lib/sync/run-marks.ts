@@ -34,7 +34,7 @@ const glueJobRuns: SyncTraits = {
   mark(item) {
     const { Id: id, StartedOn: startedOn, JobRunState: state } = item;
     if (typeof id !== 'string' || id === '') return 'a job run has no Id';
-    // The Glue source stores timestamps as ISO-8601 strings (see glue-get-job-runs.ts).
+    // AWS sources store timestamps as ISO-8601 strings (see ../sources/aws-source.ts).
     if (typeof startedOn !== 'string' || Number.isNaN(Date.parse(startedOn))) {
       return `job run ${id} has no StartedOn`;
     }

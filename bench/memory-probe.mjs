@@ -10,8 +10,8 @@
  * - `held`: after a forced full GC when a page-fetch invocation ends (nothing of it is in
  *   flight then), the process's live heap and RSS; for the first 10 invocations and every
  *   PAGEWALK_MEMORY_EVERY-th (default 50) after;
- * - `sample`: every 10 s, RSS, V8's heap (used and committed), external and ArrayBuffer memory,
- *   without a GC;
+ * - `sample`: every 10 s, RSS (and on Linux its anonymous and file-backed parts), V8's heap
+ *   (used and committed), external and ArrayBuffer memory, without a GC;
  * - `exit`: the peak RSS (VmHWM) and the sample taken nearest to it; per function, its
  *   invocations and their duration summed (each rounded up to the millisecond, as Lambda bills);
  *   the AWS requests the handlers made, by X-Amz-Target (what DynamoDB, Glue and Step
@@ -46,9 +46,26 @@ function peakRss() {
   return process.memoryUsage.rss();
 }
 
+/**
+ * The resident set split as Linux counts it: anonymous memory (what the process holds: the V8
+ * heap, native allocations) and file-backed pages (the node binary, and the table files
+ * LevelDB maps into memory to read them: clean pages the kernel drops under pressure).
+ */
+function residentSplit() {
+  try {
+    const text = readFileSync('/proc/self/smaps_rollup', 'utf8');
+    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    const anonymous = kb('Anonymous') * 1024;
+    return { anonymousMB: mb(anonymous), fileBackedMB: mb(kb('Rss') * 1024 - anonymous) };
+  } catch {
+    return {};
+  }
+}
+
 function usage() {
   const m = process.memoryUsage();
   return {
+    ...residentSplit(),
     rssMB: mb(m.rss),
     heapUsedMB: mb(m.heapUsed),
     heapTotalMB: mb(m.heapTotal),

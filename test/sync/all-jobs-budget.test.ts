@@ -1,7 +1,7 @@
 /**
  * The all-jobs machine's history budget, at a size that runs in a couple of seconds: "List
- * jobs" is held to a budget of a few hundred events instead of 20,000, so an account of 46
- * jobs needs several executions, as ten thousand jobs do at the real budget.
+ * jobs" is held to a budget of 140 events instead of 20,000, so an account of 13 jobs needs
+ * three executions, as ten thousand jobs need ten at the real budget.
  */
 import { GlueClient } from '@aws-sdk/client-glue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

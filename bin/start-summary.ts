@@ -17,6 +17,8 @@ export async function printSummary(
   executions: readonly TrackedExecution[] | undefined,
   /** How to reach the data afterwards, e.g. `npm run serve, then ...`; undefined when it is gone (in memory). */
   inspect: string | undefined,
+  /** The local SP-API's quota scale, when it runs in this process. */
+  quotaScale?: number,
 ): Promise<number> {
   const say = (line: string) => ctx.output.out(line);
   if (executions && executions.length > 0) {
@@ -38,6 +40,16 @@ export async function printSummary(
   say(
     `  Run record: pk "run#${runId}", sk "run"${inspect ? `; see it with: ${inspect} npm run pagewalk -- status ${runId}` : '.'}`,
   );
+  const pacing = record.checkpoint.pacing;
+  if (pacing) {
+    const scale =
+      quotaScale === undefined
+        ? ''
+        : ` (the local SP-API runs at ${count(quotaScale)} × Amazon's quotas, --sandbox-quota-scale)`;
+    say(
+      `  Paced at the source's quota: ${count(record.waits ?? 0)} wait(s) for quota in the state machine, ${count(pacing.throttles)} call(s) answered 429; rate ${Number(pacing.rate.toPrecision(4))}/s after a burst of ${pacing.burst}${scale}.`,
+    );
+  }
   // An incremental sync that stopped at what the last sync left read only the new pages.
   const stoppedAt = record.checkpoint.sync?.stoppedAt;
   if (stoppedAt) {

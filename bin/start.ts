@@ -127,10 +127,11 @@ function inputFlags(flags: StartFlags): StartFlags {
     return flags;
   }
   const source = flags.source ?? 'glue.getJobRuns';
-  const demo = Object.entries(demoParams(source))
-    .filter(([key]) => !(key === 'JobName' && flags.job !== undefined))
-    .filter(([key]) => !(flags.param ?? []).some((p) => p.startsWith(`${key}=`)))
-    .map(([key, value]) => `${key}=${value}`);
+  const given = [
+    ...(flags.param ?? []).map((p) => p.split('=')[0] ?? ''),
+    ...(flags.job !== undefined ? ['JobName'] : []),
+  ];
+  const demo = Object.entries(demoParams(source, given)).map(([key, value]) => `${key}=${value}`);
   return { ...flags, source, param: [...demo, ...(flags.param ?? [])] };
 }
 
@@ -278,7 +279,7 @@ async function drain(ctx: CliContext, flags: StartFlags, runtime: LocalRuntime |
       : runtime.dataDir
         ? `npm run serve${runtime.dataDir === DEFAULT_DATA_DIR ? '' : ` -- --data-dir ${runtime.dataDir}`}, then AWS_ENDPOINT_URL_SFN=http://127.0.0.1:${DEFAULT_SFN_PORT}`
         : undefined;
-    return await printSummary(ctx, runId, code, mine, inspect);
+    return await printSummary(ctx, runId, code, mine, inspect, runtime?.stack.spapi?.quotaScale);
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);

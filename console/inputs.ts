@@ -82,12 +82,15 @@ export function exampleInputs(stateMachineName: string): ExampleInput[] {
       const params = paramsSchemaOf(root, source);
       const required = Array.isArray(params?.required) ? params.required.map(String) : [];
       const properties = isRecord(params?.properties) ? params.properties : {};
+      // The required params, and the demo's others (spapi.orders' createdAfter, which a rule
+      // across params asks for: exactly one of createdAfter and lastUpdatedAfter).
+      const names = [...new Set([...required, ...Object.keys(demoParams(source))])];
       return {
         label: source,
         input: {
           source,
           params: Object.fromEntries(
-            required.map((name) => [name, exampleValue(source, name, properties[name])]),
+            names.map((name) => [name, exampleValue(source, name, properties[name])]),
           ),
         },
       };

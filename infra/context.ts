@@ -33,6 +33,9 @@ export const CONTEXT_KEYS = [
   'api',
   'allJobs',
   'syncSchedule',
+  'spapiRegion',
+  'spapiSecretArn',
+  'spapiSecretKmsKeyArn',
 ] as const;
 
 /**
@@ -44,7 +47,7 @@ export const CONTEXT_KEYS = [
  *
  * | key | prop |
  * | --- | --- |
- * | tableName, memorySize, logLevel, stateMachineLogLevel, includeExecutionData, tracing, sourceMaps, customerManagedKey, encryptionKeyArn, itemTtlDays, glueJobNames, sourceDefinitionsDir, alarmEmail, alarmTopicArn, lambdaErrorThreshold, dashboard, api, allJobs, syncSchedule | same name |
+ * | tableName, memorySize, logLevel, stateMachineLogLevel, includeExecutionData, tracing, sourceMaps, customerManagedKey, encryptionKeyArn, itemTtlDays, glueJobNames, sourceDefinitionsDir, alarmEmail, alarmTopicArn, lambdaErrorThreshold, dashboard, api, allJobs, syncSchedule, spapiRegion, spapiSecretArn, spapiSecretKmsKeyArn | same name |
  * | removalPolicy | `retain` or `destroy` |
  * | fetchPageTimeoutSeconds | fetchPageTimeout |
  * | logRetentionDays | logRetention |
@@ -119,6 +122,9 @@ export function stackPropsFromContext(node: Node): PagewalkStackProps {
     api: boolean('api'),
     allJobs: boolean('allJobs'),
     syncSchedule: string('syncSchedule'),
+    spapiRegion: string('spapiRegion'),
+    spapiSecretArn: string('spapiSecretArn'),
+    spapiSecretKmsKeyArn: string('spapiSecretKmsKeyArn'),
   };
 }
 

@@ -15,6 +15,7 @@ import { SyncAlarms } from './constructs/sync-alarms';
 import { SyncSchedules } from './constructs/sync-schedules';
 import { checkSourceEndpoints, loadSourceDefinitions, type SourceDefinitions } from './source-definitions';
 import { GLUE_SCOPE, resolveScopes } from './source-iam';
+import { checkSpApiSettings, deploySpApi, SPAPI_SECRET_ARN_VARIABLE } from './spapi';
 import type { PagewalkStackProps } from './stack-props';
 import { requireMatch } from './validate';
 
@@ -41,6 +42,8 @@ export const SYNC_ALL_JOBS_INPUT = {
 export class PagewalkStack extends Stack {
   readonly table: ItemsTable;
   readonly functions: PageFunctions;
+  /** The source definitions this stack deploys (validated at synth). */
+  readonly sources: SourceDefinitions;
   readonly stateMachine: PagewalkStateMachine;
   readonly monitoring: Monitoring;
   /** The EventBridge rule and function that record endings an execution could not record itself. */
@@ -69,7 +72,13 @@ export class PagewalkStack extends Stack {
     this.encryptionKey = this.dataKey(props, removalPolicy);
 
     // Loaded (and validated) before anything else, so a bad definition fails synth first.
-    const sources = loadSourceDefinitions(props.sourceDefinitionsDir, props.sources);
+    const spapi = checkSpApiSettings(props);
+    const sources = loadSourceDefinitions(
+      props.sourceDefinitionsDir,
+      props.sources,
+      spapi ? [SPAPI_SECRET_ARN_VARIABLE] : [],
+    );
+    this.sources = sources;
     const sourceEndpoints = checkSourceEndpoints(props.sourceEndpoints ?? {}, sources);
     const sourceScopes = resolveScopes(sources, props.sourceScopes, props.glueJobNames);
     const glueJobNames = sourceScopes[GLUE_SCOPE.source]?.[GLUE_SCOPE.param];
@@ -98,6 +107,7 @@ export class PagewalkStack extends Stack {
       tracing: props.tracing,
       sourceMaps,
     });
+    deploySpApi(this.functions.fetchPage, spapi, sources, sourceEndpoints, props.spapiRegion);
     this.stateMachine = new PagewalkStateMachine(this, 'StateMachine', {
       ...logs,
       functions: {

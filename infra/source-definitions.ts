@@ -4,11 +4,14 @@ import { Token } from 'aws-cdk-lib';
 import {
   type AwsSourceDefinition,
   deployedByDefault,
+  type HttpHeaderAuth,
+  type HttpLwaAuth,
   type HttpSourceDefinition,
   isAwsDefinition,
   type SourceDefinition,
 } from '../functions/lib/sources/definition';
 import { describeEndpoint, endpointProblem } from '../functions/lib/sources/http-endpoint';
+import { LWA_ENDPOINT_VARIABLE } from '../functions/lib/sources/lwa';
 import { checkAgainstSdk } from '../schema/aws-sdk-check';
 import { checkDefinitionsDir } from '../schema/definitions';
 import { fromRepoRoot, REPO_ROOT } from './paths';
@@ -43,18 +46,34 @@ export interface SourceDefinitions {
   readonly endpointVariables: readonly string[];
   /** Every `auth.kmsKeyArn` with the secrets it encrypts: fetch-page may decrypt exactly those. */
   readonly secretKeys: readonly SecretKey[];
+  /** The deployed definitions that authenticate with Login with Amazon (their secret comes from the stack). */
+  readonly lwa: readonly HttpSourceDefinition[];
+  /** Definitions deployed by default that were left out because the stack names no secret for their Login with Amazon auth. */
+  readonly withoutSecret: readonly string[];
 }
+
+/** A definition's Login with Amazon auth, when it has one. */
+export function lwaAuth(definition: SourceDefinition): HttpLwaAuth | undefined {
+  return !isAwsDefinition(definition) && definition.auth?.type === 'lwa' ? definition.auth : undefined;
+}
+
+/** A definition's header auth, which names its secret itself. */
+const headerAuth = (definition: HttpSourceDefinition): HttpHeaderAuth | undefined =>
+  definition.auth && definition.auth.type !== 'lwa' ? definition.auth : undefined;
 
 /**
  * Reads the definitions in `dir` and checks each (the JSON Schema, the rules across fields, and
  * each deployed AWS definition against the SDK it names), so a definition the handlers could not
  * run fails `cdk synth` naming the file and the field. `names` chooses which deploy (every
  * definition deployed by default when undefined: Glue and the HTTP ones); a name not in the
- * folder fails. A relative `dir` is taken from the repository root.
+ * folder fails. A relative `dir` is taken from the repository root. A Login with Amazon
+ * definition deploys only when the stack provides its secret (`secretVariables`, the variables
+ * the stack sets): left out by default otherwise, refused when named.
  */
 export function loadSourceDefinitions(
   dir: string = fromRepoRoot('sources'),
   names?: readonly string[],
+  secretVariables: readonly string[] = [],
 ): SourceDefinitions {
   const absolute = resolve(REPO_ROOT, dir);
   if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
@@ -69,9 +88,23 @@ export function loadSourceDefinitions(
       );
     }
   }
-  const deployed = checked.filter(({ definition }) =>
-    names === undefined ? deployedByDefault(definition) : names.includes(definition.name),
-  );
+  const hasSecret = (definition: SourceDefinition) => {
+    const auth = lwaAuth(definition);
+    return auth === undefined || secretVariables.includes(auth.secretArnVariable);
+  };
+  const withoutSecret: string[] = [];
+  const deployed = checked.filter(({ definition }) => {
+    if (names !== undefined && !names.includes(definition.name)) return false;
+    if (names === undefined && !deployedByDefault(definition)) return false;
+    if (hasSecret(definition)) return true;
+    if (names !== undefined) {
+      throw new Error(
+        `sources names ${definition.name}, which authenticates with Login with Amazon, but spapiSecretArn is not set: deploy with -c spapiSecretArn=<the secret's ARN> (see the README's deploy section)`,
+      );
+    }
+    withoutSecret.push(definition.name);
+    return false;
+  });
   for (const { definition, where } of deployed) {
     if (isAwsDefinition(definition)) checkAgainstSdk(definition, where);
   }
@@ -85,13 +118,25 @@ export function loadSourceDefinitions(
     definitions,
     aws: definitions.filter(isAwsDefinition),
     available,
-    secretArns: unique(http.map((definition) => definition.auth?.secretArn)),
-    endpointVariables: unique(http.map((definition) => definition.endpoint.variable)),
-    secretKeys: unique(http.map((definition) => definition.auth?.kmsKeyArn)).map((keyArn) => ({
+    secretArns: unique(http.map((definition) => headerAuth(definition)?.secretArn)),
+    endpointVariables: unique(
+      http.flatMap((definition) => [definition.endpoint.variable, lwaTokenVariable(definition)]),
+    ),
+    secretKeys: unique(http.map((definition) => headerAuth(definition)?.kmsKeyArn)).map((keyArn) => ({
       keyArn,
-      secretArns: unique(http.filter((d) => d.auth?.kmsKeyArn === keyArn).map((d) => d.auth?.secretArn)),
+      secretArns: unique(
+        http.filter((d) => headerAuth(d)?.kmsKeyArn === keyArn).map((d) => headerAuth(d)?.secretArn),
+      ),
     })),
+    lwa: http.filter((definition) => lwaAuth(definition) !== undefined),
+    withoutSecret,
   };
+}
+
+/** The variable that moves a Login with Amazon definition's token endpoint. */
+function lwaTokenVariable(definition: HttpSourceDefinition): string | undefined {
+  const auth = lwaAuth(definition);
+  return auth ? (auth.tokenEndpoint ? auth.tokenEndpoint.variable : LWA_ENDPOINT_VARIABLE) : undefined;
 }
 
 /**

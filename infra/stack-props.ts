@@ -174,4 +174,23 @@ export interface PagewalkStackProps extends StackProps {
    * @default - no such schedule
    */
   readonly syncSchedule?: string;
+  /**
+   * The Selling Partner API region the `spapi.*` sources call: `na`
+   * (sellingpartnerapi-na.amazon.com), `eu` or `fe`. Only with `spapiSecretArn`.
+   * @default na
+   */
+  readonly spapiRegion?: string;
+  /**
+   * The complete ARN of the Secrets Manager secret holding the Login with Amazon credentials
+   * of the `spapi.*` sources, a JSON object `{"client_id", "client_secret", "refresh_token"}`.
+   * fetch-page may read this secret and no other.
+   * @default - none: the `spapi.*` sources are not deployed (synth warns)
+   */
+  readonly spapiSecretArn?: string;
+  /**
+   * The customer managed KMS key that secret is encrypted with: fetch-page may then decrypt
+   * with it, only through Secrets Manager and only for that secret.
+   * @default - the secret uses the aws/secretsmanager key
+   */
+  readonly spapiSecretKmsKeyArn?: string;
 }

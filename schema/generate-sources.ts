@@ -96,10 +96,20 @@ export function sourceListTable(definitions: readonly SourceDefinition[]): strin
         ? awsRow(d)
         : [
             SIGNAL_WORDS[d.signal] ?? d.signal,
-            `\`${d.response.itemKey}\``,
-            d.auth ? '`secretsmanager:GetSecretValue` on its `auth.secretArn`' : 'none (HTTP)',
+            (typeof d.response.itemKey === 'string' ? [d.response.itemKey] : d.response.itemKey)
+              .map((part) => `\`${part}\``)
+              .join(' + '),
+            d.auth?.type === 'lwa'
+              ? '`secretsmanager:GetSecretValue` on `spapiSecretArn` (Login with Amazon)'
+              : d.auth
+                ? '`secretsmanager:GetSecretValue` on its `auth.secretArn`'
+                : 'none (HTTP)',
           ];
-      const deployed = deployedByDefault(d) ? 'default' : 'opt-in';
+      const deployed = !deployedByDefault(d)
+        ? 'opt-in'
+        : !isAwsDefinition(d) && d.auth?.type === 'lwa'
+          ? 'with `spapiSecretArn`'
+          : 'default';
       return `| \`${d.name}\` | ${cell(d.description ?? '')} | ${params || '—'} | ${cell(signal)} | ${key} | ${cell(iam)} | ${deployed} |`;
     });
   return [

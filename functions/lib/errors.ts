@@ -119,6 +119,18 @@ export class PaginationLoopDetected extends PagewalkError {
   }
 }
 
+/**
+ * The API's authorization server refused the credentials (Login with Amazon `invalid_grant`,
+ * `invalid_client`), or the API refused a freshly issued access token: retrying cannot help,
+ * so the run fails at once. The message names the secret's ARN and the server's error code,
+ * never a credential.
+ */
+export class AuthenticationFailed extends PagewalkError {
+  constructor(message: string, options?: ErrorCause) {
+    super('AuthenticationFailed', message, options);
+  }
+}
+
 /** The run record is not in a state that accepts this write (finished, or a newer page already recorded). */
 export class RunStateConflict extends PagewalkError {
   constructor(message: string, options?: ErrorCause) {
@@ -178,4 +190,5 @@ export const ERROR_HANDLING = {
   CollectionBusy: 'fails',
   LeaseLost: 'fails',
   PaginationLoopDetected: 'fails',
+  AuthenticationFailed: 'fails',
 } as const satisfies Record<string, 'retried' | 'fails' | 'restarts'>;

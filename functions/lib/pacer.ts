@@ -10,11 +10,15 @@ import {
   expiresBefore,
   msUntilCall,
   type Pacing,
+  refill,
   takeCall,
   waitSecondsFor,
 } from './pacing';
 import type { RunConfig } from './run-config';
 import type { SourceDescription, SourcePage } from './sources/source';
+
+/** The bucket with the same tokens, counted as of `now` (its refill starts there). */
+const refillFrom = (pacing: Pacing, now: Date): Pacing => ({ ...pacing, at: now.toISOString() });
 
 /** Whether `cursor` leaves a call to make: a continuation (or a poll with polls left), or the origin call of a pass not yet begun. */
 export function callDue(cursor: Cursor, run: RunConfig): boolean {
@@ -26,6 +30,8 @@ export function callDue(cursor: Cursor, run: RunConfig): boolean {
 
 export class Pacer {
   private pacing: Pacing | null;
+  /** Whether the last call was charged to a full bucket (see `answered`). */
+  private chargedFull = false;
 
   constructor(
     start: Pacing | null,
@@ -56,15 +62,22 @@ export class Pacer {
 
   /** Charges the bucket for a call being made now. */
   take(): void {
-    if (this.pacing) this.pacing = takeCall(this.pacing, this.now());
+    if (!this.pacing) return;
+    const now = this.now();
+    this.chargedFull = refill(this.pacing, now).tokens >= this.pacing.burst;
+    this.pacing = takeCall(this.pacing, now);
   }
 
   /** Learns from an answer: the rate the API says it allows, and when the token it gave expires. */
   answered(page: Pick<SourcePage, 'rateLimit' | 'nextToken'>, calledAt: Date): void {
     if (!this.pacing) return;
     const lifetime = this.source.tokenLifetimeSeconds;
+    // A full bucket stops refilling at the API too, until the request arrives there, which can
+    // be well after it was charged here (the first call of a run also fetches its credential):
+    // counting the refill from the answer keeps this count from running ahead of the API's.
+    const anchored = this.chargedFull ? refillFrom(this.pacing, this.now()) : this.pacing;
     this.pacing = {
-      ...afterRateLimit(this.pacing, page.rateLimit),
+      ...afterRateLimit(anchored, page.rateLimit),
       tokenExpiresAt:
         lifetime !== undefined && page.nextToken !== null
           ? new Date(calledAt.getTime() + lifetime * 1000).toISOString()

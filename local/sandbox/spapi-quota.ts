@@ -30,6 +30,8 @@ export interface Quota {
   rateLimit(operation: SpApiOperation): string;
   /** Empties every bucket, as a burst of another client of the same seller would. */
   drain(): void;
+  /** Fills every bucket to its burst, as a long quiet spell would. */
+  fill(): void;
 }
 
 /** Full buckets for every operation at `scale` times the plans' rates. */
@@ -57,6 +59,11 @@ export function createQuota(scale: number, clock: SandboxClock): Quota {
     rateLimit: (operation) => String(Number((USAGE_PLANS[operation].rate * scale).toPrecision(6))),
     drain: () => {
       for (const operation of Object.keys(USAGE_PLANS) as SpApiOperation[]) bucket(operation).tokens = 0;
+    },
+    fill: () => {
+      for (const operation of Object.keys(USAGE_PLANS) as SpApiOperation[]) {
+        bucket(operation).tokens = USAGE_PLANS[operation].burst;
+      }
     },
   };
 }

@@ -50,6 +50,8 @@ export interface SpApiRequestLog {
   accessToken: 'valid' | 'missing' | 'expired' | 'invalid';
   /** The status answered. */
   status: number;
+  /** When it arrived (epoch ms, real time, not the sandbox clock). */
+  receivedAt: number;
 }
 
 /** Call counters and a log of recent requests, for assertions. */
@@ -76,6 +78,8 @@ export interface SpApiSandbox {
   throttleNext(n: number): void;
   /** Empties every operation's bucket: the next calls wait for it to refill or get 429. */
   drainQuota(): void;
+  /** Fills every operation's bucket to its burst. */
+  fillQuota(): void;
   /** The next `n` calls answer 500 InternalFailure (or 503 ServiceUnavailable). */
   failNext(n: number, status?: 500 | 503): void;
   /** The next `n` continuation calls answer 400 InvalidInput "We could not decode your NextToken ...", whatever they carry. */

@@ -186,6 +186,7 @@ export async function startSpApiSandbox(options: SpApiSandboxOptions = {}): Prom
       query: url.search.slice(1),
       accessToken: authority.check(typeof token === 'string' ? token : undefined),
       status: 0,
+      receivedAt: Date.now(),
     };
     recordRequest(stats, entry.operation, entry, requestLogLimit);
     const fail = (error: SpApiError, headers?: Record<string, string>) =>
@@ -254,6 +255,7 @@ export async function startSpApiSandbox(options: SpApiSandboxOptions = {}): Prom
     quotaScale,
     throttleNext: (n) => throttles.arm(n),
     drainQuota: () => quota.drain(),
+    fillQuota: () => quota.fill(),
     failNext: (n, status = 500) => {
       failures.arm(n);
       failureStatus = status;

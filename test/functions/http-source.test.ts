@@ -38,6 +38,10 @@ describe('validating a source definition', () => {
       'marketplace.customers',
       'marketplace.orders',
       'marketplace.reports',
+      'spapi.financialEvents',
+      'spapi.ordersV0',
+      'spapi.orders',
+      'spapi.reports',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInput } from '../../functions/lib/errors';
+import { Pacer } from '../../functions/lib/pacer';
 import {
   afterRateLimit,
   afterThrottle,
@@ -13,6 +14,8 @@ import {
   takeCall,
   waitSecondsFor,
 } from '../../functions/lib/pacing';
+import type { RunConfig } from '../../functions/lib/run-config';
+import { DEFAULT_OPTIONS } from '../support/fixtures';
 
 const T0 = new Date('2026-12-07T12:00:00.000Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
@@ -153,5 +156,43 @@ describe('a bucket typed into a continue input', () => {
     [{ nextCallAt: 7 }, 'continue.cursor.pacing.nextCallAt must be an ISO-8601 time or null'],
   ])('refuses %j, naming the field', (change, message) => {
     expect(() => parsePacing({ ...searchOrders(), ...change }, fail)).toThrow(message);
+  });
+});
+
+describe('a call charged to a full bucket', () => {
+  const run: RunConfig = {
+    runId: 'r',
+    source: 'spapi.orders',
+    params: {},
+    collection: 'spapi.orders',
+    options: DEFAULT_OPTIONS,
+    segment: 1,
+    nextExecutionName: 'r-s2',
+    since: { fetches: 0, written: 0, restarts: 0 },
+  };
+
+  it('counts the refill from its answer: a full bucket at the API starts refilling only when the request arrives', () => {
+    let now = T0;
+    const pacer = new Pacer(initialPacing({ rate: 1, burst: 2 }, T0), {}, run, () => now);
+    pacer.take();
+    // The first call of a run also fetched its access token: it arrived, and was answered, late.
+    now = at(0.5);
+    pacer.answered({ nextToken: 'n', rateLimit: 1 }, T0);
+    pacer.take();
+    // One token was left at the answer; the second call spent it, and the next refills from 0.5 s.
+    expect(pacer.msUntilCall()).toBe(1000 + safetyMarginMs(1));
+  });
+
+  it('keeps counting from the call when the bucket was not full: both buckets are refilling then', () => {
+    let now = T0;
+    const pacer = new Pacer(initialPacing({ rate: 1, burst: 2 }, T0), {}, run, () => now);
+    pacer.take();
+    now = at(0.1);
+    pacer.answered({ nextToken: 'n' }, T0);
+    pacer.take();
+    now = at(0.6);
+    pacer.answered({ nextToken: 'n' }, at(0.1));
+    // The second call left none at 0.1 s: the next is due a second after that call, not after its answer.
+    expect(pacer.msUntilCall()).toBe(500 + safetyMarginMs(1));
   });
 });

@@ -150,7 +150,7 @@ describe('starting a new run', () => {
       ],
       [
         { source: 's3.listObjects', params: {} },
-        'source must be one of: aws.cloudtrail.lookupEvents, aws.logs.filterLogEvents, aws.logs.getLogEvents, aws.organizations.listAccounts, aws.s3.listObjectsV2, aws.sfn.listExecutions, aws.ssm.getParametersByPath, glue.getJobRuns, marketplace.customers, marketplace.orders, marketplace.reports; got "s3.listObjects"',
+        'source must be one of: aws.cloudtrail.lookupEvents, aws.logs.filterLogEvents, aws.logs.getLogEvents, aws.organizations.listAccounts, aws.s3.listObjectsV2, aws.sfn.listExecutions, aws.ssm.getParametersByPath, glue.getJobRuns, marketplace.customers, marketplace.orders, marketplace.reports, spapi.financialEvents, spapi.ordersV0, spapi.orders, spapi.reports; got "s3.listObjects"',
       ],
       [{ source: 'glue.getJobRuns', params: { JobName: '' } }, 'params.JobName must be a Glue job name'],
       [{ source: 'glue.getJobRuns', params: { JobName: 'a\nb' } }, 'params.JobName must be a Glue job name'],

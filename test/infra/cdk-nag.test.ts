@@ -109,11 +109,12 @@ describe('cdk-nag AwsSolutions checks', () => {
       },
     ],
     [
-      'every AWS source definition deployed, their scopes left open',
+      'every source definition deployed (SP-API with its secret), their scopes left open',
       {
         sources: readdirSync(fromRepoRoot('sources')).map((f) =>
           String(JSON.parse(readFileSync(fromRepoRoot('sources', f), 'utf8')).name),
         ),
+        spapiSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:pagewalk/spapi-lwa-AbC123',
       },
     ],
   ] as [string, PagewalkStackProps][])('report no unacknowledged error or warning with %s', (name, props) => {

@@ -31,6 +31,9 @@ const EVERY_KEY: Record<string, string> = {
   api: 'false',
   allJobs: 'true',
   syncSchedule: 'rate(1 day)',
+  spapiRegion: 'eu',
+  spapiSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pagewalk/spapi-lwa-AbC123',
+  spapiSecretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
 };
 
 const fromContext = (context: Record<string, unknown>) => stackPropsFromContext(newApp({ context }).node);
@@ -68,6 +71,9 @@ describe('the context the CDK app reads', () => {
       api: false,
       allJobs: true,
       syncSchedule: 'rate(1 day)',
+      spapiRegion: 'eu',
+      spapiSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pagewalk/spapi-lwa-AbC123',
+      spapiSecretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
     });
   });
 

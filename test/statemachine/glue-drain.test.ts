@@ -186,7 +186,7 @@ describe('when the request cannot succeed', () => {
     [{ params: { JobName: 'nightly-etl' } }, 'source must be one of: aws.cloudtrail.lookupEvents'],
     [
       { source: 'glue.getJobRun', params: { JobName: 'x' } },
-      'source must be one of: aws.cloudtrail.lookupEvents, aws.logs.filterLogEvents, aws.logs.getLogEvents, aws.organizations.listAccounts, aws.s3.listObjectsV2, aws.sfn.listExecutions, aws.ssm.getParametersByPath, glue.getJobRuns, marketplace.customers, marketplace.orders, marketplace.reports; got "glue.getJobRun"',
+      'source must be one of: aws.cloudtrail.lookupEvents, aws.logs.filterLogEvents, aws.logs.getLogEvents, aws.organizations.listAccounts, aws.s3.listObjectsV2, aws.sfn.listExecutions, aws.ssm.getParametersByPath, glue.getJobRuns, marketplace.customers, marketplace.orders, marketplace.reports, spapi.financialEvents, spapi.ordersV0, spapi.orders, spapi.reports; got "glue.getJobRun"',
     ],
     [{ source: 'glue.getJobRuns', params: {} }, 'params.JobName must be a Glue job name'],
     [

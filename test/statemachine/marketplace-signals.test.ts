@@ -192,7 +192,7 @@ describe('when the execution names a source', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('InvalidInput');
     expect(JSON.parse(result.cause ?? '{}').errorMessage).toBe(
-      'source must be one of: aws.cloudtrail.lookupEvents, aws.logs.filterLogEvents, aws.logs.getLogEvents, aws.organizations.listAccounts, aws.s3.listObjectsV2, aws.sfn.listExecutions, aws.ssm.getParametersByPath, glue.getJobRuns, marketplace.customers, marketplace.orders, marketplace.reports; got "marketplace.invoices"',
+      'source must be one of: aws.cloudtrail.lookupEvents, aws.logs.filterLogEvents, aws.logs.getLogEvents, aws.organizations.listAccounts, aws.s3.listObjectsV2, aws.sfn.listExecutions, aws.ssm.getParametersByPath, glue.getJobRuns, marketplace.customers, marketplace.orders, marketplace.reports, spapi.financialEvents, spapi.ordersV0, spapi.orders, spapi.reports; got "marketplace.invoices"',
     );
     expect(sandbox.stats.calls).toBe(0);
   });

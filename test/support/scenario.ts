@@ -11,7 +11,7 @@ import {
 import { collectionKeys, readRunRecord } from '../../local/inspect';
 import type { GlueSandboxOptions } from '../../local/sandbox/glue';
 import type { MarketplaceSandboxOptions } from '../../local/sandbox/marketplace';
-import { type LocalStack, startLocalStack } from '../../local/stack';
+import { type LocalStack, type SellingPartnerOptions, startLocalStack } from '../../local/stack';
 
 /** The last execution of a run, with every segment it went through. */
 export type ScenarioResult = LocalExecutionResult & { readonly segments: LocalExecutionResult[] };
@@ -42,11 +42,13 @@ export interface Scenario {
 export async function startScenario(
   glue: GlueSandboxOptions = {},
   marketplace: MarketplaceSandboxOptions = {},
+  spapi: SellingPartnerOptions = {},
 ): Promise<Scenario> {
   const stack = await startLocalStack({
     tableName: `pagewalk-test-${randomUUID().slice(0, 8)}`,
     glue,
     marketplace,
+    spapi,
     honourEndpointVariables: false,
   });
   const handlers = await loadPagewalkHandlers();

@@ -42,8 +42,12 @@ export type TokenLifetimeSeconds = number;
  * A continuation answered with the very token it sent means "nothing more for now" (CloudWatch Logs GetLogEvents), not a loop: the run waits and polls with the same token.
  */
 export type RepeatedTokenMeansCaughtUp = boolean;
-export type HttpErrorStatus = number;
 export type MemberName = string;
+export type HttpErrorStatus = number;
+/**
+ * How calls carry a credential, always from Secrets Manager and never from execution input: a header (`type` "header", the default) or Login with Amazon access tokens (`type` "lwa").
+ */
+export type HttpAuth = HttpHeaderAuth | HttpLwaAuth;
 export type ErrorName = string;
 export type ErrorNames = ErrorName[];
 /**
@@ -182,13 +186,14 @@ export interface HttpRequestTemplate {
  */
 export interface HttpResponseMapping {
   /**
-   * The array of items, e.g. payload.Orders.
+   * The array of items, e.g. payload.Orders; ending in .*, every array member of the object there, in order (payload.FinancialEvents.*).
    */
   items: string;
+  itemsMemberField?: MemberName;
   /**
-   * An item's natural key.
+   * An item's natural key: a dot path, or several joined by #; {sha256} is the SHA-256 of the item's JSON with its keys sorted, for items without an id of their own.
    */
-  itemKey: string;
+  itemKey: string | [string, ...string[]];
   nextToken: string;
   hasNext?: string;
   moreResultsAvailable?: string;
@@ -202,21 +207,29 @@ export interface HttpErrorMapping {
    * Dot path to its message.
    */
   messagePath?: string;
+  /**
+   * Dot path to its details (SP-API's errors.0.details), shown after the message.
+   */
+  detailsPath?: string;
   rules?: HttpErrorRule[];
 }
 /**
- * What an error answer means: the first rule matching status (and code, and call) wins; otherwise 429 is throttled, 5xx transient, the rest permanent.
+ * What an error answer means: the first rule matching status (and code, call and message) wins; otherwise 429 is throttled, 5xx transient, the rest permanent. `unauthorized` (a refused access token) renews an lwa credential once and retries, then fails the run with AuthenticationFailed.
  */
 export interface HttpErrorRule {
   status: HttpErrorStatus | [HttpErrorStatus, ...HttpErrorStatus[]];
   code?: string;
   on?: 'origin' | 'continuation';
-  means: 'corruptedToken' | 'throttled' | 'transient' | 'permanent';
+  /**
+   * A JavaScript regular expression the error's message or details must match (SP-API's "could not decode your NextToken").
+   */
+  matches?: string;
+  means: 'corruptedToken' | 'throttled' | 'transient' | 'permanent' | 'unauthorized';
 }
 /**
- * The credential, read from Secrets Manager (never from execution input) and sent only to the endpoint.
+ * A credential read from Secrets Manager (never from execution input) and sent only to the endpoint, in `header`.
  */
-export interface HttpAuth {
+export interface HttpHeaderAuth {
   /**
    * "header" (the default): the secret (or its `field`) goes in `header`.
    */
@@ -234,6 +247,24 @@ export interface HttpAuth {
    * The customer managed key the secret is encrypted with (a key ARN, not an alias).
    */
   kmsKeyArn?: string;
+}
+/**
+ * Login with Amazon (the Selling Partner API): the secret holds the application's client_id and client_secret and the seller's refresh_token (JSON); a form-encoded grant_type=refresh_token exchange at the token endpoint gives an access token, cached until shortly before expires_in and sent in x-amz-access-token. A 403 an error rule calls `unauthorized` renews it once and retries; LWA's invalid_grant or invalid_client fails the run with AuthenticationFailed.
+ */
+export interface HttpLwaAuth {
+  type: 'lwa';
+  /**
+   * The variable holding the secret's complete ARN, set at deploy time from the stack's spapiSecretArn, never from input.
+   */
+  secretArnVariable: 'PAGEWALK_SPAPI_SECRET_ARN';
+  tokenEndpoint?: LwaTokenEndpoint;
+}
+/**
+ * The LWA origin (/auth/o2/token is appended) and the deploy-time variable that may move it. Default: https://api.amazon.com, moved by PAGEWALK_ENDPOINT_URL_LWA.
+ */
+export interface LwaTokenEndpoint {
+  baseUrl: string;
+  variable?: string;
 }
 /**
  * An AWS SDK v3 command, paged the way botocore's paginators-1.json describes it. The client is created once per container with the handlers' timeouts and maxAttempts 1 (the state machine retries), and honours the SDK's endpoint variable.

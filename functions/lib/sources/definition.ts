@@ -163,6 +163,25 @@ function checkHttp(
   if (!request('continuation', definition.continuation).includes('nextToken')) {
     fail('/continuation must carry the token as {nextToken}');
   }
+  const { auth, response, errors } = definition;
+  if (auth?.type === 'lwa' && auth.tokenEndpoint) {
+    const lwaProblem = endpointProblem(auth.tokenEndpoint.baseUrl);
+    if (lwaProblem) {
+      fail(`/auth/tokenEndpoint/baseUrl ${lwaProblem}; got ${describeEndpoint(auth.tokenEndpoint.baseUrl)}`);
+    }
+  }
+  if (response.itemsMemberField !== undefined && !response.items.endsWith('.*')) {
+    fail('/response/itemsMemberField needs /response/items ending in .* (every list of an object)');
+  }
+  for (const [i, rule] of (errors?.rules ?? []).entries()) {
+    if (rule.matches === undefined) continue;
+    try {
+      new RegExp(rule.matches);
+    } catch (error) {
+      assertIsError(error);
+      fail(`/errors/rules/${i}/matches is not a regular expression (${error.message})`);
+    }
+  }
 }
 
 function checkAws(

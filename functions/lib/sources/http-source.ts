@@ -1,4 +1,5 @@
 import {
+  AuthenticationFailed,
   assertIsError,
   InconsistentPage,
   NextTokenCorrupted,
@@ -6,12 +7,14 @@ import {
   SourceUnavailable,
   THROTTLE_ERROR_NAMES,
 } from '../errors';
-import { describe, isRecord } from '../validate';
+import { isRecord } from '../validate';
 import type { HttpErrorRule, HttpRequestTemplate, HttpSourceDefinition } from './definition';
 import { describeDefinition } from './description';
-import { DEFAULT_MAX_RESPONSE_BYTES, describeEndpoint, endpointProblem } from './http-endpoint';
+import { type Credential, requestAuth, resolveEndpoint } from './http-auth';
+import { readBodyUpTo } from './http-body';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './http-endpoint';
+import { itemKeyOf, readPath, toPage } from './http-response';
 import type { ParamValues } from './params';
-import { readSecret } from './secrets';
 import type { CallKind, Source, SourcePage } from './source';
 
 /** An error answer from an HTTP source, named after the API's own code so the execution shows it. */
@@ -62,11 +65,7 @@ function redirectTarget(location: string | null, requestUrl: URL): string {
   }
 }
 
-/**
- * Reads the body as text, counting bytes as they arrive, and stops (cancelling the stream,
- * so the connection closes) as soon as it passes `maxBytes`: memory stays bounded by the cap
- * whatever the server sends, even an endless body.
- */
+/** The body as text, within `maxBytes` (the Content-Length first, then the bytes as they come). */
 async function readCapped(response: Response, maxBytes: number, sourceName: string): Promise<string> {
   const tooLarge = (what: string) =>
     new ResponseTooLarge(
@@ -79,32 +78,9 @@ async function readCapped(response: Response, maxBytes: number, sourceName: stri
     await response.body?.cancel().catch(() => undefined);
     throw tooLarge(`${declared} bytes (Content-Length)`);
   }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(`more than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total).toString('utf8');
-}
-
-/** Reads `a.b.0.c` from a parsed JSON body. */
-export function readPath(value: unknown, path: string): unknown {
-  let current: unknown = value;
-  for (const part of path.split('.')) {
-    if (Array.isArray(current) && /^\d+$/.test(part)) current = current[Number(part)];
-    else if (isRecord(current)) current = current[part];
-    else return undefined;
-  }
-  return current;
+  const text = await readBodyUpTo(response, maxBytes);
+  if (text === undefined) throw tooLarge(`more than ${maxBytes} bytes`);
+  return text;
 }
 
 /** Stands for an error body that was not JSON, so no code or message is read from it. */
@@ -142,60 +118,70 @@ function fill(template: unknown, vars: Vars, encode: (s: string) => string = (s)
   return template;
 }
 
+/** What an error answer says: the API's code, message and details, if its body had them. */
+interface ErrorAnswer {
+  readonly code: string | undefined;
+  readonly message: string;
+  readonly details: string | undefined;
+}
+
+/** A query value as the API reads it: a list comma-separated (the models' `collectionFormat: csv`). */
+const queryValue = (value: unknown): string => (Array.isArray(value) ? value.join(',') : String(value));
+
 /**
  * A source built from a definition. Only the definition decides the host: the endpoint
  * comes from `endpoint.baseUrl` or the deploy-time variable it names, and params are only
- * ever filled into the path (URL-encoded), query or body.
+ * ever filled into the path (URL-encoded), query (URL-encoded once, by URLSearchParams) or body.
  */
 export function createHttpSource(definition: HttpSourceDefinition): Source<ParamValues> {
   const rules = definition.errors?.rules ?? [];
   const maxResponseBytes = definition.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const timeoutMs = definition.timeoutMs ?? 20_000;
+  const auth = requestAuth(definition.auth, definition.name, timeoutMs);
+  const baseUrl = () => resolveEndpoint(`the endpoint of ${definition.name}`, definition.endpoint);
 
-  const baseUrl = (): string => {
-    const variable = definition.endpoint.variable;
-    const fromEnv = variable ? process.env[variable] : undefined;
-    if (variable && fromEnv) {
-      // The same rule as baseUrl: a deploy-time override cannot downgrade to plain http.
-      const problem = endpointProblem(fromEnv);
-      if (problem) {
-        throw new Error(
-          `${variable} (the endpoint of ${definition.name}) ${problem}; got ${describeEndpoint(fromEnv)}`,
-        );
-      }
-    }
-    return (fromEnv || definition.endpoint.baseUrl).replace(/\/$/, '');
-  };
-
-  const classify = (status: number, code: string | undefined, call: CallKind): ErrorMeaning => {
+  const classify = (status: number, answer: ErrorAnswer, call: CallKind): ErrorMeaning => {
     for (const rule of rules) {
       const statuses = Array.isArray(rule.status) ? rule.status : [rule.status];
       if (!statuses.includes(status)) continue;
-      if (rule.code !== undefined && rule.code !== code) continue;
+      if (rule.code !== undefined && rule.code !== answer.code) continue;
       if (rule.on !== undefined && rule.on !== call) continue;
+      if (rule.matches !== undefined) {
+        const pattern = new RegExp(rule.matches);
+        if (!pattern.test(answer.message) && !pattern.test(answer.details ?? '')) continue;
+      }
       return rule.means;
     }
     if (status === 429) return 'throttled';
     return status >= 500 ? 'transient' : 'permanent';
   };
 
-  const toError = (status: number, body: unknown, call: CallKind, credential?: string): Error => {
-    const codeValue = definition.errors?.codePath ? readPath(body, definition.errors.codePath) : undefined;
-    const messageValue = definition.errors?.messagePath
-      ? readPath(body, definition.errors.messagePath)
-      : undefined;
-    const code =
-      typeof codeValue === 'string' && !(credential && codeValue.includes(credential))
-        ? codeValue
-        : undefined;
-    const message = clip(
-      scrub(
-        typeof messageValue === 'string'
-          ? messageValue
-          : `${definition.name} answered HTTP ${status}${body === NOT_JSON ? ' with a body that is not JSON' : ''}`,
-        credential,
+  /** The code, message and details of an error body, none of them holding the credential. */
+  const readAnswer = (status: number, body: unknown, secret: string | undefined): ErrorAnswer => {
+    const text = (path: string | undefined): string | undefined => {
+      const value = path ? readPath(body, path) : undefined;
+      return typeof value === 'string' && value !== '' ? value : undefined;
+    };
+    const codeValue = text(definition.errors?.codePath);
+    const message = text(definition.errors?.messagePath);
+    const details = text(definition.errors?.detailsPath);
+    return {
+      code: codeValue && !(secret && codeValue.includes(secret)) ? codeValue : undefined,
+      message: clip(
+        scrub(
+          message ??
+            `${definition.name} answered HTTP ${status}${body === NOT_JSON ? ' with a body that is not JSON' : ''}`,
+          secret,
+        ),
       ),
-    );
-    switch (classify(status, code, call)) {
+      details: details === undefined ? undefined : clip(scrub(details, secret)),
+    };
+  };
+
+  const toError = (status: number, answer: ErrorAnswer, meaning: ErrorMeaning): Error => {
+    const { code } = answer;
+    const message = answer.details ? `${answer.message} (${answer.details})` : answer.message;
+    switch (meaning) {
       case 'corruptedToken':
         return new NextTokenCorrupted(
           `${definition.name} rejected the continuation token (${code ?? status}: ${message})`,
@@ -210,6 +196,10 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Param
         return new SourceUnavailable(
           `${definition.name} answered HTTP ${status}${code ? ` ${code}` : ''}: ${message}`,
         );
+      case 'unauthorized':
+        return new AuthenticationFailed(
+          `${definition.name} refused ${auth?.describe() ?? 'the call'}: HTTP ${status}${code ? ` ${code}` : ''}: ${message}`,
+        );
       default:
         return new HttpSourceError(
           code && /^[A-Za-z][A-Za-z0-9.]*$/.test(code) ? code : `Http${status}`,
@@ -219,35 +209,28 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Param
     }
   };
 
-  const call = async (template: HttpRequestTemplate, kind: CallKind, vars: Vars): Promise<SourcePage> => {
-    const url = new URL(`${baseUrl()}${fill(template.path, vars, encodeURIComponent) as string}`);
-    for (const [key, value] of Object.entries(
-      (fill(template.query ?? {}, vars) as Record<string, unknown>) ?? {},
-    )) {
-      if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
-    }
-    const headers: Record<string, string> = { accept: 'application/json' };
-    const credential = definition.auth
-      ? await readSecret(definition.auth.secretArn, definition.auth.field)
-      : undefined;
-    if (definition.auth && credential) headers[definition.auth.header] = credential;
+  /** One request; the response and its body (read within the cap), or SourceUnavailable. */
+  const send = async (
+    url: URL,
+    template: HttpRequestTemplate,
+    vars: Vars,
+    credential: Credential | undefined,
+  ): Promise<{ response: Response; text: string }> => {
+    const headers: Record<string, string> = { accept: 'application/json', ...credential?.headers };
     let body: string | undefined;
     if (template.method === 'POST') {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(fill(template.body ?? {}, vars));
     }
-
-    let response: Response;
-    let text: string;
     try {
-      response = await fetch(url, {
+      const response = await fetch(url, {
         method: template.method,
         headers,
         body,
         // Never follow: fetch would resend every header but Authorization (X-Api-Key included)
         // to wherever the Location points. Read the 3xx here and refuse it.
         redirect: 'manual',
-        signal: AbortSignal.timeout(definition.timeoutMs ?? 20_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       if (response.status >= 300 && response.status < 400) {
         await response.body?.cancel().catch(() => undefined);
@@ -257,25 +240,52 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Param
           response.status,
         );
       }
-      text = await readCapped(response, maxResponseBytes, definition.name);
+      return { response, text: await readCapped(response, maxResponseBytes, definition.name) };
     } catch (error) {
       if (error instanceof HttpSourceError) throw error;
       assertIsError(error);
       // Only the error's own text: undici's messages name the host, never a header value.
       throw new SourceUnavailable(`${definition.name} could not be reached: ${error.message}`);
     }
-    let parsed: unknown;
-    try {
-      parsed = text === '' ? {} : JSON.parse(text);
-    } catch {
-      // A load balancer's HTML 502 is still a 5xx (retried) and a proxy's 403 still a 4xx (permanent).
-      if (!response.ok) throw toError(response.status, NOT_JSON, kind, credential);
-      throw new InconsistentPage(
-        `${definition.name} answered HTTP ${response.status} with a body that is not JSON`,
-      );
+  };
+
+  const call = async (template: HttpRequestTemplate, kind: CallKind, vars: Vars): Promise<SourcePage> => {
+    const url = new URL(`${baseUrl()}${fill(template.path, vars, encodeURIComponent) as string}`);
+    for (const [key, value] of Object.entries(
+      (fill(template.query ?? {}, vars) as Record<string, unknown>) ?? {},
+    )) {
+      if (value !== undefined && value !== null) url.searchParams.set(key, queryValue(value));
     }
-    if (!response.ok) throw toError(response.status, parsed, kind, credential);
-    return { ...toPage(parsed), ...rateLimitOf(response) };
+    let credential = await auth?.credential();
+    for (let renewed = false; ; renewed = true) {
+      const { response, text } = await send(url, template, vars, credential);
+      let parsed: unknown;
+      try {
+        parsed = text === '' ? {} : JSON.parse(text);
+      } catch {
+        // A load balancer's HTML 502 is still a 5xx (retried) and a proxy's 403 still a 4xx (permanent).
+        parsed = NOT_JSON;
+      }
+      if (response.ok) {
+        if (parsed === NOT_JSON) {
+          throw new InconsistentPage(
+            `${definition.name} answered HTTP ${response.status} with a body that is not JSON`,
+          );
+        }
+        return { ...toPage(definition.name, definition.response, parsed), ...rateLimitOf(response) };
+      }
+      const answer = readAnswer(response.status, parsed, credential?.secret);
+      const meaning = classify(response.status, answer, kind);
+      // An access token the API refuses (expired early, revoked): one fresh one, one retry.
+      if (meaning === 'unauthorized' && !renewed && credential && auth) {
+        const fresh = await auth.renew(credential);
+        if (fresh) {
+          credential = fresh;
+          continue;
+        }
+      }
+      throw toError(response.status, answer, meaning);
+    }
   };
 
   /** The rate the API says it allows now, from the usage plan's header, when it sent a number. */
@@ -285,33 +295,6 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Param
     return Number.isFinite(value) && value > 0 ? { rateLimit: value } : {};
   };
 
-  const toPage = (body: unknown): SourcePage => {
-    const { response } = definition;
-    const items = readPath(body, response.items);
-    if (!Array.isArray(items) || !items.every(isRecord)) {
-      throw new InconsistentPage(
-        `${definition.name} answered without an array of objects at ${response.items}`,
-      );
-    }
-    const token = readPath(body, response.nextToken);
-    const flag = (path: string | undefined, field: string): boolean | null => {
-      if (path === undefined) return null;
-      const value = readPath(body, path);
-      if (typeof value !== 'boolean') {
-        throw new InconsistentPage(
-          `${definition.name} answered without a boolean ${field} at ${path}; got ${describe(value)}`,
-        );
-      }
-      return value;
-    };
-    return {
-      items,
-      nextToken: typeof token === 'string' && token !== '' ? token : null,
-      hasNext: flag(response.hasNext, 'HasNext'),
-      moreResultsAvailable: flag(response.moreResultsAvailable, 'MoreResultsAvailable'),
-    };
-  };
-
   return {
     ...describeDefinition(definition),
     fetch: ({ kind, params, pageSize, nextToken }) =>
@@ -319,15 +302,7 @@ export function createHttpSource(definition: HttpSourceDefinition): Source<Param
         ? call(definition.origin, 'origin', { params, pageSize })
         : call(definition.continuation, 'continuation', { params, pageSize, nextToken }),
 
-    itemKey(item) {
-      const key = readPath(item, definition.response.itemKey);
-      if ((typeof key !== 'string' || key === '') && typeof key !== 'number') {
-        throw new InconsistentPage(
-          `${definition.name} returned an item without ${definition.response.itemKey}`,
-        );
-      }
-      return String(key);
-    },
+    itemKey: (item) => itemKeyOf(definition.name, definition.response, item),
 
     // Errors are already mapped where the response is read, where status and body are known.
     mapError: (error) => error,

@@ -2,7 +2,7 @@
  * The bench chart as hand-written SVG: throughput and memory against drain size, both on a
  * log-scale x axis. No chart library: a few scales, polylines and labels.
  */
-import type { Cell, Summary } from './report';
+import type { Cell, Summary } from './summary';
 import { VARIANT_LABELS, VARIANTS, type VariantName } from './types';
 
 const WIDTH = 1000;

@@ -1,7 +1,7 @@
 /** Prints a summary: the tables, the cost, the targets and how it was measured. */
 import { LAMBDA_MEMORY_MB, LAMBDA_TIMEOUT_SECONDS } from './prices';
-import type { Cost, Summary } from './report';
-import { times } from './report';
+import type { Cost, Summary } from './summary';
+import { times } from './summary';
 import { isPagewalk, VARIANT_LABELS } from './types';
 
 /** Left-pads every column but the ones named, to the widest cell, joined by two spaces. */

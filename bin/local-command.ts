@@ -21,6 +21,7 @@ export interface ServiceFlags {
   readonly latencyMs?: number;
   readonly throttleRate?: number;
   readonly sandboxJob?: string[];
+  readonly sandboxJobs?: string;
   readonly sandboxQuotaScale?: number;
 }
 
@@ -69,6 +70,10 @@ export function addServiceFlags(command: Command): Command {
       collect,
     )
     .option(
+      '--sandbox-jobs <jobs>x<runs>',
+      'serve that many more Glue jobs (job-00001, ...) with that many runs each, e.g. 10000x3 for an account of ten thousand jobs',
+    )
+    .option(
       '--sandbox-quota-scale <n>',
       `run the local SP-API's quotas n times faster than Amazon's, bursts unchanged (default: ${DEFAULT_LOCAL_QUOTA_SCALE}; 1 is Amazon's own)`,
       numberIn(0.001, 1_000_000),
@@ -110,12 +115,37 @@ export function sandboxOptions(
     }
     jobs[job] = n;
   }
+  Object.assign(jobs, generatedJobs(flags.sandboxJobs));
   const latencyMs = flags.latencyMs ?? 25;
   return {
     glue: { jobs, latencyMs, throttleRate: flags.throttleRate ?? 0 },
     marketplace: { latencyMs },
     spapi: { latencyMs, quotaScale: flags.sandboxQuotaScale ?? DEFAULT_LOCAL_QUOTA_SCALE },
   };
+}
+
+/** Most jobs `--sandbox-jobs` generates: ten times Glue's default quota of jobs per account. */
+export const MAX_GENERATED_JOBS = 100_000;
+
+/**
+ * The jobs `--sandbox-jobs <jobs>x<runs>` asks for: `job-00001` ... named so that their order
+ * is their number, each with `runs` runs (generated on demand, so ten thousand jobs cost
+ * nothing until they are read).
+ */
+export function generatedJobs(spec: string | undefined): Record<string, number> {
+  if (spec === undefined) return {};
+  const match = /^(\d+)x(\d+)$/.exec(spec.trim());
+  const count = Number(match?.[1]);
+  const runs = Number(match?.[2]);
+  if (!match || count < 1 || count > MAX_GENERATED_JOBS || runs > 10_000_000) {
+    throw new UsageError(
+      `--sandbox-jobs must be <jobs>x<runs> with 1 to ${MAX_GENERATED_JOBS} jobs and 0 to 10000000 runs each, e.g. 10000x3; got ${spec}`,
+    );
+  }
+  const width = String(count).length;
+  const jobs: Record<string, number> = {};
+  for (let i = 1; i <= count; i++) jobs[`job-${String(i).padStart(width, '0')}`] = runs;
+  return jobs;
 }
 
 /** The lines `npm start` and `npm run serve` print about the SP-API, LWA and Secrets Manager endpoints. */

@@ -7,7 +7,7 @@ import type { CliContext } from '../cli/context';
 import { count } from '../cli/format';
 import { readRunRecord } from '../cli/runs';
 import type { TrackedExecution } from '../local/engine';
-import { collectionKeys } from '../local/inspect';
+import { countCollection } from '../local/inspect';
 
 /** Prints the summary; returns 1 when the table disagrees with the run's count, else `watchCode`. */
 export async function printSummary(
@@ -33,7 +33,7 @@ export async function printSummary(
   const table = await ctx.table();
   const record = await readRunRecord(ctx, runId);
   if (!table || !record) return watchCode;
-  const stored = (await collectionKeys(table.client, table.tableName, record.collection)).length;
+  const stored = await countCollection(table.client, table.tableName, record.collection);
   say(
     `  Table ${table.tableName} holds ${count(stored)} items under pk "${record.collection}" (counted by Query).`,
   );

@@ -24,6 +24,7 @@ import { DEFAULT_DATA_DIR, type LocalRuntime, startLocalRuntime } from '../local
 import { demoParams } from '../local/sandbox/demo-inputs';
 import { DEFAULT_SFN_PORT } from '../local/sfn/server';
 import { UNREACHABLE_ENDPOINT } from '../local/stack';
+import { reportSyncCheck } from '../local/sync-check';
 import { jobLine, runAllJobsSync } from '../local/sync-run';
 import {
   addServiceFlags,
@@ -216,15 +217,19 @@ async function syncAllJobs(flags: StartFlags): Promise<number> {
   try {
     console.log(`pagewalk: syncing every job of Glue ${runtime.stack.glueEndpoint} on the local engine`);
     console.log(`  input: ${JSON.stringify({ source: 'glue.allJobs', params: {}, options })}`);
+    const name = flags.name ?? randomUUID();
     const result = await runAllJobsSync({
-      name: flags.name ?? randomUUID(),
+      name,
       options,
       // The endpoint's own machines: the console and the API list the sync and its children.
       pagewalk: runtime.server.machine,
       allJobs: runtime.server.allJobs,
     });
     const status = (result.output as { status?: string } | undefined)?.status;
-    return result.status === 'SUCCEEDED' && (status === 'succeeded' || status === 'skipped') ? 0 : 1;
+    const { documentClient, tableName } = runtime.stack;
+    const exact =
+      status === 'skipped' || (await reportSyncCheck(documentClient, tableName, name, console.log));
+    return result.status === 'SUCCEEDED' && (status === 'succeeded' || status === 'skipped') && exact ? 0 : 1;
   } finally {
     await runtime.close();
   }

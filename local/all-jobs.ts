@@ -44,15 +44,18 @@ export async function createSyncMachines(
   pagewalk: LocalHandlers | LocalStateMachine,
   options: Omit<LocalStateMachineOptions, 'handlers' | 'spec' | 'targets'> & {
     readonly onEvent?: (event: LocalEvent, executionName: string) => void;
+    /** Replaces all-jobs handlers by placeholder (a test holds List jobs to a small history budget). */
+    readonly allJobsHandlers?: Partial<LocalHandlers>;
   } = {},
 ): Promise<SyncMachines> {
+  const { allJobsHandlers, ...machineOptions } = options;
   const children =
     pagewalk instanceof LocalStateMachine
       ? pagewalk
-      : new LocalStateMachine({ ...options, handlers: pagewalk });
+      : new LocalStateMachine({ ...machineOptions, handlers: pagewalk });
   const allJobs = new LocalStateMachine({
-    ...options,
-    handlers: await loadAllJobsHandlers(),
+    ...machineOptions,
+    handlers: { ...(await loadAllJobsHandlers()), ...allJobsHandlers } as LocalHandlers,
     spec: ALL_JOBS_MACHINE,
     targets: [children],
   });

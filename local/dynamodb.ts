@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
@@ -21,11 +22,50 @@ export interface EmbeddedDynamo {
   close(): Promise<void>;
 }
 
+/** The async-iterator protocol's `return()`, on an abstract-level iterator: it closes it. */
+function closeOnReturn(this: { close(): Promise<void> }): Promise<IteratorResult<never>> {
+  return this.close().then(() => ({ done: true, value: undefined }));
+}
+
+/**
+ * dynalite 4.0.0 ends every Query and Scan by calling `return()` on its abstract-level
+ * iterator if it has one, and abstract-level's iterators have `close()` and no `return()`: so
+ * none was ever closed. Each kept a LevelDB iterator and its snapshot open until the database
+ * closed, some 25 KB of native memory and 3 KB of heap a Query: counting ten million items
+ * (14,000 Query pages) or checking ten thousand jobs' collections held hundreds of MB. Giving
+ * the iterators of the abstract-level copies dynalite loads (through level and memory-level) a
+ * `return()` that closes them lets dynalite's own cleanup work. Returns how many were patched.
+ */
+export function closeDynaliteIterators(): number {
+  let patched = 0;
+  const fromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
+  for (const store of ['level', 'memory-level']) {
+    let level: Record<string, { prototype?: object } | undefined>;
+    try {
+      level = createRequire(fromDynalite.resolve(store))('abstract-level');
+    } catch {
+      continue; // another layout: nothing to patch through this store
+    }
+    for (const name of ['AbstractIterator', 'AbstractKeyIterator', 'AbstractValueIterator']) {
+      const prototype = level[name]?.prototype as Record<string, unknown> | undefined;
+      if (!prototype || typeof prototype.close !== 'function' || 'return' in prototype) continue;
+      Object.defineProperty(prototype, 'return', {
+        value: closeOnReturn,
+        configurable: true,
+        writable: true,
+      });
+      patched += 1;
+    }
+  }
+  return patched;
+}
+
 /** Starts dynalite on an ephemeral loopback port, in memory or in `path`. */
 export async function startEmbeddedDynamo(
   options: { path?: string; port?: number } = {},
 ): Promise<EmbeddedDynamo> {
   if (options.path) mkdirSync(options.path, { recursive: true });
+  closeDynaliteIterators();
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   // dynalite answers whatever reaches it: put the local servers' Host and Origin check in front.
   const answer = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;

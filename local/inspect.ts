@@ -27,6 +27,34 @@ export async function collectionKeys(
   return keys;
 }
 
+/**
+ * How many items a collection holds, counted by DynamoDB (paginated Query, `Select: COUNT`):
+ * nothing is kept per item, so ten million are counted in flat memory.
+ */
+export async function countCollection(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  collection: string,
+): Promise<number> {
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: '#pk = :c',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+        ExpressionAttributeValues: { ':c': collection },
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+      }),
+    );
+    count += out.Count ?? 0;
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return count;
+}
+
 /** The run record of `runId`, read consistently; undefined when there is none. */
 export function readRunRecord(
   client: DynamoDBDocumentClient,

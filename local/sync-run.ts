@@ -40,14 +40,14 @@ export function jobLine(event: LocalEvent): string | undefined {
     : undefined;
 }
 
-/** The lines that describe how an all-jobs sync ended. */
-export function describeSync(result: LocalExecutionResult): string[] {
+/** The lines that describe how an all-jobs sync ended; `startedAt`: when its first execution started. */
+export function describeSync(result: LocalExecutionResult, startedAt: Date = result.startedAt): string[] {
   if (result.status !== 'SUCCEEDED')
     return [`Sync ${result.status.toLowerCase()}: ${result.error}`, `  ${result.cause ?? ''}`];
   const output = result.output as SyncSummary | { status: 'skipped'; message: string };
   if (output.status === 'skipped') return [`Sync skipped: ${(output as { message: string }).message}`];
   const summary = output as SyncSummary;
-  const seconds = (result.stoppedAt.getTime() - result.startedAt.getTime()) / 1000;
+  const seconds = (result.stoppedAt.getTime() - startedAt.getTime()) / 1000;
   const width = Math.max(3, ...summary.jobs.map((job) => job.job.length));
   return [
     `Sync ${summary.status} in ${seconds.toFixed(1)} s: ${summary.totals.jobs} jobs, ${fmt(summary.totals.items)} runs read in ${fmt(summary.totals.pages)} pages.`,
@@ -61,21 +61,55 @@ export function describeSync(result: LocalExecutionResult): string[] {
   ];
 }
 
+/** The most executions that ran at once, from when each started and stopped. */
+export function mostAtOnce(executions: readonly LocalExecutionResult[]): number {
+  const edges = executions.flatMap((e) => [
+    { at: e.startedAt.getTime(), step: 1 },
+    { at: e.stoppedAt.getTime(), step: -1 },
+  ]);
+  // At a tie the one that stopped is gone before the one that started.
+  edges.sort((a, b) => a.at - b.at || a.step - b.step);
+  let running = 0;
+  let most = 0;
+  for (const edge of edges) {
+    running += edge.step;
+    most = Math.max(most, running);
+  }
+  return most;
+}
+
+/** What a sync cost the engine: its executions and its children's, their transitions and history. */
+export function describeEngineCounts(
+  segments: readonly LocalExecutionResult[],
+  children: readonly LocalExecutionResult[],
+): string[] {
+  const sum = (list: readonly LocalExecutionResult[], pick: (r: LocalExecutionResult) => number) =>
+    list.reduce((n, r) => n + pick(r), 0);
+  const transitions = (r: LocalExecutionResult) => r.stats.transitions;
+  const events = (list: readonly LocalExecutionResult[]) =>
+    Math.max(0, ...list.map((r) => r.stats.historyEvents));
+  return [
+    `  ${fmt(segments.length)} sync execution(s), ${fmt(children.length)} child execution(s), at most ${fmt(mostAtOnce(children))} children at once; ${fmt(sum(segments, transitions) + sum(children, transitions))} state transitions (${fmt(sum(segments, transitions))} in the sync), ${fmt(sum([...segments, ...children], (r) => r.stats.retries))} retries.`,
+    `  At most about ${fmt(events(segments))} AWS history events in a sync execution and ${fmt(events(children))} in a child's (the limit is 25,000).`,
+  ];
+}
+
 /** Runs an all-jobs sync to its end on the local engine and prints how each job ended. */
 export async function runAllJobsSync(run: AllJobsRunOptions): Promise<LocalExecutionResult> {
   const print = run.print ?? console.log;
-  const allJobs =
-    run.allJobs ??
-    (
-      await createSyncMachines(run.pagewalk ?? (await loadPagewalkHandlers()), {
+  const { allJobs, pagewalk } = run.allJobs
+    ? { allJobs: run.allJobs, pagewalk: run.pagewalk }
+    : await createSyncMachines(run.pagewalk ?? (await loadPagewalkHandlers()), {
         onEvent: (event) => {
           const line = jobLine(event);
           if (line) print(line);
         },
-      })
-    ).allJobs;
+      });
+  const before = pagewalk?.startedCount ?? 0;
   const first = allJobs.start(run.name, { source: 'glue.allJobs', params: {}, options: run.options });
-  const { last: result } = await followRun(allJobs, first);
-  for (const line of describeSync(result)) print(line);
+  const { segments, last: result } = await followRun(allJobs, first);
+  for (const line of describeSync(result, first.startDate)) print(line);
+  const children = await Promise.all((pagewalk?.startedSince(before) ?? []).map((child) => child.result));
+  for (const line of describeEngineCounts(segments, children)) print(line);
   return result;
 }

@@ -1,16 +1,25 @@
 import { type GlueClient, ListJobsCommand } from '@aws-sdk/client-glue';
 import { InvalidInput } from './errors';
+import { HISTORY_EVENT_BUDGET } from './history-budget';
 import { mapAwsSdkError } from './sources/aws-errors';
 import type { JobsCursor } from './start-sync';
 import { SYNC_LEASE_SECONDS } from './start-sync';
 import type { CollectionLeases } from './store/lease';
+import {
+  type IterationResult,
+  pollEvents,
+  SYNC_EVENTS_AT_START,
+  SYNC_EVENTS_PER_JOB,
+  SYNC_EVENTS_PER_PAGE,
+  syncShouldContinueAsNew,
+} from './sync/all-jobs-budget';
 import { childExecutionName, continuedSyncName, type SyncConfig } from './sync/all-jobs-config';
 import { isRecord } from './validate';
 
-/** What "List jobs" passes. */
+/** What "List jobs" passes: the cursor, with the results of the page of jobs before (the Map's). */
 export interface ListJobsEvent {
   readonly sync: SyncConfig;
-  readonly jobs: JobsCursor;
+  readonly jobs: JobsCursor & { readonly done?: readonly IterationResult[] };
 }
 
 export interface ListJobsDeps {
@@ -21,6 +30,8 @@ export interface ListJobsDeps {
    * function has no glue:ListJobs). Undefined lists the account's jobs with ListJobs.
    */
   readonly allowedJobs?: readonly string[];
+  /** History events an execution may reach before it hands over; tests pass a smaller one. @default HISTORY_EVENT_BUDGET */
+  readonly historyBudget?: number;
 }
 
 /** Validates the event the state machine built; a malformed one is a bug in the ASL. */
@@ -35,7 +46,8 @@ const CONFIGURED = 'configured:';
 
 /**
  * One page of the jobs to sync, each with its child's execution name; the token says whether
- * there is another. Renews the all-jobs lease, as every page is progress.
+ * there is another, and `continueAsNew` whether this execution hands over after it. Renews the
+ * all-jobs lease, as every page is progress.
  */
 export async function listJobsPage(event: ListJobsEvent, deps: ListJobsDeps): Promise<JobsCursor> {
   const { sync, jobs } = event;
@@ -61,10 +73,21 @@ export async function listJobsPage(event: ListJobsEvent, deps: ListJobsDeps): Pr
   }
   await deps.leases.renew(sync.collection, sync.runId, SYNC_LEASE_SECONDS);
   const page = jobs.page + 1;
+  const pagesHere = jobs.pagesHere + 1;
+  // The looks at long runs of the page before are known only now, from the Map's results.
+  const before = Number.isSafeInteger(jobs.historyEvents) ? jobs.historyEvents : SYNC_EVENTS_AT_START;
+  const historyEvents =
+    before + pollEvents(jobs.done) + SYNC_EVENTS_PER_PAGE + names.length * SYNC_EVENTS_PER_JOB;
   return {
     nextToken,
     page,
-    pagesHere: jobs.pagesHere + 1,
+    pagesHere,
+    historyEvents,
+    continueAsNew: syncShouldContinueAsNew(
+      { nextToken, pagesHere, historyEvents },
+      sync.options,
+      deps.historyBudget ?? HISTORY_EVENT_BUDGET,
+    ),
     nextExecutionName: continuedSyncName(sync.runId, page),
     names: names.map((name) => ({ name, executionName: childExecutionName(sync.runId, name) })),
   };

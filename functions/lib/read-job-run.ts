@@ -2,6 +2,7 @@ import { causeMessage, InvalidInput } from './errors';
 import { SYNC_LEASE_SECONDS } from './start-sync';
 import type { CollectionLeases } from './store/lease';
 import type { RunRecords } from './store/run-record';
+import { pollWaitSeconds } from './sync/all-jobs-budget';
 import type { SyncConfig } from './sync/all-jobs-config';
 import type { JobOutcome, SyncRecords } from './sync/all-jobs-store';
 import { isRecord } from './validate';
@@ -16,6 +17,17 @@ export interface ReadJobRunEvent {
     readonly Error?: string;
     readonly Cause?: unknown;
   };
+  /** Looks so far that found the run still running (0 at the first). */
+  readonly polls?: number;
+}
+
+/** What "Read job run" hands back: the job's status, and while its run goes on, when to look again. */
+export interface JobRunLook {
+  readonly status: JobOutcome['status'] | 'running';
+  /** Looks that found the run still running, this one included. */
+  readonly polls: number;
+  /** Set while running: how long "Wait for job run" waits before the next look. */
+  readonly waitSeconds?: number;
 }
 
 export interface ReadJobRunDeps {
@@ -58,13 +70,14 @@ function safeJson(text: string): unknown {
  * again, recording nothing yet. A child that never started its run is recorded as `skipped`
  * (its collection was busy and ifBusy=skip) or `failed` with its error.
  */
-export async function readJobRun(
-  event: ReadJobRunEvent,
-  deps: ReadJobRunDeps,
-): Promise<{ readonly status: JobOutcome['status'] | 'running' }> {
+export async function readJobRun(event: ReadJobRunEvent, deps: ReadJobRunDeps): Promise<JobRunLook> {
   const { sync, job, child } = event;
+  const { polls } = event;
+  const before = typeof polls === 'number' && Number.isSafeInteger(polls) && polls > 0 ? polls : 0;
   const record = await deps.runs.get(job.executionName);
-  if (record?.status === 'running') return { status: 'running' };
+  if (record?.status === 'running') {
+    return { status: 'running', polls: before + 1, waitSeconds: pollWaitSeconds(before + 1) };
+  }
   let outcome: JobOutcome;
   if (record) {
     outcome = {
@@ -95,5 +108,5 @@ export async function readJobRun(
   }
   await deps.syncs.recordJob(sync.runId, outcome);
   await deps.leases.renew(sync.collection, sync.runId, SYNC_LEASE_SECONDS);
-  return { status: outcome.status };
+  return { status: outcome.status, polls: before };
 }

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CollectionBusy, InvalidInput, RunStateConflict } from './errors';
 import { reconcileSyncExecution } from './reconcile';
 import { CollectionLeases } from './store/lease';
+import { SYNC_EVENTS_AT_START } from './sync/all-jobs-budget';
 import { parseAllJobsInput, type SyncConfig } from './sync/all-jobs-config';
 import { SyncRecords } from './sync/all-jobs-store';
 import { type ExecutionLookup, takeOverFrom } from './takeover';
@@ -18,9 +19,26 @@ export interface JobsCursor {
   readonly page: number;
   /** Pages of jobs listed in this execution: at options.jobPagesPerExecution it continues as new. */
   readonly pagesHere: number;
+  /** This execution's history events so far, estimated (see sync/all-jobs-budget.ts), the listed page's jobs included. */
+  readonly historyEvents: number;
+  /** Hand the sync to a new execution after this page's jobs: "More jobs?" reads it. */
+  readonly continueAsNew: boolean;
   /** The deterministic name of the execution this one continues as, so a retried start is idempotent. */
   readonly nextExecutionName: string;
   readonly names: ReadonlyArray<{ readonly name: string; readonly executionName: string }>;
+}
+
+/** The jobs cursor of an execution that has listed nothing yet. */
+function firstJobsCursor(nextToken: string | null, page: number, nextExecutionName: string): JobsCursor {
+  return {
+    nextToken,
+    page,
+    pagesHere: 0,
+    historyEvents: SYNC_EVENTS_AT_START,
+    continueAsNew: false,
+    nextExecutionName,
+    names: [],
+  };
 }
 
 /** What "Start sync" returns: the state every later state carries. */
@@ -61,7 +79,7 @@ export async function startSync(
     return continueSync(input, execution.id, leases, syncs);
 
   const sync = parseAllJobsInput(input, execution.name);
-  const jobs: JobsCursor = { nextToken: null, page: 0, pagesHere: 0, nextExecutionName: '', names: [] };
+  const jobs = firstJobsCursor(null, 0, '');
   try {
     await acquireSyncLease(sync, execution.id, { leases, syncs, executions: deps.executions });
   } catch (error) {
@@ -154,5 +172,5 @@ function parseContinuedJobs(raw: Record<string, unknown>): JobsCursor {
       `continue.jobs.nextExecutionName must be a string; got ${describe(nextExecutionName)}`,
     );
   }
-  return { nextToken, page, pagesHere: 0, nextExecutionName, names: [] };
+  return firstJobsCursor(nextToken, page, nextExecutionName);
 }

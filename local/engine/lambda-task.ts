@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { channel } from 'node:diagnostics_channel';
 import type { Context } from 'aws-lambda';
 
 /** A Task state's local stand-in for its resource. */
@@ -19,6 +20,14 @@ function lambdaFailure(errorType: string, errorMessage: string, trace: string[])
   failure.name = errorType;
   return failure;
 }
+
+/**
+ * Where the local engine announces each handler invocation, `{ functionName, awsRequestId,
+ * phase: 'start' | 'end' }`, for a probe that watches a long run from outside (bench/memory-probe.mjs reads
+ * the heap between page-fetch invocations). Nothing is published while nobody subscribes.
+ */
+export const INVOCATION_CHANNEL = 'pagewalk:local:invocation';
+const invocations = channel(INVOCATION_CHANNEL);
 
 export interface LambdaTaskOptions {
   /** The function's name, as the context reports it. */
@@ -76,9 +85,20 @@ export function asLambdaTask(
         );
       }, options.timeoutMs);
     });
+    const announce = (phase: 'start' | 'end') => {
+      if (invocations.hasSubscribers) {
+        invocations.publish({ functionName: options.functionName, awsRequestId, phase });
+      }
+    };
+    announce('start');
     const invocation = handler(event, context);
     // The loser of the race must not surface as an unhandled rejection.
     invocation.catch(() => undefined);
+    // When the handler itself is done (not when a timeout gave up on it): what it held is then free.
+    invocation.then(
+      () => announce('end'),
+      () => announce('end'),
+    );
     try {
       const result = await Promise.race([invocation, timedOut]);
       return result === undefined ? null : JSON.parse(JSON.stringify(result));

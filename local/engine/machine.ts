@@ -41,6 +41,8 @@ export const EXECUTION_ALREADY_EXISTS = 'StepFunctions.ExecutionAlreadyExistsExc
  */
 export class LocalStateMachine implements ExecutionTarget {
   private readonly executions = new Map<string, TrackedExecution>();
+  /** The same executions in the order they started, so a reader can take only the new ones. */
+  private readonly order: TrackedExecution[] = [];
   private readonly running = new Set<string>();
 
   constructor(private readonly options: LocalStateMachineOptions) {}
@@ -63,6 +65,7 @@ export class LocalStateMachine implements ExecutionTarget {
     const execution = startLocalExecution({ ...this.options, name, input, machine: this });
     const tracked: TrackedExecution = { ...execution, name, input, startDate };
     this.executions.set(name, tracked);
+    this.order.push(tracked);
     this.running.add(name);
     const ended = () => this.running.delete(name);
     execution.result.then(ended, ended);
@@ -76,6 +79,19 @@ export class LocalStateMachine implements ExecutionTarget {
 
   /** Every execution started so far, oldest first. */
   list(): TrackedExecution[] {
-    return [...this.executions.values()];
+    return [...this.order];
+  }
+
+  /** How many executions this machine has started. */
+  get startedCount(): number {
+    return this.order.length;
+  }
+
+  /**
+   * The executions started after the first `count`, oldest first: a registry that has seen
+   * `count` of them reads only the new ones (ten thousand children, each read once).
+   */
+  startedSince(count: number): readonly TrackedExecution[] {
+    return this.order.slice(count);
   }
 }

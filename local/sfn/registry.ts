@@ -83,6 +83,8 @@ class Book implements ServedMachine {
   readonly recorder: HistoryRecorder;
   /** Executions found RUNNING in the folder: their process died. */
   readonly recovered: ExecutionDescription[] = [];
+  /** Executions of this machine's that the registry's adopt() has looked at. */
+  adopted = 0;
 
   constructor(
     readonly setup: MachineSetup,
@@ -227,7 +229,9 @@ export class ExecutionRegistry {
   /** Registers executions the machines started themselves (continue as new, a sync's children). */
   adopt(): void {
     for (const book of this.books) {
-      for (const tracked of book.machine.list()) {
+      // Only those started since the book last looked: ten thousand children are each read once.
+      for (const tracked of book.machine.startedSince(book.adopted)) {
+        book.adopted += 1;
         if (book.entries.get(tracked.name)?.tracked === tracked) continue;
         this.register(book, tracked, JSON.stringify(tracked.input));
       }

@@ -45,8 +45,12 @@ function writeAtomically(path: string, text: string): void {
 
 /** Execution files in one folder. Names are URL-encoded into file names. */
 export class ExecutionStore {
-  /** The last history read back, so paging through a long history reads the file once. */
-  private cached?: { name: string; events: HistoryEvent[] };
+  /**
+   * The last history read back, so paging through a long history reads the file once. Held
+   * weakly: a finished history of 7,000 events is some 9 MB of heap, and a watcher that read
+   * the segment a run continued from once must not pin it for the rest of a long run.
+   */
+  private cached?: { name: string; events: WeakRef<HistoryEvent[]> };
 
   constructor(
     private readonly dir: string,
@@ -102,10 +106,11 @@ export class ExecutionStore {
 
   /** A finished execution's history, or undefined when none was stored. */
   readHistory(name: string): HistoryEvent[] | undefined {
-    if (this.cached?.name === name) return this.cached.events;
+    const cached = this.cached?.name === name ? this.cached.events.deref() : undefined;
+    if (cached) return cached;
     try {
       const events = JSON.parse(readFileSync(this.file(name, 'history'), 'utf8')) as HistoryEvent[];
-      this.cached = { name, events };
+      this.cached = { name, events: new WeakRef(events) };
       return events;
     } catch {
       return undefined;

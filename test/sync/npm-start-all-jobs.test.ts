@@ -41,6 +41,8 @@ describe('npm start -- --all-jobs --sync incremental', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('Sync succeeded');
     expect(first.stdout).toMatch(/4 jobs, 4,583 runs read in 26 pages/);
+    expect(first.stdout).toContain('holds 4,583 items under the 4 jobs whose run succeeded');
+    expect(first.stdout).toMatch(/1 sync execution\(s\), 4 child execution\(s\), at most 4 children at once/);
 
     const second = await npmStartAllJobs(['--sync', 'incremental']);
 

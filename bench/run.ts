@@ -75,7 +75,12 @@ function firstErrorLine(stderr: string): string {
 function runChild(job: ChildJob): Promise<Omit<RunResult, 'itemsInTable'> | string> {
   return new Promise((resolve) => {
     const child: ChildProcess = fork(CHILD_PATH, [JSON.stringify(job)], {
-      execArgv: ['--expose-gc', '--import', 'tsx'],
+      execArgv: [
+        '--expose-gc',
+        '--import',
+        'tsx',
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ],
       env: process.env,
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });

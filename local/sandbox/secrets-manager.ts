@@ -126,6 +126,18 @@ export async function startSecretsManagerSandbox(
     return value;
   };
 
+  /** The `SecretString` a write carries; a binary secret (`SecretBinary`) is not held here. */
+  const secretStringOf = (body: Record<string, unknown>): string => {
+    const value = stringMember(body, 'SecretString', 'secretString');
+    if (value === undefined) {
+      throw new ProtocolError(
+        'InvalidRequestException',
+        'The local Secrets Manager holds SecretString values only.',
+      );
+    }
+    return value;
+  };
+
   const operations: Record<string, (body: Record<string, unknown>) => unknown> = {
     GetSecretValue: (body) => {
       const secretId = stringMember(body, 'SecretId', 'secretId');
@@ -151,12 +163,7 @@ export async function startSecretsManagerSandbox(
     CreateSecret: (body) => {
       const name = stringMember(body, 'Name', 'name');
       if (name === undefined) throw nullMember('name');
-      const value = stringMember(body, 'SecretString', 'secretString');
-      if (value === undefined)
-        throw new ProtocolError(
-          'InvalidRequestException',
-          'The local Secrets Manager holds SecretString values only.',
-        );
+      const value = secretStringOf(body);
       if (secrets.has(name)) {
         throw new ProtocolError(
           'ResourceExistsException',
@@ -169,12 +176,7 @@ export async function startSecretsManagerSandbox(
     PutSecretValue: (body) => {
       const secretId = stringMember(body, 'SecretId', 'secretId');
       if (secretId === undefined) throw nullMember('secretId');
-      const value = stringMember(body, 'SecretString', 'secretString');
-      if (value === undefined)
-        throw new ProtocolError(
-          'InvalidRequestException',
-          'The local Secrets Manager holds SecretString values only.',
-        );
+      const value = secretStringOf(body);
       const secret = putSecret(find(secretId).name, value);
       return {
         ARN: secret.arn,

@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { assertIsError } from '../functions/lib/errors';
-import { PARTITION_KEY } from '../functions/lib/store/table-schema';
+import { countCollection } from '../local/inspect';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { renderChart } from './chart';
 import { printReport } from './print';
@@ -101,27 +100,6 @@ function runChild(job: ChildJob): Promise<Omit<RunResult, 'itemsInTable'> | stri
   });
 }
 
-/** Rows of a collection, counted by paginated COUNT queries: the rows really written. */
-async function countRows(stack: LocalStack, tableName: string, collection: string): Promise<number> {
-  let count = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await stack.documentClient.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: '#pk = :c',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-        ExpressionAttributeValues: { ':c': collection },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
-    count += out.Count ?? 0;
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return count;
-}
-
 /** The progress line after one child, so a person sees the bench working. */
 function progressLine(job: ChildJob, outcome: RunResult | string): string {
   const head = `${clock(performance.now()).padStart(6)}  ${job.variant.padEnd(11)} ${job.size.toLocaleString('en-US').padStart(9)} items  run ${job.run}`;
@@ -149,7 +127,11 @@ async function measureOne(job: ChildJob, stack: LocalStack, dynamo: DynamoDBClie
     into.failures.push({ variant: job.variant, size: job.size, run: job.run, error: outcome });
     console.log(progressLine(job, outcome));
   } else {
-    const itemsInTable = await countRows(stack, job.tableName, `glue.getJobRuns#${job.jobName}`);
+    const itemsInTable = await countCollection(
+      stack.documentClient,
+      job.tableName,
+      `glue.getJobRuns#${job.jobName}`,
+    );
     const result: RunResult = { ...outcome, itemsInTable };
     into.results.push(result);
     console.log(progressLine(job, result));

@@ -91,7 +91,7 @@ describe('the pagewalk CLI against the local endpoint', () => {
   });
 
   it('shows the run record with status', async () => {
-    const run = await pagewalk('status', 'cli-tiny');
+    const run = await inProcess('status', 'cli-tiny');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/status\s+succeeded/);
     expect(run.stdout).toMatch(/progress\s+3 pages, 25 items \(25 written\), 0 restarts, 0 polls, 3 fetches/);
@@ -126,7 +126,7 @@ describe('the pagewalk CLI against the local endpoint', () => {
     );
     expect(started.code, started.stderr).toBe(0);
 
-    const run = await pagewalk('history', 'cli-bumpy');
+    const run = await inProcess('history', 'cli-bumpy');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/execution cli-bumpy: SUCCEEDED in [\d.]+ s, \d+ events/);
     expect(run.stdout).toMatch(/pages\s+4 \(origin 1, restart 1, continuation 2\), 60 items so far/);

@@ -2,37 +2,18 @@
  * `npm start -- --all-jobs --sync incremental` as a person runs it: a real process on a data
  * folder of its own, twice. About two seconds per process.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type Exit, npmStart } from '../support/npm-start';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'pagewalk-all-jobs-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-/** Runs `npm start -- --all-jobs ...args` on the default sandbox jobs (node with tsx, as npm runs it) to its end. */
-function npmStartAllJobs(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'bin/start.ts', '--all-jobs', '--data-dir', dataDir, '--latency-ms', '0', ...args],
-    { cwd: ROOT, env: { PATH: process.env.PATH, HOME: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs `npm start -- --all-jobs ...args` on the default sandbox jobs to its end. */
+const npmStartAllJobs = (args: string[]): Promise<Exit> =>
+  npmStart(['--all-jobs', '--data-dir', dataDir, '--latency-ms', '0', ...args], dataDir).exited;
 
 describe('npm start -- --all-jobs --sync incremental', () => {
   it('syncs every sandbox job, and right after reads one page per job', async () => {

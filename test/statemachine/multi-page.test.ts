@@ -34,7 +34,8 @@ describe('when one invocation reads up to pagesPerInvocation pages (the default)
     const result = await scenario.execute({
       source: 'glue.getJobRuns',
       params: { JobName: 'multi-job' },
-      options: { pageSize: 20 },
+      // A budget no loaded machine reaches: this counts the pages per invocation, not the time.
+      options: { pageSize: 20, invocationBudgetSeconds: 60 },
     });
 
     expect(result.output).toMatchObject({ status: 'succeeded', pages: 50, items: 990 });

@@ -7,12 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Output } from '../../cli/context';
-import { runCli } from '../../cli/program';
 import { RunRecords } from '../../functions/lib/store/run-record';
 import { collectionKeys } from '../../local/inspect';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { DEFAULT_GLUE_JOBS } from '../../local/sandbox/glue';
+import { runCliAt } from '../support/cli';
 import { type NpmStart, npmStart as spawnNpmStart } from '../support/npm-start';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'pagewalk-start-'));
@@ -79,15 +78,8 @@ describe('npm start on one data folder', () => {
       honourEndpointVariables: false,
     });
     const cli = async (...args: string[]) => {
-      const lines: string[] = [];
-      const output: Output = {
-        isTTY: false,
-        out: (line) => lines.push(line),
-        err: (line) => lines.push(line),
-        write: (text) => lines.push(text),
-      };
-      const code = await runCli(args, { output, env: { AWS_ENDPOINT_URL_SFN: runtime?.server.url } });
-      return { code, text: lines.join('\n') };
+      const run = await runCliAt(runtime?.server.url, args);
+      return { code: run.code, text: [run.stdout, run.stderr].join('\n') };
     };
 
     const listed = await cli('list', '--max', '10');

@@ -11,6 +11,7 @@ import { PARTITION_KEY } from '../functions/lib/store/table-schema';
 import { readRunRecord } from '../local/inspect';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { forceGc, LiveSampler, sampleEvery, WorkSampler } from './heap';
+import { heapComposition } from './heap-composition';
 import { HeapPeak, installCallProbes, RssPeak, readCallProbes, resetCallProbes, usedHeap } from './probes';
 import type { ChildJob, LiveMemory, RunResult } from './types';
 import { createVariant, expectedUnits, type Variant } from './variants';
@@ -60,11 +61,21 @@ async function measure(job: ChildJob): Promise<Omit<RunResult, 'itemsInTable'>> 
     // Untimed, and sampled at every unit so the sampling path is warm as well.
     await variant.drain(job.warmupJobName, new WorkSampler(heap, 1, usedHeap()));
     resetCallProbes();
+    // What the held heap is made of, late in the drain against just before it: once per
+    // (variant, size), for B and pagewalk (A holds every run; pagewalkAws runs pagewalk's code).
+    const compose = job.run === 1 && (job.variant === 'baselineB' || job.variant === 'pagewalk');
+    const base = compose ? heapComposition() : undefined;
     forceGc();
     const heapBeforeBytes = usedHeap();
     const rssBeforeBytes = process.memoryUsage.rss();
     const every = sampleEvery(expectedUnits(job.variant, job.size, job.pageSize, job.pagesPerInvocation));
-    const work = new WorkSampler(heap, every, heapBeforeBytes);
+    const pages = Math.ceil(job.size / job.pageSize);
+    const work = new WorkSampler(
+      heap,
+      every,
+      heapBeforeBytes,
+      base ? { pages: Math.ceil(0.9 * pages), base } : undefined,
+    );
 
     rss.start();
     heap.start();

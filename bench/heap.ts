@@ -12,6 +12,7 @@
  *   at every SDK call the unit made, when it answered, minus the heap at the unit's start.
  */
 import { performance } from 'node:perf_hooks';
+import { compositionGrowth, type HeapComposition, heapComposition } from './heap-composition';
 import { glueCallCount, type HeapPeak, onSdkCallAnswered, usedHeap } from './probes';
 import type { LiveMemory, WorkMemory } from './types';
 
@@ -50,13 +51,20 @@ export class WorkSampler implements WorkUnits {
   private sampledPages = 0;
   private held = 0;
   private gcMs = 0;
+  private composed: HeapComposition | undefined;
   private current: { sampled: boolean; base: number; pagesAtStart: number } | undefined;
 
-  /** @param drainBase the heap after a forced GC just before the drain. */
+  /**
+   * @param drainBase the heap after a forced GC just before the drain.
+   * @param composeAfter when given, the first sampled unit to end with at least `pages` pages
+   *   read also takes a heap snapshot, whose composition is compared with `base` (taken just
+   *   before the drain): what the held heap is made of late in the drain. Its time is left out.
+   */
   constructor(
     private readonly heap: HeapPeak,
     private readonly every: number,
     private readonly drainBase: number,
+    private readonly composeAfter?: { readonly pages: number; readonly base: HeapComposition },
   ) {}
 
   next(): void {
@@ -79,6 +87,11 @@ export class WorkSampler implements WorkUnits {
     this.highWater.push(peak - unit.base);
     this.sampledPages += glueCallCount() - unit.pagesAtStart;
     this.held = Math.max(this.held, after - this.drainBase);
+    if (this.composeAfter && !this.composed && glueCallCount() >= this.composeAfter.pages) {
+      const started = performance.now();
+      this.composed = compositionGrowth(this.composeAfter.base, heapComposition());
+      this.gcMs += performance.now() - started;
+    }
   }
 
   /** What the sampled units retained and reached; see WorkMemory. */
@@ -92,6 +105,7 @@ export class WorkSampler implements WorkUnits {
       retainedMaxBytes: Math.max(0, ...this.retained),
       retainedPerPageBytes: this.sampledPages > 0 ? retainedSum / this.sampledPages : 0,
       heldMaxBytes: this.held,
+      ...(this.composed ? { heldComposition: this.composed } : {}),
       highWaterP50Bytes: medianOf(this.highWater),
       forcedGcMs: this.gcMs,
     };

@@ -35,6 +35,7 @@ function cellOf(variant: VariantName, size: number, runs: readonly RunResult[]):
     wallMs: medianOf(runs, (r) => r.wallMs),
     itemsPerSecond: medianOf(runs, (r) => r.itemsPerSecond),
     heapHeldBytes: held,
+    heldComposition: runs.find((r) => r.memory.work.heldComposition)?.memory.work.heldComposition,
     retainedPerUnitBytes: medianOf(runs, (r) => r.memory.work.retainedP50Bytes),
     retainedPerPageBytes: medianOf(runs, (r) => r.memory.work.retainedPerPageBytes),
     highWaterPerUnitBytes: medianOf(runs, (r) => r.memory.work.highWaterP50Bytes),
@@ -118,6 +119,9 @@ function ratiosAt(cells: readonly Cell[], size: number): Ratios | undefined {
   return {
     size,
     throughputVsB: p.itemsPerSecond / b.itemsPerSecond,
+    limitVsB: b.wallMs / b.pages / Math.max(b.glueMsPerPage, b.itemWriteMsPerPage),
+    limitMsPerPage: Math.max(b.glueMsPerPage, b.itemWriteMsPerPage),
+    pagewalkMsPerPage: p.wallMs / p.pages,
     throughputVsA: ofA(p.itemsPerSecond, a?.itemsPerSecond),
     throughputAwsVsB: aws ? aws.itemsPerSecond / b.itemsPerSecond : undefined,
     liveVsB: livePeak(p) / livePeak(b),

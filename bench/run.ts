@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { assertIsError } from '../functions/lib/errors';
-import { PARTITION_KEY } from '../functions/lib/store/table-schema';
+import { countCollection } from '../local/inspect';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { renderChart } from './chart';
 import { printReport } from './print';
@@ -75,7 +74,12 @@ function firstErrorLine(stderr: string): string {
 function runChild(job: ChildJob): Promise<Omit<RunResult, 'itemsInTable'> | string> {
   return new Promise((resolve) => {
     const child: ChildProcess = fork(CHILD_PATH, [JSON.stringify(job)], {
-      execArgv: ['--expose-gc', '--import', 'tsx'],
+      execArgv: [
+        '--expose-gc',
+        '--import',
+        'tsx',
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ],
       env: process.env,
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
@@ -94,27 +98,6 @@ function runChild(job: ChildJob): Promise<Omit<RunResult, 'itemsInTable'> | stri
       else resolve(`exited with ${signal ?? `code ${code}`}: ${firstErrorLine(stderr)}`);
     });
   });
-}
-
-/** Rows of a collection, counted by paginated COUNT queries: the rows really written. */
-async function countRows(stack: LocalStack, tableName: string, collection: string): Promise<number> {
-  let count = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await stack.documentClient.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: '#pk = :c',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-        ExpressionAttributeValues: { ':c': collection },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
-    count += out.Count ?? 0;
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return count;
 }
 
 /** The progress line after one child, so a person sees the bench working. */
@@ -144,7 +127,11 @@ async function measureOne(job: ChildJob, stack: LocalStack, dynamo: DynamoDBClie
     into.failures.push({ variant: job.variant, size: job.size, run: job.run, error: outcome });
     console.log(progressLine(job, outcome));
   } else {
-    const itemsInTable = await countRows(stack, job.tableName, `glue.getJobRuns#${job.jobName}`);
+    const itemsInTable = await countCollection(
+      stack.documentClient,
+      job.tableName,
+      `glue.getJobRuns#${job.jobName}`,
+    );
     const result: RunResult = { ...outcome, itemsInTable };
     into.results.push(result);
     console.log(progressLine(job, result));

@@ -10,8 +10,9 @@ import { type BenchSettings, VARIANTS, type VariantName } from './types';
 export const DEFAULT_ASSUMED_LATENCY = { transitionMs: 50, invokeMs: 20 } as const;
 
 /**
- * Pages of the live-heap pass: pagewalk's first invocation (one page) and two full ones at
- * the default 25 pages per invocation, so every size of 10k and more has the same units.
+ * Pages of the live-heap pass: pagewalk's first invocation (one page) and one of 50 (the
+ * pass lifts the time budget; the default cap is 250), so every size of 10k and more has the
+ * same units.
  */
 export const DEFAULT_LIVE_PAGES = 51;
 

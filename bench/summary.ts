@@ -3,6 +3,7 @@
  * the target checks (report.ts computes them, targets.ts checks them, print.ts and chart.ts
  * show them), and the formatting both sides share.
  */
+import type { HeapComposition } from './heap-composition';
 import type { BenchSettings, FailedRun, LiveMemory, VariantName } from './types';
 
 /** Medians over the repetitions of one variant at one size; each metric's own median. */
@@ -18,6 +19,8 @@ export interface Cell {
    * the loop keeps. For pagewalk the whole process, the local engine's history included.
    */
   readonly heapHeldBytes: number;
+  /** What the held heap is made of late in the drain (first repetition; WorkMemory.heldComposition). */
+  readonly heldComposition: HeapComposition | undefined;
   /** What one unit leaves behind after a forced GC (WorkMemory.retainedP50Bytes). */
   readonly retainedPerUnitBytes: number;
   /** Retained per page read (WorkMemory.retainedPerPageBytes). */
@@ -66,6 +69,16 @@ export interface Cell {
 export interface Ratios {
   readonly size: number;
   readonly throughputVsB: number;
+  /**
+   * The most pagewalk ÷ B can be when a page costs only the larger of its Glue call and its item
+   * writes: B's time per page ÷ max(B's Glue ms, B's write ms per page), both from B's own
+   * run, where neither waits for the other.
+   */
+  readonly limitVsB: number;
+  /** max(B's Glue ms, B's write ms) per page: what a page costs at that limit. */
+  readonly limitMsPerPage: number;
+  /** pagewalk's wall time per page. */
+  readonly pagewalkMsPerPage: number;
   readonly throughputVsA: number;
   /** pagewalk with the assumed AWS latency ÷ B; undefined when that variant did not run. */
   readonly throughputAwsVsB: number | undefined;

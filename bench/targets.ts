@@ -62,24 +62,54 @@ function memoryTarget(cells: readonly Cell[]): Target {
 }
 
 /**
- * Not in the issue: the heap held between units grows over a drain no more than B's (which
- * keeps nothing, so its growth is the runtime's: JIT code, the SDK) plus 10% of pagewalk's
- * live peak. pagewalk's figure includes the local engine's execution history.
+ * The heap held between invocations, flat from the smallest size to the largest: the data it
+ * holds late in the drain (heap snapshots: objects, arrays, strings, closures, buffers) differs
+ * by at most 10% of what an invocation needs at the smallest size (held + live peak). The rest of
+ * the held heap's growth is the runtime's own (compiled code, feedback, hidden classes): the JIT
+ * compiles more of the program as it runs, whatever the data, and is printed beside it.
  */
-function growthTarget(cells: readonly Cell[]): Target {
+function heldTarget(cells: readonly Cell[]): Target {
   const { small, large, p0, p1, b0, b1 } = memoryCells(cells);
-  if (!p0 || !p1 || !b0 || !b1 || !p1.live || small === large) {
+  const [c0, c1] = [p0?.heldComposition, p1?.heldComposition];
+  if (!p0 || !p1 || !p0.live || !c0 || !c1 || small === large) {
     return {
       verdict: 'N/A',
-      text: 'memory growth: needs pagewalk and baseline B at two sizes, with the live-heap pass',
+      text: 'heap held between invocations: needs pagewalk at two sizes, with the live-heap pass and its snapshots',
     };
   }
   const growth = p1.heapHeldBytes - p0.heapHeldBytes;
-  const bGrowth = b1.heapHeldBytes - b0.heapHeldBytes;
-  const excess = growth - bGrowth;
+  const dataGrowth = c1.dataBytes - c0.dataBytes;
+  const runtimeGrowth = c1.codeBytes + c1.runtimeBytes - (c0.codeBytes + c0.runtimeBytes);
+  const allowed = 0.1 * p0.heapNeededBytes;
+  const bGrowth =
+    b0 && b1 ? `; B's between pages ${signed((b1.heapHeldBytes - b0.heapHeldBytes) / 1024, 0)} KB` : '';
   return {
-    verdict: excess <= 0.1 * p1.live.peakLiveBytes ? 'PASS' : 'MISS',
-    text: `memory growth (not an issue target): heap held between invocations ${signed(growth / 1024, 0)} KB from ${fmtK(small)} to ${fmtK(large)}, B's between pages ${signed(bGrowth / 1024, 0)} KB; the difference ${signed(excess / 1024, 0)} KB ≤ 10% of the invocation's live peak (${kib(0.1 * p1.live.peakLiveBytes)})`,
+    verdict: Math.abs(dataGrowth) <= allowed ? 'PASS' : 'MISS',
+    text:
+      `heap held between invocations flat from ${fmtK(small)} to ${fmtK(large)}: ${mib(p0.heapHeldBytes)} → ${mib(p1.heapHeldBytes)} ` +
+      `(${signed(growth / 1024, 0)} KB); late in the drain its data ${signed(c0.dataBytes / 1024, 0)} → ${signed(c1.dataBytes / 1024, 0)} KB ` +
+      `(${signed(dataGrowth / 1024, 0)} KB, within 10% of an invocation's heap needed at ${fmtK(small)}, ${kib(allowed)}: ${Math.abs(dataGrowth) <= allowed ? 'yes' : 'no'}); ` +
+      `the runtime's own (compiled code, hidden classes) ${signed(runtimeGrowth / 1024, 0)} KB${bGrowth}`,
+  };
+}
+
+/**
+ * A page costs about the larger of its Glue call and its item writes: pagewalk's time per page
+ * within 10% of max(B's Glue ms, B's write ms) per page, at 10k items and more.
+ */
+function perPageTarget(ratios: readonly Ratios[]): Target {
+  const compared = ratios.filter((r) => r.size >= TARGET_MIN_SIZE);
+  if (compared.length === 0) {
+    return { verdict: 'N/A', text: 'per page: needs pagewalk and baseline B at 10k items or more' };
+  }
+  return {
+    verdict: compared.every((r) => r.pagewalkMsPerPage <= 1.1 * r.limitMsPerPage) ? 'PASS' : 'MISS',
+    text: `per page: pagewalk's within 10% of max(Glue, writes) at 10k items and more (${compared
+      .map(
+        (r) =>
+          `${fmtK(r.size)} ${r.pagewalkMsPerPage.toFixed(1)} ms vs ${r.limitMsPerPage.toFixed(1)} ms, ${signed((r.pagewalkMsPerPage / r.limitMsPerPage - 1) * 100, 0)}%; limit ${times(r.limitVsB)} B`,
+      )
+      .join(', ')})`,
   };
 }
 
@@ -125,11 +155,12 @@ export function checkTargets(
   costs: readonly Cost[],
 ): Target[] {
   return [
-    ratioTarget(ratios, (r) => r.throughputVsB, 1.25, 'throughput: pagewalk'),
+    ratioTarget(ratios, (r) => r.throughputVsB, 1.6, 'throughput: pagewalk'),
+    perPageTarget(ratios),
     transitionsTarget(costs),
     costTarget(costs),
     memoryTarget(cells),
-    growthTarget(cells),
-    ratioTarget(ratios, (r) => r.throughputAwsVsB, 1.0, 'with the ASSUMED AWS latency: pagewalk'),
+    heldTarget(cells),
+    ratioTarget(ratios, (r) => r.throughputAwsVsB, 1.3, 'with the ASSUMED AWS latency: pagewalk'),
   ];
 }

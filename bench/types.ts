@@ -1,5 +1,6 @@
 /** Shapes shared by the bench parent (run.ts), its children (child.ts) and the report. */
 import type { LatencyModel } from '../local/engine/latency';
+import type { HeapComposition } from './heap-composition';
 
 /**
  * The ways of draining GetJobRuns that the bench compares: the two in-Lambda loops, pagewalk
@@ -79,6 +80,12 @@ export interface WorkMemory {
    * local engine's execution history, which AWS keeps outside the Lambda).
    */
   readonly heldMaxBytes: number;
+  /**
+   * What the heap held late in the drain is made of, against just before it (heap snapshots;
+   * see bench/heap-composition.ts): data, compiled code, the runtime's own. First repetition,
+   * baseline B and pagewalk only.
+   */
+  readonly heldComposition?: HeapComposition;
   /**
    * Median over sampled units of (used-heap high-water in the unit − heap after the GC that
    * started it). Garbage included: it grows with the allocation a unit does until V8's next

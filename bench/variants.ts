@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { GlueClient, type JobRun, paginateGetJobRuns } from '@aws-sdk/client-glue';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { OPTION_LIMITS } from '../functions/lib/run-config';
+import { toPlain } from '../functions/lib/sources/plain';
 import { writePage } from '../functions/lib/store/page-writer';
 import {
   followRun,
@@ -57,7 +58,8 @@ const LIVE_PASS_BUDGET_SECONDS = 50;
 const collectionOf = (jobName: string) => `glue.getJobRuns#${jobName}`;
 const runIdKey = (item: Record<string, unknown>) => item.Id as string;
 /** As the Glue source does: Dates become ISO strings, so the rows written are identical. */
-const toPlain = (run: JobRun) => JSON.parse(JSON.stringify(run)) as Record<string, unknown>;
+/** As the generic AWS path stores an SDK item (Dates as ISO strings): the same work per item. */
+const plainRun = (run: JobRun) => toPlain(run) as Record<string, unknown>;
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 
 /** Builds a variant; call after the local stack has set the endpoint variables. */
@@ -109,7 +111,7 @@ function collectThenWrite({ client, tableName, pageSize }: VariantContext): Vari
       // and only the loop shape differs.
       let items = 0;
       for (let i = 0; i < runs.length; i += pageSize) {
-        const slice = runs.slice(i, i + pageSize).map(toPlain);
+        const slice = runs.slice(i, i + pageSize).map(plainRun);
         const page = { collection: collectionOf(jobName), runId, items: slice, itemKey: runIdKey };
         items += await writePage(client, tableName, page);
         work.next();
@@ -130,7 +132,7 @@ function writeEachPage({ client, tableName, pageSize }: VariantContext): Variant
       let pages = 0;
       work.next();
       for await (const page of paginateGetJobRuns({ client: glue, pageSize }, { JobName: jobName })) {
-        const plain = (page.JobRuns ?? []).map(toPlain);
+        const plain = (page.JobRuns ?? []).map(plainRun);
         items += await writePage(client, tableName, {
           collection: collectionOf(jobName),
           runId,

@@ -128,14 +128,15 @@ export function stackPropsFromContext(node: Node): PagewalkStackProps {
   };
 }
 
-/** `VAR=url,VAR2=url` (from -c) or an object of strings (from cdk.json, or -c with JSON). */
-function endpoints(value: unknown): Record<string, string> | undefined {
-  if (value === undefined) return undefined;
-  const fail = (): never => {
-    throw new Error(
-      `Context sourceEndpoints must be VARIABLE=URL pairs separated by commas, or a JSON object of strings; got ${JSON.stringify(value)}`,
-    );
-  };
+/**
+ * A context value given either as comma-separated pairs (a string from -c) or as an object (from
+ * cdk.json, or -c with JSON): the trimmed, non-empty pairs, or the object's entries. Anything
+ * else, a JSON text that does not parse included, is `fail()`.
+ */
+function pairsOrEntries(
+  value: unknown,
+  fail: () => never,
+): { pairs: string[] } | { entries: Array<[string, unknown]> } {
   let parsed = value;
   if (typeof parsed === 'string' && parsed.trim().startsWith('{')) {
     try {
@@ -145,22 +146,41 @@ function endpoints(value: unknown): Record<string, string> | undefined {
     }
   }
   if (typeof parsed === 'string') {
-    const pairs = parsed
-      .split(',')
-      .map((pair) => pair.trim())
-      .filter((pair) => pair !== '');
+    return {
+      pairs: parsed
+        .split(',')
+        .map((pair) => pair.trim())
+        .filter((pair) => pair !== ''),
+    };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return fail();
+  return { entries: Object.entries(parsed) };
+}
+
+/** `VAR=url,VAR2=url` (from -c) or an object of strings (from cdk.json, or -c with JSON). */
+function endpoints(value: unknown): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const fail = (): never => {
+    throw new Error(
+      `Context sourceEndpoints must be VARIABLE=URL pairs separated by commas, or a JSON object of strings; got ${JSON.stringify(value)}`,
+    );
+  };
+  const given = pairsOrEntries(value, fail);
+  if ('pairs' in given) {
     return Object.fromEntries(
-      pairs.map((pair) => {
+      given.pairs.map((pair) => {
         const at = pair.indexOf('=');
         if (at <= 0) fail();
         return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
       }),
     );
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return fail();
-  const entries = Object.entries(parsed as Record<string, unknown>);
-  if (entries.some(([, url]) => typeof url !== 'string')) fail();
-  return Object.fromEntries(entries) as Record<string, string>;
+  const out: Record<string, string> = {};
+  for (const [variable, url] of given.entries) {
+    if (typeof url !== 'string') return fail();
+    out[variable] = url;
+  }
+  return out;
 }
 
 /**
@@ -174,20 +194,10 @@ function scopes(value: unknown): Record<string, Record<string, string[]>> | unde
       `Context sourceScopes must be source.Param=value pairs separated by commas, or a JSON object like {"aws.s3.listObjectsV2": {"Bucket": ["my-bucket"]}}; got ${JSON.stringify(value)}`,
     );
   };
-  let parsed = value;
-  if (typeof parsed === 'string' && parsed.trim().startsWith('{')) {
-    try {
-      parsed = JSON.parse(parsed);
-    } catch {
-      fail();
-    }
-  }
+  const given = pairsOrEntries(value, fail);
   const out: Record<string, Record<string, string[]>> = {};
-  if (typeof parsed === 'string') {
-    for (const pair of parsed
-      .split(',')
-      .map((p) => p.trim())
-      .filter((p) => p !== '')) {
+  if ('pairs' in given) {
+    for (const pair of given.pairs) {
       const match = /^(?<source>[a-z][a-zA-Z0-9.]*)\.(?<param>[A-Za-z][A-Za-z0-9_]*)=(?<scoped>.+)$/.exec(
         pair,
       );
@@ -197,8 +207,7 @@ function scopes(value: unknown): Record<string, Record<string, string[]>> | unde
     }
     return out;
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return fail();
-  for (const [source, params] of Object.entries(parsed)) {
+  for (const [source, params] of given.entries) {
     if (params === null || typeof params !== 'object' || Array.isArray(params)) return fail();
     for (const [param, values] of Object.entries(params)) {
       if (!Array.isArray(values) || !values.every((v) => typeof v === 'string')) return fail();

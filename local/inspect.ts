@@ -1,4 +1,9 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import { type RunRecord, RunRecords } from '../functions/lib/store/run-record';
 import { PARTITION_KEY, SORT_KEY } from '../functions/lib/store/table-schema';
 
@@ -9,21 +14,9 @@ export async function collectionKeys(
   collection: string,
 ): Promise<string[]> {
   const keys: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: '#pk = :c',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-        ExpressionAttributeValues: { ':c': collection },
-        ProjectionExpression: '#sk',
-        ExclusiveStartKey: start,
-      }),
-    );
+  await queryCollection(client, tableName, collection, { ProjectionExpression: '#sk' }, (out) => {
     for (const item of out.Items ?? []) keys.push(item[SORT_KEY] as string);
-    start = out.LastEvaluatedKey;
-  } while (start);
+  });
   return keys;
 }
 
@@ -37,22 +30,42 @@ export async function countCollection(
   collection: string,
 ): Promise<number> {
   let count = 0;
+  await queryCollection(client, tableName, collection, { Select: 'COUNT' }, (out) => {
+    count += out.Count ?? 0;
+  });
+  return count;
+}
+
+/**
+ * Queries every page of one collection (`#pk = collection`), handing each page to `onPage` as
+ * it comes, so no caller holds more than one page. A projection may name the sort key `#sk`
+ * (declared only then: DynamoDB refuses an attribute name no expression uses).
+ */
+async function queryCollection(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  collection: string,
+  extra: Pick<QueryCommandInput, 'ProjectionExpression' | 'Select'>,
+  onPage: (out: QueryCommandOutput) => void,
+): Promise<void> {
   let start: Record<string, unknown> | undefined;
   do {
     const out = await client.send(
       new QueryCommand({
         TableName: tableName,
         KeyConditionExpression: '#pk = :c',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+        ExpressionAttributeNames: {
+          '#pk': PARTITION_KEY,
+          ...(extra.ProjectionExpression ? { '#sk': SORT_KEY } : {}),
+        },
         ExpressionAttributeValues: { ':c': collection },
-        Select: 'COUNT',
+        ...extra,
         ExclusiveStartKey: start,
       }),
     );
-    count += out.Count ?? 0;
+    onPage(out);
     start = out.LastEvaluatedKey;
   } while (start);
-  return count;
 }
 
 /** The run record of `runId`, read consistently; undefined when there is none. */

@@ -121,31 +121,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     process.env.AWS_SECRET_ACCESS_KEY = 'local';
   }
 
-  let dynamoEndpoint = honour ? process.env.AWS_ENDPOINT_URL_DYNAMODB : undefined;
-  const dynamoStartedHere = !dynamoEndpoint;
-  if (!dynamoEndpoint) {
-    const dynamo = await startEmbeddedDynamo({ path: options.dataDir });
-    closers.push(() => dynamo.close());
-    dynamoEndpoint = dynamo.url;
-  }
+  const adopted = (variable: string) => (honour ? process.env[variable] : undefined);
+  const dynamo = await adoptOrStart(
+    adopted('AWS_ENDPOINT_URL_DYNAMODB'),
+    () => startEmbeddedDynamo({ path: options.dataDir }),
+    closers,
+  );
+  const dynamoEndpoint = dynamo.endpoint;
+  const dynamoStartedHere = dynamo.started !== undefined;
+  const { endpoint: glueEndpoint, started: glue } = await adoptOrStart(
+    adopted('AWS_ENDPOINT_URL_GLUE'),
+    () => startGlueSandbox(options.glue),
+    closers,
+  );
+  const { endpoint: marketplaceEndpoint, started: marketplace } = await adoptOrStart(
+    adopted(MARKETPLACE_ENDPOINT_VARIABLE),
+    () => startMarketplaceSandbox(options.marketplace),
+    closers,
+  );
 
-  let glueEndpoint = honour ? process.env.AWS_ENDPOINT_URL_GLUE : undefined;
-  let glue: GlueSandbox | undefined;
-  if (!glueEndpoint) {
-    glue = await startGlueSandbox(options.glue);
-    closers.push(() => (glue as GlueSandbox).close());
-    glueEndpoint = glue.url;
-  }
-
-  let marketplaceEndpoint = honour ? process.env[MARKETPLACE_ENDPOINT_VARIABLE] : undefined;
-  let marketplace: MarketplaceSandbox | undefined;
-  if (!marketplaceEndpoint) {
-    marketplace = await startMarketplaceSandbox(options.marketplace);
-    closers.push(() => (marketplace as MarketplaceSandbox).close());
-    marketplaceEndpoint = marketplace.url;
-  }
-
-  let s3Endpoint = honour ? process.env[S3_ENDPOINT_VARIABLE] : undefined;
+  let s3Endpoint = adopted(S3_ENDPOINT_VARIABLE);
   let s3: S3Sandbox | undefined;
   if (!s3Endpoint && options.s3) {
     const s3Options = options.s3;
@@ -155,7 +150,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     s3Endpoint = s3.url;
   }
   if (s3Endpoint) process.env[S3_ENDPOINT_VARIABLE] = s3Endpoint;
-  const sellingPartner = await startSellingPartner(options.spapi ?? {}, honour, closers);
+  const sellingPartner = await startSellingPartner(options.spapi ?? {}, adopted, closers);
 
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoEndpoint;
   process.env[MARKETPLACE_ENDPOINT_VARIABLE] = marketplaceEndpoint;
@@ -198,6 +193,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 }
 
+/**
+ * The endpoint a variable named (`adopted`, when endpoint variables are honoured), or else the
+ * URL of the service `start` starts here, which closes with the stack (it joins `closers`).
+ */
+async function adoptOrStart<Service extends { readonly url: string; close(): Promise<void> }>(
+  adopted: string | undefined,
+  start: () => Promise<Service>,
+  closers: Array<() => Promise<void>>,
+): Promise<{ endpoint: string; started: Service | undefined }> {
+  if (adopted) return { endpoint: adopted, started: undefined };
+  const started = await start();
+  closers.push(() => started.close());
+  return { endpoint: started.url, started };
+}
+
 type SellingPartner = Pick<
   LocalStack,
   | 'spapiEndpoint'
@@ -217,10 +227,9 @@ type SellingPartner = Pick<
  */
 async function startSellingPartner(
   options: SellingPartnerOptions,
-  honour: boolean,
+  adopted: (variable: string) => string | undefined,
   closers: Array<() => Promise<void>>,
 ): Promise<SellingPartner> {
-  const adopted = (variable: string) => (honour ? process.env[variable] : undefined);
   const { credentials = generateLwaCredentials(), ...spapiOptions } = options;
   const authority = createLwaAuthority({
     credentials,
@@ -228,34 +237,21 @@ async function startSellingPartner(
     clock: options.clock ?? createSandboxClock(),
   });
 
-  let lwaEndpoint = adopted(LWA_ENDPOINT_VARIABLE);
-  let lwa: LwaSandbox | undefined;
-  if (!lwaEndpoint) {
-    const started = await startLwaSandbox({ authority, latencyMs: options.latencyMs });
-    closers.push(() => started.close());
-    lwa = started;
-    lwaEndpoint = started.url;
-  }
-
-  let spapiEndpoint = adopted(SPAPI_ENDPOINT_VARIABLE);
-  let spapi: SpApiSandbox | undefined;
-  if (!spapiEndpoint) {
-    const started = await startSpApiSandbox({ ...spapiOptions, authority });
-    closers.push(() => started.close());
-    spapi = started;
-    spapiEndpoint = started.url;
-  }
-
-  let secretsManagerEndpoint = adopted(SECRETS_MANAGER_ENDPOINT_VARIABLE);
-  let secretsManager: SecretsManagerSandbox | undefined;
-  if (!secretsManagerEndpoint) {
-    const started = await startSecretsManagerSandbox({
-      secrets: { [LOCAL_SPAPI_SECRET_NAME]: JSON.stringify(credentials) },
-    });
-    closers.push(() => started.close());
-    secretsManager = started;
-    secretsManagerEndpoint = started.url;
-  }
+  const { endpoint: lwaEndpoint, started: lwa } = await adoptOrStart(
+    adopted(LWA_ENDPOINT_VARIABLE),
+    () => startLwaSandbox({ authority, latencyMs: options.latencyMs }),
+    closers,
+  );
+  const { endpoint: spapiEndpoint, started: spapi } = await adoptOrStart(
+    adopted(SPAPI_ENDPOINT_VARIABLE),
+    () => startSpApiSandbox({ ...spapiOptions, authority }),
+    closers,
+  );
+  const { endpoint: secretsManagerEndpoint, started: secretsManager } = await adoptOrStart(
+    adopted(SECRETS_MANAGER_ENDPOINT_VARIABLE),
+    () => startSecretsManagerSandbox({ secrets: { [LOCAL_SPAPI_SECRET_NAME]: JSON.stringify(credentials) } }),
+    closers,
+  );
   // A secret named by the caller wins only where endpoints are adopted too; otherwise it is the local one.
   const spapiSecretArn = adopted(SPAPI_SECRET_ARN_VARIABLE) ?? LOCAL_SPAPI_SECRET_ARN;
   return { spapiEndpoint, lwaEndpoint, secretsManagerEndpoint, spapiSecretArn, spapi, lwa, secretsManager };

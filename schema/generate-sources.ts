@@ -127,4 +127,29 @@ export function withSection(text: string, start: string, end: string, content: s
   return `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
 }
 
+/** What `npm run generate` writes from the definitions: the files' texts, and the README with its source list. */
+export interface FromDefinitions {
+  /** For {@link TYPES_PATH}. */
+  readonly types: string;
+  /** For {@link AWS_CLIENTS_PATH}. */
+  readonly awsClients: string;
+  /** `readme` with the source list between its markers brought up to date. */
+  readonly readme: string;
+}
+
+/**
+ * Everything `npm run generate` derives from `definitions` (and the definition schema), as the
+ * generator writes it and the tests compare it with the committed copies.
+ */
+export async function fromDefinitions(
+  definitions: readonly SourceDefinition[],
+  readme: string,
+): Promise<FromDefinitions> {
+  return {
+    types: await definitionTypes(),
+    awsClients: repoAwsClients(definitions),
+    readme: withSection(readme, SOURCES_START, SOURCES_END, sourceListTable(definitions)),
+  };
+}
+
 export type { Json };

@@ -14,16 +14,7 @@ import { definitionsDir } from '../functions/lib/sources/catalog';
 import type { ParamSpec, SourceDefinition } from '../functions/lib/sources/definition';
 import { GLUE_JOB_RUNS_SOURCE } from '../functions/lib/sync/all-jobs-config';
 import { checkDefinitionsDir } from './definitions';
-import {
-  AWS_CLIENTS_PATH,
-  definitionTypes,
-  repoAwsClients,
-  SOURCES_END,
-  SOURCES_START,
-  sourceListTable,
-  TYPES_PATH,
-  withSection,
-} from './generate-sources';
+import { AWS_CLIENTS_PATH, fromDefinitions, TYPES_PATH } from './generate-sources';
 
 export const SCHEMA_PATH = new URL('./execution-input.schema.json', import.meta.url);
 export const README_PATH = new URL('../README.md', import.meta.url);
@@ -281,17 +272,17 @@ export function withOptionTable(readme: string, table: string): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const typesFile = fileURLToPath(TYPES_PATH);
-  writeFileSync(typesFile, await definitionTypes());
   const definitions = checkDefinitionsDir(definitionsDir()).map(({ definition }) => definition);
-  writeFileSync(fileURLToPath(AWS_CLIENTS_PATH), repoAwsClients(definitions));
+  const readmeFile = fileURLToPath(README_PATH);
+  const readme = withOptionTable(readFileSync(readmeFile, 'utf8'), optionTable());
+  const generated = await fromDefinitions(definitions, readme);
+  writeFileSync(fileURLToPath(TYPES_PATH), generated.types);
+  writeFileSync(fileURLToPath(AWS_CLIENTS_PATH), generated.awsClients);
   const schemaFile = fileURLToPath(SCHEMA_PATH);
   writeFileSync(schemaFile, `${JSON.stringify(executionInputSchema(), null, 2)}\n`);
   // The committed files are in biome's format, so the generated ones are too.
   execFileSync('npx', ['biome', 'format', '--write', schemaFile], { stdio: 'inherit' });
-  const readmeFile = fileURLToPath(README_PATH);
-  const readme = withOptionTable(readFileSync(readmeFile, 'utf8'), optionTable());
-  writeFileSync(readmeFile, withSection(readme, SOURCES_START, SOURCES_END, sourceListTable(definitions)));
+  writeFileSync(readmeFile, generated.readme);
   console.log(
     'wrote schema/execution-input.schema.json, the option table and the source list in README.md, ' +
       'functions/lib/sources/definition-types.ts and functions/lib/sources/aws-clients.ts',

@@ -1,15 +1,11 @@
 /**
- * What the sandbox servers (`glue.ts`, `marketplace.ts`) share besides the HTTP plumbing
- * (`../aws-json.ts`): hashing, argument checks, fault countdowns, the request log, signed
- * NextTokens and the standalone entry point.
+ * What the sandboxes share besides their servers (`./server.ts`, `../aws-json.ts`): hashing,
+ * argument checks, fault countdowns, the request log and signed NextTokens.
  *
  * Error shapes, status codes, routing and pagination stay in each server, so every error a
  * caller sees is still built by the server that owns its wire format.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 // 16 bytes of HMAC is plenty to make forged or garbled tokens fail; it keeps tokens short.
 const TOKEN_MAC_BYTES = 16;
@@ -130,65 +126,4 @@ export function createTokenCodec(secret: () => string): TokenCodec {
       }
     },
   };
-}
-
-/**
- * `parseArgs` options every standalone sandbox accepts. Each sandbox has its
- * own default port so both can run side by side.
- */
-export function serverArgOptions(defaultPort: string) {
-  return {
-    port: { type: 'string', default: defaultPort },
-    host: { type: 'string', default: '127.0.0.1' },
-    'latency-ms': { type: 'string', default: '0' },
-    seed: { type: 'string' },
-  } as const;
-}
-
-/** Sandbox options from the values of {@link serverArgOptions}. */
-export function serverOptionsFrom(values: {
-  port: string;
-  host: string;
-  'latency-ms': string;
-  seed?: string | undefined;
-}): { host: string; port: number; latencyMs: number; seed: string | undefined } {
-  return {
-    host: values.host,
-    port: Number(values.port),
-    latencyMs: Number(values['latency-ms']),
-    seed: values.seed,
-  };
-}
-
-/**
- * Runs `main` when the module at `moduleUrl` (pass `import.meta.url`) is the
- * process entry point, as with `npx tsx local/sandbox/glue.ts`, and not when
- * it is imported by tests; exits 1 if `main` fails.
- */
-export function runIfMain(moduleUrl: string, main: () => Promise<void>): void {
-  if (!isMainModule(moduleUrl)) return;
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
-
-function isMainModule(moduleUrl: string): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    // argv[1] may be relative or a symlink, while import.meta.url is the resolved real path.
-    return moduleUrl === pathToFileURL(realpathSync(resolve(entry))).href;
-  } catch {
-    return false;
-  }
-}
-
-/** Closes `sandbox` and exits 0 on SIGINT or SIGTERM, for standalone runs. */
-export function closeOnSignals(sandbox: { close(): Promise<void> }): void {
-  const stop = (): void => {
-    void sandbox.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }

@@ -2,13 +2,12 @@
  * What a caller of the Glue sandbox sees: its options, its counters, the running sandbox's
  * switches, and the defaults it serves.
  */
+import type { SandboxServer, SandboxServerOptions } from './server';
 
 /** Options for {@link startGlueSandbox}. */
-export interface GlueSandboxOptions {
+export interface GlueSandboxOptions extends SandboxServerOptions {
   /** Job name → number of runs. Defaults to {@link DEFAULT_GLUE_JOBS}. */
   jobs?: Record<string, number>;
-  /** Delay added to every response, in milliseconds. Default 0. */
-  latencyMs?: number;
   /** Probability (0..1) that a GetJobRuns call is throttled, drawn from a seeded PRNG. Default 0. */
   throttleRate?: number;
   /** Seed for the throttling PRNG (and the NextToken secret when `tokenSecret` is absent). */
@@ -18,10 +17,6 @@ export interface GlueSandboxOptions {
    * token minted by one sandbox is rejected by another, as with real Glue.
    */
   tokenSecret?: string;
-  /** Interface to bind. Default 127.0.0.1 (never exposed beyond the machine). */
-  host?: string;
-  /** Port to bind; 0 (default) picks an ephemeral port. */
-  port?: number;
   /** How many recent requests `stats.requests` keeps. Default 1000. */
   requestLogLimit?: number;
 }
@@ -42,12 +37,8 @@ export interface GlueSandboxStats {
   requests: Array<{ target: string; body: unknown }>;
 }
 
-/** A running sandbox Glue endpoint. */
-export interface GlueSandbox {
-  /** Base URL to pass as the SDK `endpoint`, e.g. `http://127.0.0.1:54321`. */
-  readonly url: string;
-  readonly port: number;
-  readonly stats: GlueSandboxStats;
+/** A running sandbox Glue endpoint; its `url` is what to pass as the SDK `endpoint`. */
+export interface GlueSandbox extends SandboxServer<GlueSandboxStats> {
   /** The next `n` GetJobRuns calls fail with 400 ThrottlingException. */
   throttleNext(n: number): void;
   /** The next `n` GetJobRuns calls fail with 500 InternalServiceException. */
@@ -61,7 +52,6 @@ export interface GlueSandbox {
   htmlErrorNext(n: number, status?: number): void;
   /** While down, every request gets 503 ServiceUnavailable. */
   down(isDown: boolean): void;
-  setLatency(ms: number): void;
   /** Probability (0..1) of random throttling on each GetJobRuns call. */
   setThrottleRate(rate: number): void;
   /**
@@ -77,10 +67,8 @@ export interface GlueSandbox {
   runCount(jobName: string): number;
   /** Every run Id of the job, newest first (the order GetJobRuns returns them). */
   jobRunIds(jobName: string): string[];
-  resetStats(): void;
   /** Invalidates every NextToken issued so far, as tokens expire on the real service. */
   expireTokens(): void;
-  close(): Promise<void>;
 }
 
 /** Jobs served when none are configured: the demo job plus small edge cases. */

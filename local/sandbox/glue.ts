@@ -15,31 +15,18 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { parseArgs } from 'node:util';
-import {
-  awsJsonError,
-  closeServer,
-  createJsonServer,
-  listen,
-  ProtocolError,
-  parseJsonBody,
-  readBody,
-  targetOperation,
-} from '../aws-json';
-import {
-  Countdown,
-  checkCount,
-  closeOnSignals,
-  createTokenCodec,
-  randomSecret,
-  recordRequest,
-  resetRequestStats,
-  runIfMain,
-  serverArgOptions,
-  serverOptionsFrom,
-  sha256,
-} from './common';
+import { awsJsonError, ProtocolError, parseJsonBody, readBody, targetOperation } from '../aws-json';
+import { Countdown, checkCount, createTokenCodec, randomSecret, recordRequest, sha256 } from './common';
 import { glueJobOperations } from './glue-jobs';
 import { JOB_RUN_STATES, runIdOf, synthesizeJobRun, type WireJobRun, withState } from './glue-runs';
+import {
+  emptyRequestStats,
+  protocolErrorOf,
+  runSandboxIfMain,
+  serverArgOptions,
+  serverOptionsFrom,
+  startSandboxServer,
+} from './server';
 
 export { BASE_EPOCH_SECONDS, synthesizeJobRun, type WireJobRun } from './glue-runs';
 export * from './glue-types';
@@ -91,7 +78,6 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
   for (const [name, count] of Object.entries(options.jobs ?? DEFAULT_GLUE_JOBS)) {
     jobs.set(name, checkCount(count, `run count of ${name}`));
   }
-  let latencyMs = checkCount(options.latencyMs ?? 0, 'latencyMs');
   let throttleRate = checkRate(options.throttleRate ?? 0);
   const throttles = new Countdown('throttleNext');
   const failures = new Countdown('failNext');
@@ -103,14 +89,7 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
   let tokenSecret = options.tokenSecret ?? randomSecret();
   const requestLogLimit = options.requestLogLimit ?? 1000;
 
-  const stats: GlueSandboxStats = {
-    calls: 0,
-    byOperation: {},
-    throttled: 0,
-    serverErrors: 0,
-    errors: 0,
-    requests: [],
-  };
+  const stats: GlueSandboxStats = { ...emptyRequestStats(), serverErrors: 0 };
 
   // Read through a closure so expireTokens() can swap the secret.
   const tokens = createTokenCodec(() => tokenSecret);
@@ -280,19 +259,11 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     return getJobRuns(body as Record<string, unknown>);
   };
 
-  const server = createJsonServer({
+  const server = await startSandboxServer(options, stats, {
     contentType: JSON_CONTENT_TYPE,
     handle,
     onError: (error) => {
-      const glueError =
-        error instanceof ProtocolError
-          ? error
-          : new ProtocolError(
-              'InternalServiceException',
-              error instanceof Error ? error.message : String(error),
-              500,
-            );
-      stats.errors++;
+      const glueError = protocolErrorOf(error, 'InternalServiceException');
       if (glueError.name === 'ThrottlingException') stats.throttled++;
       if (glueError.status >= 500) stats.serverErrors++;
       if (glueError.name === HTML_ERROR) {
@@ -301,9 +272,7 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
       }
       return awsJsonError(glueError, 'Message');
     },
-    latencyMs: () => latencyMs,
   });
-  const { port, url } = await listen(server, options.host, options.port);
 
   const requireJob = (jobName: string): number => {
     const count = jobs.get(jobName);
@@ -312,9 +281,7 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
   };
 
   return {
-    url,
-    port,
-    stats,
+    ...server,
     throttleNext: (n) => throttles.arm(n),
     failNext: (n) => failures.arm(n),
     timeoutNext: (n) => timeouts.arm(n),
@@ -327,9 +294,6 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
     },
     down: (value) => {
       isDown = value;
-    },
-    setLatency: (ms) => {
-      latencyMs = checkCount(ms, 'latencyMs');
     },
     setThrottleRate: (rate) => {
       throttleRate = checkRate(rate);
@@ -351,17 +315,16 @@ export async function startGlueSandbox(options: GlueSandboxOptions = {}): Promis
       return ids;
     },
     resetStats: () => {
-      resetRequestStats(stats);
+      server.resetStats();
       stats.serverErrors = 0;
     },
     expireTokens: () => {
       tokenSecret = randomSecret();
     },
-    close: () => closeServer(server),
   };
 }
 
-async function main(): Promise<void> {
+runSandboxIfMain(import.meta.url, async () => {
   const { values } = parseArgs({
     options: {
       ...serverArgOptions('4599'),
@@ -388,7 +351,5 @@ async function main(): Promise<void> {
   console.log(`Glue sandbox listening on ${sandbox.url}`);
   console.log(`  export AWS_ENDPOINT_URL_GLUE=${sandbox.url}`);
   for (const [name, count] of Object.entries(served)) console.log(`  job ${name}: ${count} runs`);
-  closeOnSignals(sandbox);
-}
-
-runIfMain(import.meta.url, main);
+  return sandbox;
+});

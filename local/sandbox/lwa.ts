@@ -10,41 +10,26 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { parseArgs } from 'node:util';
-import {
-  CustomReply,
-  closeServer,
-  createJsonServer,
-  fromThisMachine,
-  listen,
-  ProtocolError,
-  parseJsonBody,
-  readBody,
-} from '../aws-json';
-import {
-  Countdown,
-  checkCount,
-  closeOnSignals,
-  type RequestStats,
-  recordRequest,
-  resetRequestStats,
-  runIfMain,
-  serverArgOptions,
-  serverOptionsFrom,
-} from './common';
+import { CustomReply, fromThisMachine, ProtocolError, parseJsonBody, readBody } from '../aws-json';
+import { Countdown, type RequestStats, recordRequest } from './common';
 import { createLwaAuthority, type LwaAuthority } from './lwa-authority';
 import { sandboxLwaCredentials } from './lwa-credentials';
+import {
+  emptyRequestStats,
+  runSandboxIfMain,
+  type SandboxServer,
+  type SandboxServerOptions,
+  serverArgOptions,
+  serverOptionsFrom,
+  startSandboxServer,
+} from './server';
 
 /** The token endpoint's path, on `api.amazon.com` (NA), `api.amazon.co.uk` (EU), `api.amazon.co.jp` (FE). */
 export const LWA_TOKEN_PATH = '/auth/o2/token';
 
-export interface LwaSandboxOptions {
+export interface LwaSandboxOptions extends SandboxServerOptions {
   /** What it accepts and how it signs; share it with the SP-API sandbox. Default: a fresh one. */
   readonly authority?: LwaAuthority;
-  readonly latencyMs?: number;
-  /** Interface to bind. @default 127.0.0.1 */
-  readonly host?: string;
-  /** Port to bind; 0 picks one. @default 0 */
-  readonly port?: number;
   /** How many recent requests `stats.requests` keeps. @default 1000 */
   readonly requestLogLimit?: number;
 }
@@ -62,17 +47,11 @@ export interface LwaRequestLog {
 /** Counters: `byOperation` counts `token`; `throttled` stays 0 (the sandbox never throttles LWA). */
 export type LwaSandboxStats = RequestStats<LwaRequestLog>;
 
-export interface LwaSandbox {
-  /** Base URL, what `PAGEWALK_ENDPOINT_URL_LWA` points at; the endpoint is `${url}/auth/o2/token`. */
-  readonly url: string;
-  readonly port: number;
-  readonly stats: LwaSandboxStats;
+/** A running LWA endpoint; its `url` is what `PAGEWALK_ENDPOINT_URL_LWA` points at (the endpoint is `${url}/auth/o2/token`). */
+export interface LwaSandbox extends SandboxServer<LwaSandboxStats> {
   readonly authority: LwaAuthority;
   /** The next `n` exchanges answer 500 `server_error`. */
   failNext(n: number): void;
-  setLatency(ms: number): void;
-  resetStats(): void;
-  close(): Promise<void>;
 }
 
 const FIELDS = ['grant_type', 'refresh_token', 'client_id', 'client_secret'] as const;
@@ -96,9 +75,8 @@ function fieldsOf(raw: string, contentType: string): Record<string, string> {
 /** Starts a local LWA token endpoint; resolves once it is listening. */
 export async function startLwaSandbox(options: LwaSandboxOptions = {}): Promise<LwaSandbox> {
   const authority = options.authority ?? createLwaAuthority();
-  let latencyMs = checkCount(options.latencyMs ?? 0, 'latencyMs');
   const failures = new Countdown('failNext');
-  const stats: LwaSandboxStats = { calls: 0, byOperation: {}, throttled: 0, errors: 0, requests: [] };
+  const stats: LwaSandboxStats = emptyRequestStats();
   const requestLogLimit = options.requestLogLimit ?? 1000;
 
   const handle = async (req: IncomingMessage): Promise<CustomReply> => {
@@ -158,38 +136,21 @@ export async function startLwaSandbox(options: LwaSandboxOptions = {}): Promise<
     return new CustomReply({ status: 200, payload: result });
   };
 
-  const server = createJsonServer({
+  const server = await startSandboxServer(options, stats, {
     contentType: 'application/json;charset=UTF-8',
     handle,
-    onError: (error) => {
-      stats.errors++;
-      const status = error instanceof ProtocolError ? error.status : 500;
-      return {
-        status,
-        payload: {
-          error_description: error instanceof Error ? error.message : String(error),
-          error: 'server_error',
-        },
-      };
-    },
-    latencyMs: () => latencyMs,
+    onError: (error) => ({
+      status: error instanceof ProtocolError ? error.status : 500,
+      payload: {
+        error_description: error instanceof Error ? error.message : String(error),
+        error: 'server_error',
+      },
+    }),
   });
-  const { port, url } = await listen(server, options.host, options.port);
-  return {
-    url,
-    port,
-    stats,
-    authority,
-    failNext: (n) => failures.arm(n),
-    setLatency: (ms) => {
-      latencyMs = checkCount(ms, 'latencyMs');
-    },
-    resetStats: () => resetRequestStats(stats),
-    close: () => closeServer(server),
-  };
+  return { ...server, authority, failNext: (n) => failures.arm(n) };
 }
 
-async function main(): Promise<void> {
+runSandboxIfMain(import.meta.url, async () => {
   const { values } = parseArgs({
     options: { ...serverArgOptions('4611'), 'data-dir': { type: 'string', default: '.pagewalk' } },
   });
@@ -200,7 +161,5 @@ async function main(): Promise<void> {
   });
   console.log(`LWA sandbox: POST ${sandbox.url}${LWA_TOKEN_PATH}`);
   console.log(`  it accepts the credentials in ${dataDir}/sandbox-lwa-credentials.json`);
-  closeOnSignals(sandbox);
-}
-
-runIfMain(import.meta.url, main);
+  return sandbox;
+});

@@ -2,9 +2,10 @@
  * What a caller of the marketplace sandbox sees: its options, its counters, the running
  * sandbox's switches, and the defaults it serves.
  */
+import type { SandboxServer, SandboxServerOptions } from './server';
 
 /** Options for {@link startMarketplaceSandbox}. */
-export interface MarketplaceSandboxOptions {
+export interface MarketplaceSandboxOptions extends SandboxServerOptions {
   /** Number of orders. Default {@link DEFAULT_ORDER_COUNT} (1234). */
   orders?: number;
   /** Number of reports. Default {@link DEFAULT_REPORT_COUNT} (321). */
@@ -13,8 +14,6 @@ export interface MarketplaceSandboxOptions {
   customers?: number;
   /** Marketplaces the sandbox knows; any other id answers 404 NotFound. Default `["ATVPDKIKX0DER"]`. */
   marketplaceIds?: string[];
-  /** Delay added to every response, in milliseconds. Default 0. */
-  latencyMs?: number;
   /** When set, every request must carry header `x-amz-access-token` with this value, else 403. */
   accessToken?: string;
   /** Varies the synthetic data: the same seed always yields the same items. Default `pagewalk`. */
@@ -24,10 +23,6 @@ export interface MarketplaceSandboxOptions {
    * token minted by one sandbox is rejected by another.
    */
   tokenSecret?: string;
-  /** Interface to bind. Default 127.0.0.1 (never exposed beyond the machine). */
-  host?: string;
-  /** Port to bind; 0 (default) picks an ephemeral port. */
-  port?: number;
   /** How many recent requests `stats.requests` keeps. Default 1000. */
   requestLogLimit?: number;
 }
@@ -49,12 +44,8 @@ export interface MarketplaceSandboxStats {
 /** The two throttling error codes SP-API uses. */
 export type ThrottleCode = 'RequestThrottled' | 'QuotaExceeded';
 
-/** A running sandbox marketplace API. */
-export interface MarketplaceSandbox {
-  /** Base URL, e.g. `http://127.0.0.1:54321`; operations live at `${url}/orders/ListOrders` etc. */
-  readonly url: string;
-  readonly port: number;
-  readonly stats: MarketplaceSandboxStats;
+/** A running sandbox marketplace API; operations live at `${url}/orders/ListOrders` etc. */
+export interface MarketplaceSandbox extends SandboxServer<MarketplaceSandboxStats> {
   /** The next `n` calls (any operation) fail with 503 and the given code (default RequestThrottled). */
   throttleNext(n: number, code?: ThrottleCode): void;
   /** The next `n` calls (any operation) fail with 500 InternalFailure. */
@@ -65,7 +56,6 @@ export interface MarketplaceSandbox {
   contradictNext(n: number): void;
   /** Appends `n` customers newer than every existing one; tokens already handed out then see them. */
   addCustomers(n: number): void;
-  setLatency(ms: number): void;
   /** Every order id, newest first (the order ListOrders returns them). */
   orderIds(): string[];
   /** Every report id, newest first (the order GetReportList returns them). */
@@ -74,8 +64,6 @@ export interface MarketplaceSandbox {
   customerIds(): string[];
   /** Current number of customers, including those added with `addCustomers`. */
   customerCount(): number;
-  resetStats(): void;
-  close(): Promise<void>;
 }
 
 /** Number of orders when `orders` is not configured. */

@@ -24,20 +24,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { parseArgs } from 'node:util';
-import { closeServer, createJsonServer, listen, ProtocolError, parseJsonBody, readBody } from '../aws-json';
-import {
-  Countdown,
-  checkCount,
-  closeOnSignals,
-  createTokenCodec,
-  randomSecret,
-  recordRequest,
-  resetRequestStats,
-  runIfMain,
-  serverArgOptions,
-  serverOptionsFrom,
-  sha256,
-} from './common';
+import { ProtocolError, parseJsonBody, readBody } from '../aws-json';
+import { Countdown, checkCount, createTokenCodec, randomSecret, recordRequest, sha256 } from './common';
 import {
   customerIdOf,
   orderIdOf,
@@ -49,6 +37,14 @@ import {
   type WireOrder,
   type WireReport,
 } from './marketplace-data';
+import {
+  emptyRequestStats,
+  protocolErrorOf,
+  runSandboxIfMain,
+  serverArgOptions,
+  serverOptionsFrom,
+  startSandboxServer,
+} from './server';
 
 export * from './marketplace-data';
 
@@ -115,7 +111,6 @@ export async function startMarketplaceSandbox(
   let customerCount = checkCount(options.customers ?? DEFAULT_CUSTOMER_COUNT, 'customers');
   const marketplaceIds = new Set(options.marketplaceIds ?? [DEFAULT_MARKETPLACE_ID]);
   if (marketplaceIds.size === 0) throw new RangeError('marketplaceIds must name at least one marketplace');
-  let latencyMs = checkCount(options.latencyMs ?? 0, 'latencyMs');
   const seed = options.seed ?? 'pagewalk';
   const tokenSecret = options.tokenSecret ?? randomSecret();
   const requestLogLimit = options.requestLogLimit ?? 1000;
@@ -127,7 +122,7 @@ export async function startMarketplaceSandbox(
   const corruptions = new Countdown('corruptNextTokens');
   const contradictions = new Countdown('contradictNext');
 
-  const stats: MarketplaceSandboxStats = { calls: 0, byOperation: {}, throttled: 0, errors: 0, requests: [] };
+  const stats: MarketplaceSandboxStats = emptyRequestStats();
 
   const tokens = createTokenCodec(() => tokenSecret);
 
@@ -287,24 +282,18 @@ export async function startMarketplaceSandbox(
     return dispatch(operation, body as Record<string, unknown>);
   };
 
-  const server = createJsonServer({
+  const server = await startSandboxServer(options, stats, {
     contentType: JSON_CONTENT_TYPE,
     handle,
     onError: (error) => {
-      const failure =
-        error instanceof ProtocolError
-          ? error
-          : new ProtocolError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
-      stats.errors++;
+      const failure = protocolErrorOf(error, 'InternalFailure');
       if (failure.name === 'RequestThrottled' || failure.name === 'QuotaExceeded') stats.throttled++;
       return {
         status: failure.status,
         payload: { errors: [{ code: failure.name, message: failure.message }] },
       };
     },
-    latencyMs: () => latencyMs,
   });
-  const { port, url } = await listen(server, options.host, options.port);
 
   const ids = (
     count: number,
@@ -317,9 +306,7 @@ export async function startMarketplaceSandbox(
   };
 
   return {
-    url,
-    port,
-    stats,
+    ...server,
     throttleNext: (n, code = 'RequestThrottled') => {
       throttles.arm(n);
       throttleCode = code;
@@ -330,19 +317,14 @@ export async function startMarketplaceSandbox(
     addCustomers: (n) => {
       customerCount += checkCount(n, 'addCustomers count');
     },
-    setLatency: (ms) => {
-      latencyMs = checkCount(ms, 'latencyMs');
-    },
     orderIds: () => ids(orderCount, orderIdOf, true),
     reportIds: () => ids(reportCount, reportIdOf, true),
     customerIds: () => ids(customerCount, customerIdOf, false),
     customerCount: () => customerCount,
-    resetStats: () => resetRequestStats(stats),
-    close: () => closeServer(server),
   };
 }
 
-async function main(): Promise<void> {
+runSandboxIfMain(import.meta.url, async () => {
   const { values } = parseArgs({
     options: {
       ...serverArgOptions('4600'),
@@ -370,7 +352,5 @@ async function main(): Promise<void> {
   const reports = count(values.reports) ?? DEFAULT_REPORT_COUNT;
   console.log(`  orders: ${orders}, reports: ${reports}, customers: ${sandbox.customerCount()}`);
   if (values['access-token']) console.log('  requests must carry x-amz-access-token');
-  closeOnSignals(sandbox);
-}
-
-runIfMain(import.meta.url, main);
+  return sandbox;
+});

@@ -13,26 +13,23 @@ import type { IncomingMessage } from 'node:http';
 import { parseArgs } from 'node:util';
 import {
   awsJsonError,
-  closeServer,
-  createJsonServer,
   fromThisMachine,
-  listen,
   ProtocolError,
   parseJsonBody,
   readBody,
   targetOperation,
 } from '../aws-json';
+import { type RequestStats, recordRequest, sha256 } from './common';
 import {
-  checkCount,
-  closeOnSignals,
-  type RequestStats,
-  recordRequest,
-  resetRequestStats,
-  runIfMain,
+  emptyRequestStats,
+  protocolErrorOf,
+  runSandboxIfMain,
+  type SandboxServer,
+  type SandboxServerOptions,
   serverArgOptions,
   serverOptionsFrom,
-  sha256,
-} from './common';
+  startSandboxServer,
+} from './server';
 
 /** Region and account of the local secrets' ARNs. */
 export const LOCAL_SECRETS_REGION = 'us-east-1';
@@ -47,12 +44,9 @@ export function localSecretArn(name: string): string {
   return `arn:aws:secretsmanager:${LOCAL_SECRETS_REGION}:${LOCAL_SECRETS_ACCOUNT}:secret:${name}-${suffix}`;
 }
 
-export interface SecretsManagerSandboxOptions {
+export interface SecretsManagerSandboxOptions extends SandboxServerOptions {
   /** Secrets held from the start, by name. */
   readonly secrets?: Readonly<Record<string, string>>;
-  readonly latencyMs?: number;
-  readonly host?: string;
-  readonly port?: number;
   readonly requestLogLimit?: number;
 }
 
@@ -62,15 +56,10 @@ export interface SecretsManagerRequestLog {
   secretId: string | undefined;
 }
 
-export interface SecretsManagerSandbox {
-  /** Base URL, what `AWS_ENDPOINT_URL_SECRETS_MANAGER` points at. */
-  readonly url: string;
-  readonly port: number;
-  readonly stats: RequestStats<SecretsManagerRequestLog>;
+/** A running Secrets Manager; its `url` is what `AWS_ENDPOINT_URL_SECRETS_MANAGER` points at. */
+export interface SecretsManagerSandbox extends SandboxServer<RequestStats<SecretsManagerRequestLog>> {
   /** Creates or replaces a secret's value (a new version); returns its ARN. */
   putSecret(name: string, secretString: string): string;
-  resetStats(): void;
-  close(): Promise<void>;
 }
 
 interface StoredSecret {
@@ -95,14 +84,7 @@ export async function startSecretsManagerSandbox(
   options: SecretsManagerSandboxOptions = {},
 ): Promise<SecretsManagerSandbox> {
   const secrets = new Map<string, StoredSecret>();
-  const latencyMs = checkCount(options.latencyMs ?? 0, 'latencyMs');
-  const stats: RequestStats<SecretsManagerRequestLog> = {
-    calls: 0,
-    byOperation: {},
-    throttled: 0,
-    errors: 0,
-    requests: [],
-  };
+  const stats: RequestStats<SecretsManagerRequestLog> = emptyRequestStats();
 
   const putSecret = (name: string, secretString: string): StoredSecret => {
     const existing = secrets.get(name);
@@ -144,6 +126,18 @@ export async function startSecretsManagerSandbox(
     return value;
   };
 
+  /** The `SecretString` a write carries; a binary secret (`SecretBinary`) is not held here. */
+  const secretStringOf = (body: Record<string, unknown>): string => {
+    const value = stringMember(body, 'SecretString', 'secretString');
+    if (value === undefined) {
+      throw new ProtocolError(
+        'InvalidRequestException',
+        'The local Secrets Manager holds SecretString values only.',
+      );
+    }
+    return value;
+  };
+
   const operations: Record<string, (body: Record<string, unknown>) => unknown> = {
     GetSecretValue: (body) => {
       const secretId = stringMember(body, 'SecretId', 'secretId');
@@ -169,12 +163,7 @@ export async function startSecretsManagerSandbox(
     CreateSecret: (body) => {
       const name = stringMember(body, 'Name', 'name');
       if (name === undefined) throw nullMember('name');
-      const value = stringMember(body, 'SecretString', 'secretString');
-      if (value === undefined)
-        throw new ProtocolError(
-          'InvalidRequestException',
-          'The local Secrets Manager holds SecretString values only.',
-        );
+      const value = secretStringOf(body);
       if (secrets.has(name)) {
         throw new ProtocolError(
           'ResourceExistsException',
@@ -187,12 +176,7 @@ export async function startSecretsManagerSandbox(
     PutSecretValue: (body) => {
       const secretId = stringMember(body, 'SecretId', 'secretId');
       if (secretId === undefined) throw nullMember('secretId');
-      const value = stringMember(body, 'SecretString', 'secretString');
-      if (value === undefined)
-        throw new ProtocolError(
-          'InvalidRequestException',
-          'The local Secrets Manager holds SecretString values only.',
-        );
+      const value = secretStringOf(body);
       const secret = putSecret(find(secretId).name, value);
       return {
         ARN: secret.arn,
@@ -238,39 +222,17 @@ export async function startSecretsManagerSandbox(
     return run(body as Record<string, unknown>);
   };
 
-  const server = createJsonServer({
+  const server = await startSandboxServer(options, stats, {
     contentType: 'application/x-amz-json-1.1',
     handle,
-    onError: (error) => {
-      stats.errors++;
-      const failure =
-        error instanceof ProtocolError
-          ? error
-          : new ProtocolError(
-              'InternalServiceError',
-              error instanceof Error ? error.message : String(error),
-              500,
-            );
-      return awsJsonError(failure, 'Message');
-    },
-    latencyMs: () => latencyMs,
+    onError: (error) => awsJsonError(protocolErrorOf(error, 'InternalServiceError'), 'Message'),
   });
-  const { port, url } = await listen(server, options.host, options.port);
-  return {
-    url,
-    port,
-    stats,
-    putSecret: (name, value) => putSecret(name, value).arn,
-    resetStats: () => resetRequestStats(stats),
-    close: () => closeServer(server),
-  };
+  return { ...server, putSecret: (name, value) => putSecret(name, value).arn };
 }
 
-async function main(): Promise<void> {
+runSandboxIfMain(import.meta.url, async () => {
   const { values } = parseArgs({ options: serverArgOptions('4612') });
   const sandbox = await startSecretsManagerSandbox(serverOptionsFrom(values));
   console.log(`Secrets Manager sandbox listening on ${sandbox.url} (it holds nothing until CreateSecret)`);
-  closeOnSignals(sandbox);
-}
-
-runIfMain(import.meta.url, main);
+  return sandbox;
+});

@@ -4,10 +4,11 @@
  */
 import type { SandboxClock } from './clock';
 import type { LwaAuthority } from './lwa-authority';
+import type { SandboxServer, SandboxServerOptions } from './server';
 import type { SpApiOperation } from './spapi-quota';
 
 /** Options for {@link startSpApiSandbox}. */
-export interface SpApiSandboxOptions {
+export interface SpApiSandboxOptions extends SandboxServerOptions {
   /** Checks `x-amz-access-token`; share the LWA sandbox's so its tokens are accepted. Default: a fresh one (`sandbox.authority`). */
   authority?: LwaAuthority;
   /** Multiplies every usage plan's rate (burst stays). @default 1, Amazon's own quotas */
@@ -28,12 +29,6 @@ export interface SpApiSandboxOptions {
   tokenSecret?: string;
   /** Default: the authority's clock, so access tokens and pagination tokens age together. */
   clock?: SandboxClock;
-  /** Delay added to every response, in milliseconds. @default 0 */
-  latencyMs?: number;
-  /** Interface to bind. @default 127.0.0.1 */
-  host?: string;
-  /** Port to bind; 0 picks one. @default 0 */
-  port?: number;
   /** How many recent requests `stats.requests` keeps. @default 1000 */
   requestLogLimit?: number;
 }
@@ -65,12 +60,8 @@ export interface SpApiSandboxStats {
   requests: SpApiRequestLog[];
 }
 
-/** A running SP-API sandbox. */
-export interface SpApiSandbox {
-  /** Base URL, what `PAGEWALK_ENDPOINT_URL_SPAPI` points at (e.g. `http://127.0.0.1:54321`). */
-  readonly url: string;
-  readonly port: number;
-  readonly stats: SpApiSandboxStats;
+/** A running SP-API sandbox; its `url` is what `PAGEWALK_ENDPOINT_URL_SPAPI` points at. */
+export interface SpApiSandbox extends SandboxServer<SpApiSandboxStats> {
   readonly authority: LwaAuthority;
   readonly clock: SandboxClock;
   readonly quotaScale: number;
@@ -84,14 +75,11 @@ export interface SpApiSandbox {
   failNext(n: number, status?: 500 | 503): void;
   /** The next `n` continuation calls answer 400 InvalidInput "We could not decode your NextToken ...", whatever they carry. */
   corruptNextTokens(n: number): void;
-  setLatency(ms: number): void;
   /**
    * Every item the operation answers for `params` (a first call's query parameters), drained
    * here without authentication or quota: the exact set a drain must end with.
    */
   items(operation: SpApiOperation, params: Record<string, string>): Array<Record<string, unknown>>;
-  resetStats(): void;
-  close(): Promise<void>;
 }
 
 /** The marketplaces served when none are configured: the US and Canada (one region, NA). */

@@ -19,19 +19,16 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { parseArgs } from 'node:util';
-import { CustomReply, closeServer, createJsonServer, fromThisMachine, listen, readBody } from '../aws-json';
+import { CustomReply, fromThisMachine, readBody } from '../aws-json';
+import { Countdown, checkCount, randomSecret, recordRequest } from './common';
+import { createLwaAuthority } from './lwa-authority';
 import {
-  Countdown,
-  checkCount,
-  closeOnSignals,
-  randomSecret,
-  recordRequest,
-  resetRequestStats,
-  runIfMain,
+  emptyRequestStats,
+  runSandboxIfMain,
   serverArgOptions,
   serverOptionsFrom,
-} from './common';
-import { createLwaAuthority } from './lwa-authority';
+  startSandboxServer,
+} from './server';
 import type { OperationContext, OperationHandler } from './spapi-context';
 import {
   EXPIRED_ACCESS_TOKEN,
@@ -155,13 +152,12 @@ export async function startSpApiSandbox(options: SpApiSandboxOptions = {}): Prom
       route.make({ ...base, tokens: createSpApiTokenCodec(tokenSecret, route.operation) }),
     ]),
   );
-  let latencyMs = checkCount(options.latencyMs ?? 0, 'latencyMs');
   const throttles = new Countdown('throttleNext');
   const failures = new Countdown('failNext');
   let failureStatus: 500 | 503 = 500;
   const corruptions = new Countdown('corruptNextTokens');
   const requestLogLimit = options.requestLogLimit ?? 1000;
-  const stats: SpApiSandboxStats = { calls: 0, byOperation: {}, throttled: 0, errors: 0, requests: [] };
+  const stats: SpApiSandboxStats = emptyRequestStats();
 
   const answer = (
     entry: SpApiRequestLog,
@@ -229,12 +225,11 @@ export async function startSpApiSandbox(options: SpApiSandboxOptions = {}): Prom
     }
   };
 
-  const server = createJsonServer({
+  const server = await startSandboxServer(options, stats, {
     contentType: 'application/json',
     handle,
     // Only a bug in the sandbox lands here; it still answers in SP-API's shape.
     onError: (error) => {
-      stats.errors++;
       const failure = new SpApiError(
         'InternalFailure',
         error instanceof Error ? error.message : String(error),
@@ -242,14 +237,10 @@ export async function startSpApiSandbox(options: SpApiSandboxOptions = {}): Prom
       );
       return { status: 500, payload: errorBody(failure) };
     },
-    latencyMs: () => latencyMs,
   });
-  const { port, url } = await listen(server, options.host, options.port);
 
   return {
-    url,
-    port,
-    stats,
+    ...server,
     authority,
     clock,
     quotaScale,
@@ -261,9 +252,6 @@ export async function startSpApiSandbox(options: SpApiSandboxOptions = {}): Prom
       failureStatus = status;
     },
     corruptNextTokens: (n) => corruptions.arm(n),
-    setLatency: (ms) => {
-      latencyMs = checkCount(ms, 'latencyMs');
-    },
     items: (operation, params) => {
       const route = ROUTES.find((r) => r.operation === operation);
       const handler = handlers.get(operation);
@@ -283,12 +271,10 @@ export async function startSpApiSandbox(options: SpApiSandboxOptions = {}): Prom
       } while (next !== undefined);
       return items;
     },
-    resetStats: () => resetRequestStats(stats),
-    close: () => closeServer(server),
   };
 }
 
-async function main(): Promise<void> {
+runSandboxIfMain(import.meta.url, async () => {
   const { values } = parseArgs({
     options: {
       ...serverArgOptions('4610'),
@@ -306,7 +292,5 @@ async function main(): Promise<void> {
   console.log(`  marketplaces: ${(values.marketplace ?? DEFAULT_SPAPI_MARKETPLACE_IDS).join(', ')}`);
   // A standalone sandbox has its own LWA authority: this is the one way to get a token for it.
   console.log(`  x-amz-access-token: ${sandbox.authority.issueAccessToken()}`);
-  closeOnSignals(sandbox);
-}
-
-runIfMain(import.meta.url, main);
+  return sandbox;
+});

@@ -175,6 +175,33 @@ describe('every shipped AWS definition through the generic path', () => {
     },
   );
 
+  it('stores an item as its JSON round trip would: nested Dates as ISO strings, undefined members gone, non-finite numbers null', async () => {
+    const item = {
+      Id: 'jr_2',
+      StartedOn: new Date('2030-01-01T00:00:00.123Z'),
+      CompletedOn: undefined,
+      ExecutionTime: Number.NaN,
+      Attempt: 0,
+      Arguments: { '--day': '2030-01-01', nested: { at: new Date('2030-01-02T00:00:00Z'), gone: undefined } },
+      PredecessorRuns: [{ JobName: 'a', RunId: 'jr_1' }, undefined],
+      Flags: [true, false, null],
+    };
+    const mock = mockClient(GlueClient);
+    mock.on(GetJobRunsCommand).resolvesOnce({ JobRuns: [item] } as never);
+    const page = await call(getSource('glue.getJobRuns'), 'origin', { JobName: 'nightly-etl' }, 200);
+    expect(page.items).toEqual([JSON.parse(JSON.stringify(item))]);
+    expect(page.items[0]).toStrictEqual({
+      Id: 'jr_2',
+      StartedOn: '2030-01-01T00:00:00.123Z',
+      ExecutionTime: null,
+      Attempt: 0,
+      Arguments: { '--day': '2030-01-01', nested: { at: '2030-01-02T00:00:00.000Z' } },
+      PredecessorRuns: [{ JobName: 'a', RunId: 'jr_1' }, null],
+      Flags: [true, false, null],
+    });
+    mock.restore();
+  });
+
   it('covers every AWS definition in sources/', () => {
     expect(Object.keys(CASES).sort()).toEqual(
       sourceDefinitions()

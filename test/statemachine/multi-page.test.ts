@@ -24,13 +24,28 @@ beforeEach(() => {
   sandbox.resetStats();
 });
 
-describe('when one invocation reads up to pagesPerInvocation pages (the default)', () => {
-  it('drains 50 pages in three invocations (the first page, then 25 and 24), two transitions each, with every run stored once', async () => {
+describe('when one invocation reads up to pagesPerInvocation pages', () => {
+  it('drains 50 pages in two invocations when the time budget allows: the default caps an invocation at 250 pages, not 25', async () => {
+    const result = await scenario.execute({
+      source: 'glue.getJobRuns',
+      params: { JobName: 'multi-job' },
+      // A budget no loaded machine spends on 49 pages: the cap alone decides.
+      options: { pageSize: 20, invocationBudgetSeconds: 60 },
+    });
+
+    expect(result.output).toMatchObject({ status: 'succeeded', pages: 50, items: 990 });
+    expect(result.stats.stateEntries['Fetch first page']).toBe(1);
+    expect(result.stats.stateEntries['Fetch next page']).toBe(1);
+    expect(result.stats.transitions).toBe(2 * 2 + 4);
+    expectEachOnce(await scenario.storedKeys('glue.getJobRuns#multi-job'), glue.jobRunIds('multi-job'));
+  });
+
+  it('drains 50 pages in three invocations at pagesPerInvocation 25 (the first page, then 25 and 24), two transitions each, with every run stored once', async () => {
     const result = await scenario.execute({
       source: 'glue.getJobRuns',
       params: { JobName: 'multi-job' },
       // A budget no loaded machine reaches: this counts the pages per invocation, not the time.
-      options: { pageSize: 20, invocationBudgetSeconds: 60 },
+      options: { pageSize: 20, pagesPerInvocation: 25, invocationBudgetSeconds: 60 },
     });
 
     expect(result.output).toMatchObject({ status: 'succeeded', pages: 50, items: 990 });

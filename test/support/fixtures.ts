@@ -7,7 +7,7 @@ export const DEFAULT_OPTIONS: RunOptions = {
   maxPolls: 10,
   maxRestarts: 3,
   iterationsPerExecution: 1000,
-  pagesPerInvocation: 25,
+  pagesPerInvocation: 250,
   invocationBudgetSeconds: 5,
   maxPages: null,
   maxItems: null,

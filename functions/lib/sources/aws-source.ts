@@ -14,6 +14,7 @@ import { mapAwsSdkError } from './aws-errors';
 import type { AwsSourceDefinition } from './definition';
 import { describeDefinition } from './description';
 import type { ParamValue, ParamValues } from './params';
+import { toPlain } from './plain';
 import type { Source, SourceCall, SourcePage } from './source';
 
 /** A composite key's values longer than this (UTF-8 bytes) enter the key as their SHA-256. */
@@ -48,11 +49,6 @@ export function fillInput(template: unknown, params: ParamValues, dateParams: Re
     return Object.keys(out).length === 0 && Object.keys(template).length > 0 ? undefined : out;
   }
   return template;
-}
-
-/** An SDK output item as stored: Dates become ISO-8601 strings, so rows read back as written. */
-function toPlain(item: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(item)) as Record<string, unknown>;
 }
 
 function keyPart(value: unknown): unknown {
@@ -115,7 +111,7 @@ export function createAwsSource(
       hasNext = flag;
     }
     return {
-      items: items.map(toPlain),
+      items: items.map((item) => toPlain(item) as Record<string, unknown>),
       nextToken: typeof token === 'string' && token !== '' ? token : null,
       hasNext,
       moreResultsAvailable: null,

@@ -4,7 +4,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ItemTooLarge, PageWriteIncomplete } from '../errors';
-import { dynamoItemSize } from './item-size';
+import { dynamoItemSize, dynamoItemSizeAtMost } from './item-size';
 import { BATCH_WRITE_LIMIT, MAX_ITEM_BYTES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './table-schema';
 
 /** One page's items, ready to be written under their natural keys. */
@@ -52,7 +52,7 @@ export function pageRows(page: PageToWrite): PageRows {
       item,
     };
     if (page.expiresAt !== undefined) row[TTL_ATTRIBUTE] = page.expiresAt;
-    const size = dynamoItemSize(row);
+    const size = dynamoItemSizeAtMost(row) > MAX_ITEM_BYTES ? dynamoItemSize(row) : 0;
     if (size > MAX_ITEM_BYTES) {
       throw new ItemTooLarge(
         `item ${key} in ${page.collection} is ${size} bytes, over DynamoDB's limit of ${MAX_ITEM_BYTES} bytes`,

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sourceDefinitions } from '../functions/lib/sources/catalog';
 import { isAwsDefinition } from '../functions/lib/sources/definition';
 import { ensureTable, startEmbeddedDynamo } from './dynamodb';
+import { startLazyEndpoint } from './lazy-endpoint';
 import { createSandboxClock } from './sandbox/clock';
 import { type GlueSandbox, type GlueSandboxOptions, startGlueSandbox } from './sandbox/glue';
 import { type LwaSandbox, startLwaSandbox } from './sandbox/lwa';
@@ -58,8 +59,8 @@ export interface LocalStackOptions {
   readonly marketplace?: MarketplaceSandboxOptions;
   readonly spapi?: SellingPartnerOptions;
   /**
-   * Start the local S3 (s3rver, seeded with the demo bucket) too, unless AWS_ENDPOINT_URL_S3
-   * names one. @default - no S3 (npm start and npm run serve start it)
+   * Serve the local S3 (s3rver, seeded with the demo bucket) too, unless AWS_ENDPOINT_URL_S3
+   * names one: its endpoint listens at once, s3rver starts on the first connection. @default - no S3 (npm start and npm run serve start it)
    */
   readonly s3?: S3SandboxOptions;
   /**
@@ -142,7 +143,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let s3Endpoint = adopted(S3_ENDPOINT_VARIABLE);
   let s3: S3Sandbox | undefined;
   if (!s3Endpoint && options.s3) {
-    s3 = await startS3Sandbox(options.s3);
+    const s3Options = options.s3;
+    // s3rver and its seed cost seconds: started when a run first talks to S3, not before.
+    s3 = await startLazyEndpoint('the local S3', () => startS3Sandbox(s3Options));
     closers.push(() => (s3 as S3Sandbox).close());
     s3Endpoint = s3.url;
   }

@@ -23,8 +23,10 @@ export function definitionSchema(): Record<string, unknown> {
 let compiled: ValidateFunction<SourceDefinition> | undefined;
 
 function validator(): ValidateFunction<SourceDefinition> {
+  if (compiled) return compiled;
   // strictTypes and strictRequired would ask every if/then fragment to repeat `type` and the
-  // properties of the branch it refines; the rest of strict mode stays on.
+  // properties of the branch it refines; the rest of strict mode stays on. One Ajv per process:
+  // building one compiles its meta-schemas, which costs more than validating a definition.
   const ajv = new Ajv2020({
     allErrors: true,
     verbose: true,
@@ -32,7 +34,7 @@ function validator(): ValidateFunction<SourceDefinition> {
     strictTypes: false,
     strictRequired: false,
   });
-  compiled ??= ajv.compile<SourceDefinition>(definitionSchema());
+  compiled = ajv.compile<SourceDefinition>(definitionSchema());
   return compiled;
 }
 

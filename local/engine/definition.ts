@@ -3,7 +3,9 @@
  * filled in with local ARNs, each validated once per process.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { validatedOnce } from '../validated';
 import type { LocalHandler } from './lambda-task';
 
 /** The state machine file the CDK deploys and the local engine runs. */
@@ -81,11 +83,22 @@ export function loadDefinition(
   return JSON.parse(text) as StateMachineDefinition;
 }
 
+/** The asl-validator the engine validates with (its own dependency): part of what a pass depends on. */
+const ASL_VALIDATOR_VERSION = (() => {
+  const require = createRequire(import.meta.url);
+  const validator = createRequire(require.resolve('aws-local-stepfunctions')).resolve(
+    'asl-validator/package.json',
+  );
+  return (JSON.parse(readFileSync(validator, 'utf8')) as { version: string }).version;
+})();
+
 /**
  * aws-local-stepfunctions validates the whole definition with asl-validator each time a
  * StateMachine is built, which costs a few hundred milliseconds; AWS does that once, at
  * deploy. So the file is read, filled in and validated once per set of placeholders, and that
- * machine serves every execution: `run` keeps its state per call.
+ * machine serves every execution: `run` keeps its state per call. A definition that passed
+ * once on this machine (the same text, the same validator) is not validated again in later
+ * processes (validated.ts); an edited file is.
  */
 const loaded = new Map<string, { definition: StateMachineDefinition; machine: StateMachine }>();
 
@@ -94,7 +107,13 @@ export function loadedMachine(placeholders: readonly string[], spec: LocalMachin
   let entry = loaded.get(key);
   if (!entry) {
     const definition = loadDefinition(placeholders, spec);
-    entry = { definition, machine: new StateMachine(definition, { validationOptions: { checkArn: false } }) };
+    let machine: StateMachine | undefined;
+    validatedOnce('asl', [ASL_VALIDATOR_VERSION, JSON.stringify(definition)], (validate) => {
+      machine = new StateMachine(definition, {
+        validationOptions: { checkArn: false, noValidate: !validate },
+      });
+    });
+    entry = { definition, machine: machine as StateMachine };
     loaded.set(key, entry);
   }
   return entry;

@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Output } from '../../cli/context';
-import { runCli } from '../../cli/program';
 import { localExecutionArn } from '../../local/engine';
 import { type Harness, isWaiting, MARKETPLACES, startHarness, waitingInput } from '../local-sfn/harness';
+import { runCliAt } from '../support/cli';
 
 const BIN = fileURLToPath(new URL('../../cli/pagewalk.mjs', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'pagewalk-cli-'));
@@ -56,18 +55,7 @@ function pagewalk(...args: string[]): Promise<Run> {
 }
 
 /** Runs the CLI in this process with captured output (faster than a child, same code path). */
-async function inProcess(...args: string[]): Promise<Run & { lines: string[] }> {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const output: Output = {
-    isTTY: false,
-    out: (line) => lines.push(line),
-    err: (line) => errors.push(line),
-    write: (text) => lines.push(text),
-  };
-  const code = await runCli(args, { output, env: { AWS_ENDPOINT_URL_SFN: h.server.url } });
-  return { code, stdout: lines.join('\n'), stderr: errors.join('\n'), lines };
-}
+const inProcess = (...args: string[]) => runCliAt(h.server.url, args);
 
 describe('the pagewalk CLI against the local endpoint', () => {
   it('starts a run, printing the execution ARN and the run id', async () => {
@@ -91,7 +79,7 @@ describe('the pagewalk CLI against the local endpoint', () => {
   });
 
   it('shows the run record with status', async () => {
-    const run = await pagewalk('status', 'cli-tiny');
+    const run = await inProcess('status', 'cli-tiny');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/status\s+succeeded/);
     expect(run.stdout).toMatch(/progress\s+3 pages, 25 items \(25 written\), 0 restarts, 0 polls, 3 fetches/);
@@ -126,7 +114,7 @@ describe('the pagewalk CLI against the local endpoint', () => {
     );
     expect(started.code, started.stderr).toBe(0);
 
-    const run = await pagewalk('history', 'cli-bumpy');
+    const run = await inProcess('history', 'cli-bumpy');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/execution cli-bumpy: SUCCEEDED in [\d.]+ s, \d+ events/);
     expect(run.stdout).toMatch(/pages\s+4 \(origin 1, restart 1, continuation 2\), 60 items so far/);
@@ -287,12 +275,7 @@ describe('the pagewalk CLI against the local endpoint', () => {
   });
 
   describe('when the endpoint or the name is wrong', () => {
-    const at = async (endpoint: string, ...args: string[]) => {
-      const errors: string[] = [];
-      const output: Output = { isTTY: false, out: () => {}, err: (l) => errors.push(l), write: () => {} };
-      const code = await runCli(args, { output, env: { AWS_ENDPOINT_URL_SFN: endpoint } });
-      return { code, stderr: errors.join('\n') };
-    };
+    const at = (endpoint: string, ...args: string[]) => runCliAt(endpoint, args);
 
     it('names an endpoint nobody listens on and suggests npm run serve', async () => {
       const run = await at('http://127.0.0.1:9', 'list');

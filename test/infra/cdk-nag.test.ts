@@ -17,11 +17,29 @@ interface Finding {
   readonly paths: string[];
 }
 
-/** Synthesizes the app with AwsSolutionsChecks registered, as infra/app.ts does, and reads the report. */
+type Checked = { stack: PagewalkStack; findings: Finding[]; error?: Error };
+/** Each props object synthesized unchanged, once per file: a checked synth costs about a second. */
+const synthesized = new Map<PagewalkStackProps, Checked>();
+
+/**
+ * Synthesizes the app with AwsSolutionsChecks registered, as infra/app.ts does, and reads the
+ * report; the same props object unchanged is synthesized once.
+ */
 function checkedSynth(
   props: PagewalkStackProps,
   options: { change?: (stack: PagewalkStack) => void; cloudFormationValidation?: boolean } = {},
-): { stack: PagewalkStack; findings: Finding[]; error?: Error } {
+): Checked {
+  const known = options.change ? undefined : synthesized.get(props);
+  if (known) return known;
+  const checked = synthesizeChecked(props, options);
+  if (!options.change) synthesized.set(props, checked);
+  return checked;
+}
+
+function synthesizeChecked(
+  props: PagewalkStackProps,
+  options: { change?: (stack: PagewalkStack) => void; cloudFormationValidation?: boolean },
+): Checked {
   // CDK's own CloudFormation validation (on in `cdk synth`) costs ~10 s on first use: once is enough.
   vi.stubEnv('CDK_VALIDATION', options.cloudFormationValidation ? 'true' : 'false');
   const outdir = mkdtempSync(join(scratch, 'cdk.out-'));
@@ -75,9 +93,12 @@ const EVERYTHING_ON: PagewalkStackProps = {
   sourceEndpoints: { PAGEWALK_ENDPOINT_URL_EXAMPLE: 'https://vendor.example.com' },
 };
 
+/** The defaults, one object for every test that checks them. */
+const DEFAULTS: PagewalkStackProps = {};
+
 describe('cdk-nag AwsSolutions checks', () => {
   it.each([
-    ['the defaults', {}],
+    ['the defaults', DEFAULTS],
     ['every option on (CMK, tracing, alarm e-mail, ALL logs, secrets, endpoints, named jobs)', EVERYTHING_ON],
     [
       'logging off, a given key and topic, no API',
@@ -146,7 +167,7 @@ describe('cdk-nag AwsSolutions checks', () => {
 
   it('are acknowledged one finding at a time, on the resource concerned, never on the stack, each with a reason', () => {
     const { stack } = checkedSynth(EVERYTHING_ON);
-    const defaults = checkedSynth({}).stack;
+    const defaults = checkedSynth(DEFAULTS).stack;
     const acknowledged = (root: PagewalkStack) =>
       root.node.findAll().flatMap((construct) =>
         construct.node.metadata

@@ -3,57 +3,29 @@
  * SIGKILL and interrupted with Ctrl-C (SIGINT), then the same folder served to the CLI.
  * Each process costs about two seconds, so the scenarios share them.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Output } from '../../cli/context';
-import { runCli } from '../../cli/program';
 import { RunRecords } from '../../functions/lib/store/run-record';
 import { collectionKeys } from '../../local/inspect';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { DEFAULT_GLUE_JOBS } from '../../local/sandbox/glue';
+import { runCliAt } from '../support/cli';
+import { type NpmStart, npmStart as spawnNpmStart } from '../support/npm-start';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'pagewalk-start-'));
 /** A slow job of its own per scenario, so their collections never share a lease. */
 const SLOW_JOBS = ['--sandbox-job', 'crash=400', '--sandbox-job', 'interrupt=400', '--latency-ms', '10'];
 /** One page per invocation, so a process is killed between pages it has shown. */
 const PAGE_BY_PAGE = ['--page-size', '10', '--pages-per-invocation', '1'];
 
-interface Exit {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Spawns `npm start -- ...args` (node with tsx, as npm runs it) on the shared data folder. */
-function npmStart(args: string[]): { child: ChildProcess; exited: Promise<Exit>; output: () => string } {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'bin/start.ts', '--data-dir', dataDir, ...SLOW_JOBS, ...args],
-    // A clean environment: no endpoint variables from this process.
-    { cwd: ROOT, env: { PATH: process.env.PATH, HOME: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<Exit>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  return { child, exited, output: () => stdout };
-}
+/** Spawns `npm start -- ...args` on the shared data folder, with the slow jobs. */
+const npmStart = (args: string[]): NpmStart =>
+  spawnNpmStart(['--data-dir', dataDir, ...SLOW_JOBS, ...args], dataDir);
 
 /** Waits until the process has printed progress at page `page` or later. */
-async function untilPage(run: ReturnType<typeof npmStart>, page: number): Promise<void> {
+async function untilPage(run: NpmStart, page: number): Promise<void> {
   const until = Date.now() + 30_000;
   for (;;) {
     const pages = [...run.output().matchAll(/page (\d+) /g)].map((m) => Number(m[1]));
@@ -102,19 +74,13 @@ describe('npm start on one data folder', () => {
       command: 'test',
       dataDir,
       port: 0,
-      glue: { jobs: { ...DEFAULT_GLUE_JOBS, crash: 400, interrupt: 400 } },
+      // No latency: the resumes below read 74 pages, and their pace is not what they check.
+      glue: { jobs: { ...DEFAULT_GLUE_JOBS, crash: 400, interrupt: 400 }, latencyMs: 0 },
       honourEndpointVariables: false,
     });
     const cli = async (...args: string[]) => {
-      const lines: string[] = [];
-      const output: Output = {
-        isTTY: false,
-        out: (line) => lines.push(line),
-        err: (line) => lines.push(line),
-        write: (text) => lines.push(text),
-      };
-      const code = await runCli(args, { output, env: { AWS_ENDPOINT_URL_SFN: runtime?.server.url } });
-      return { code, text: lines.join('\n') };
+      const run = await runCliAt(runtime?.server.url, args);
+      return { code: run.code, text: [run.stdout, run.stderr].join('\n') };
     };
 
     const listed = await cli('list', '--max', '10');

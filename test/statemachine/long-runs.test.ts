@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalExecutionResult } from '../../local/engine';
 import type { GlueSandbox } from '../../local/sandbox/glue';
-import { type Scenario, startScenario } from '../support/scenario';
+import { expectEachOnce, type Scenario, startScenario } from '../support/scenario';
 
 const JOBS = {
   'segmented-job': 300,
@@ -28,11 +28,8 @@ const drain = (JobName: string, options: Record<string, unknown> = {}) => ({
   options: { pageSize: 10, pagesPerInvocation: 1, ...options },
 });
 
-const expectExactly = async (job: string) => {
-  const stored = await scenario.storedKeys(`glue.getJobRuns#${job}`);
-  expect(new Set(stored).size).toBe(stored.length);
-  expect([...stored].sort()).toEqual(glue.jobRunIds(job).sort());
-};
+const expectExactly = async (job: string) =>
+  expectEachOnce(await scenario.storedKeys(`glue.getJobRuns#${job}`), glue.jobRunIds(job));
 
 /** Fails the sandbox once `pages` pages have been read, the way an outage longer than every retry would. */
 const outageAfter = (pages: number) => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalHandler } from '../../local/engine';
 import type { MarketplaceSandbox } from '../../local/sandbox/marketplace';
-import { type Scenario, startScenario } from '../support/scenario';
+import { expectEachOnce, type Scenario, startScenario } from '../support/scenario';
 
 const MARKETPLACE = 'ATVPDKIKX0DER';
 let scenario: Scenario;
@@ -24,11 +24,6 @@ const fetchPageWith =
     return scenario.handlers.FetchPageFunctionArn?.(event, context);
   };
 
-const sortedEqual = (stored: string[], expected: string[]) => {
-  expect(new Set(stored).size).toBe(stored.length);
-  expect([...stored].sort()).toEqual([...expected].sort());
-};
-
 describe('when the API says "there is more" by a NextToken and a ByNextToken operation', () => {
   it('reads ListOrders once, then ListOrdersByNextToken until no token comes back', async () => {
     const result = await scenario.execute({
@@ -40,7 +35,7 @@ describe('when the API says "there is more" by a NextToken and a ByNextToken ope
     expect(result.status).toBe('SUCCEEDED');
     expect(result.output).toMatchObject({ status: 'succeeded', pages: 13, items: 1234 });
     expect(sandbox.stats.byOperation).toEqual({ ListOrders: 1, ListOrdersByNextToken: 12 });
-    sortedEqual(await scenario.storedKeys(`marketplace.orders#${MARKETPLACE}`), sandbox.orderIds());
+    expectEachOnce(await scenario.storedKeys(`marketplace.orders#${MARKETPLACE}`), sandbox.orderIds());
   });
 });
 
@@ -55,7 +50,7 @@ describe('when the API says HasNext', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(result.output).toMatchObject({ status: 'succeeded', pages: 7, items: 321 });
     expect(sandbox.stats.byOperation).toEqual({ GetReportList: 1, GetReportListByNextToken: 6 });
-    sortedEqual(await scenario.storedKeys('marketplace.reports'), sandbox.reportIds());
+    expectEachOnce(await scenario.storedKeys('marketplace.reports'), sandbox.reportIds());
   });
 
   it('fails with a clear InconsistentPage error when HasNext=true comes without a token', async () => {
@@ -99,7 +94,7 @@ describe('when the API says MoreResultsAvailable', () => {
       nextToken: expect.any(String),
     });
     expect(result.stats.stateEntries['Wait for more results']).toBe(2);
-    sortedEqual(await scenario.storedKeys(`marketplace.customers#${MARKETPLACE}`), sandbox.customerIds());
+    expectEachOnce(await scenario.storedKeys(`marketplace.customers#${MARKETPLACE}`), sandbox.customerIds());
     const record = await scenario.runRecord(result.name);
     expect(record).toMatchObject({ status: 'caughtUp', polls: 2, items: 185 });
     expect(record?.checkpoint).toMatchObject({ moreResultsAvailable: false, nextToken: expect.any(String) });
@@ -145,7 +140,7 @@ describe('when the continuation token is corrupted', () => {
     expect(result.output).toMatchObject({ status: 'succeeded', restarts: 1, pages: 13, items: 1234 });
     expect(result.stats.stateEntries['Restart from first page']).toBe(1);
     expect(sandbox.stats.byOperation.ListOrders).toBe(2);
-    sortedEqual(await scenario.storedKeys(`marketplace.orders#${MARKETPLACE}`), sandbox.orderIds());
+    expectEachOnce(await scenario.storedKeys(`marketplace.orders#${MARKETPLACE}`), sandbox.orderIds());
     expect(await scenario.runRecord(result.name)).toMatchObject({ restarts: 1, items: 1234 });
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { getSource } from '../../functions/lib/sources/registry';
 import type { GlueSandbox } from '../../local/sandbox/glue';
 import type { MarketplaceSandbox } from '../../local/sandbox/marketplace';
-import { type Scenario, startScenario } from '../support/scenario';
+import { expectEachOnce, type Scenario, startScenario } from '../support/scenario';
 
 /**
  * The state machine with the default options, where one page-fetch invocation reads many
@@ -24,11 +24,6 @@ beforeEach(() => {
   sandbox.resetStats();
 });
 
-const sortedEqual = (stored: string[], expected: string[]) => {
-  expect(new Set(stored).size).toBe(stored.length);
-  expect([...stored].sort()).toEqual([...expected].sort());
-};
-
 describe('when one invocation reads up to pagesPerInvocation pages', () => {
   it('drains 50 pages in two invocations when the time budget allows: the default caps an invocation at 250 pages, not 25', async () => {
     const result = await scenario.execute({
@@ -42,14 +37,15 @@ describe('when one invocation reads up to pagesPerInvocation pages', () => {
     expect(result.stats.stateEntries['Fetch first page']).toBe(1);
     expect(result.stats.stateEntries['Fetch next page']).toBe(1);
     expect(result.stats.transitions).toBe(2 * 2 + 4);
-    sortedEqual(await scenario.storedKeys('glue.getJobRuns#multi-job'), glue.jobRunIds('multi-job'));
+    expectEachOnce(await scenario.storedKeys('glue.getJobRuns#multi-job'), glue.jobRunIds('multi-job'));
   });
 
   it('drains 50 pages in three invocations at pagesPerInvocation 25 (the first page, then 25 and 24), two transitions each, with every run stored once', async () => {
     const result = await scenario.execute({
       source: 'glue.getJobRuns',
       params: { JobName: 'multi-job' },
-      options: { pageSize: 20, pagesPerInvocation: 25 },
+      // A budget no loaded machine reaches: this counts the pages per invocation, not the time.
+      options: { pageSize: 20, pagesPerInvocation: 25, invocationBudgetSeconds: 60 },
     });
 
     expect(result.output).toMatchObject({ status: 'succeeded', pages: 50, items: 990 });
@@ -60,7 +56,7 @@ describe('when one invocation reads up to pagesPerInvocation pages', () => {
     // Three invocations and their Choices, and Start run, New run or resumed?, No more pages, Record completion.
     expect(result.stats.transitions).toBe(2 * 3 + 4);
     expect(glue.stats.byOperation.GetJobRuns).toBe(50);
-    sortedEqual(await scenario.storedKeys('glue.getJobRuns#multi-job'), glue.jobRunIds('multi-job'));
+    expectEachOnce(await scenario.storedKeys('glue.getJobRuns#multi-job'), glue.jobRunIds('multi-job'));
     expect(await scenario.runRecord(result.name)).toMatchObject({ pages: 50, items: 990, fetches: 50 });
   });
 
@@ -120,7 +116,7 @@ describe('when one invocation reads up to pagesPerInvocation pages', () => {
       expect(result.output).toMatchObject({ status: 'succeeded', restarts: 1, pages: 13, items: 1234 });
       expect(result.stats.stateEntries['Restart from first page']).toBe(1);
       expect(sandbox.stats.byOperation.ListOrders).toBe(2);
-      sortedEqual(await scenario.storedKeys(`marketplace.orders#${MARKETPLACE}`), sandbox.orderIds());
+      expectEachOnce(await scenario.storedKeys(`marketplace.orders#${MARKETPLACE}`), sandbox.orderIds());
       // Pages 1-4 were checkpointed before the refused call: 4 + 13 fetches, 400 + 1,234 rows written.
       expect(await scenario.runRecord(result.name)).toMatchObject({
         restarts: 1,
@@ -145,6 +141,9 @@ describe('when one invocation reads up to pagesPerInvocation pages', () => {
 
     expect(result.segments.map((s) => s.name)).toEqual(['multi-seg', 'multi-seg-s2', 'multi-seg-s3']);
     expect(result.output).toMatchObject({ status: 'succeeded', pages: 30, items: 300, segment: 3 });
-    sortedEqual(await scenario.storedKeys('glue.getJobRuns#segmented-job'), glue.jobRunIds('segmented-job'));
+    expectEachOnce(
+      await scenario.storedKeys('glue.getJobRuns#segmented-job'),
+      glue.jobRunIds('segmented-job'),
+    );
   });
 });

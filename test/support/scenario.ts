@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
 import type { RunRecord } from '../../functions/lib/store/run-record';
 import {
   followRun,
@@ -12,6 +13,12 @@ import { collectionKeys, readRunRecord } from '../../local/inspect';
 import type { GlueSandboxOptions } from '../../local/sandbox/glue';
 import type { MarketplaceSandboxOptions } from '../../local/sandbox/marketplace';
 import { type LocalStack, type SellingPartnerOptions, startLocalStack } from '../../local/stack';
+
+/** Asserts that `stored` holds each key once, and exactly the keys of `expected`. */
+export function expectEachOnce(stored: readonly string[], expected: readonly string[]): void {
+  expect(new Set(stored).size).toBe(stored.length);
+  expect([...stored].sort()).toEqual([...expected].sort());
+}
 
 /** The last execution of a run, with every segment it went through. */
 export type ScenarioResult = LocalExecutionResult & { readonly segments: LocalExecutionResult[] };

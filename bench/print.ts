@@ -214,8 +214,8 @@ function costTable(summary: Summary): string {
 
 const METHOD = `How this was measured
   - One child process per (variant, size, run): node --expose-gc --import tsx bench/child.ts. No two
-    variants share a heap, an RSS high-water mark or JIT state. dynalite and the Glue sandbox run in the
-    parent, shared by all; each child writes to a fresh table, which the parent counts (rows) and drops.
+    variants share a heap, an RSS high-water mark or JIT state. dynalite runs in the parent and the Glue
+    sandbox in a process of its own (two services, as on AWS), shared by all; each child writes to a fresh table, which the parent counts (rows) and drops.
     Each child first drains a 400-run warm-up job, untimed. Repetitions rotate the variant order.
   - items/s = items / wall time of the drain; pagewalk's runs from StartExecution to the end of Record
     completion, engine included. Forced GCs of the memory sampling are timed and left out.

@@ -17,6 +17,7 @@ import { assertIsError } from '../functions/lib/errors';
 import { countCollection } from '../local/inspect';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { renderChart } from './chart';
+import { startGlueProcess } from './glue-process';
 import { printReport } from './print';
 import { summarise } from './report';
 import { LARGE_SIZE, parseSettings, runsAt, USAGE } from './settings';
@@ -184,7 +185,9 @@ function printHeader(settings: BenchSettings, stack: LocalStack, env: ReturnType
   console.log(
     `bench: sizes ${settings.sizes.map((s) => s.toLocaleString('en-US')).join(', ')}; ${settings.runs} runs (${large})${budget}; Glue latency ${settings.latencyMs} ms; page size ${settings.pageSize}`,
   );
-  console.log(`  dynalite ${stack.dynamoEndpoint} (in memory), Glue sandbox ${stack.glueEndpoint}`);
+  console.log(
+    `  dynalite ${stack.dynamoEndpoint} (in memory, this process), Glue sandbox ${stack.glueEndpoint} (a process of its own)`,
+  );
   const busy = env.loadAverage1m > env.cpus / 2 ? ' (other work is running: expect noisier numbers)' : '';
   console.log(`  ${env.cpus} CPUs, load average ${env.loadAverage1m.toFixed(2)}${busy}\n`);
 }
@@ -206,10 +209,14 @@ async function main(): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const jobs: Record<string, number> = { [WARMUP_JOB]: WARMUP_RUNS };
   for (const size of settings.sizes) jobs[jobNameOf(size)] = size;
+  const glue = await startGlueProcess(jobs, settings.latencyMs);
   const stack = await startLocalStack({
     tableName: 'bench-unused',
-    glue: { jobs, latencyMs: settings.latencyMs },
+    glueEndpoint: glue.url,
     honourEndpointVariables: false,
+  }).catch(async (error: unknown) => {
+    await glue.close();
+    throw error;
   });
   const env = environment();
   printHeader(settings, stack, env);
@@ -240,6 +247,7 @@ async function main(): Promise<number> {
     return failures.length > 0 || wrongRows.length > 0 ? 1 : 0;
   } finally {
     await stack.close();
+    await glue.close();
   }
 }
 

@@ -56,6 +56,8 @@ export interface LocalStackOptions {
   /** dynalite's data folder; in memory when omitted. */
   readonly dataDir?: string;
   readonly glue?: GlueSandboxOptions;
+  /** A Glue endpoint to use instead of starting the sandbox here (the bench runs it in a process of its own). */
+  readonly glueEndpoint?: string;
   readonly marketplace?: MarketplaceSandboxOptions;
   readonly spapi?: SellingPartnerOptions;
   /**
@@ -130,7 +132,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dynamoEndpoint = dynamo.endpoint;
   const dynamoStartedHere = dynamo.started !== undefined;
   const { endpoint: glueEndpoint, started: glue } = await adoptOrStart(
-    adopted('AWS_ENDPOINT_URL_GLUE'),
+    options.glueEndpoint ?? adopted('AWS_ENDPOINT_URL_GLUE'),
     () => startGlueSandbox(options.glue),
     closers,
   );

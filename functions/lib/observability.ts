@@ -57,8 +57,20 @@ export interface PageMeasurement {
   readonly latencyMs: number;
 }
 
+/**
+ * Pages a source's buffer holds before it is written out. Powertools writes a buffer by itself
+ * when a metric reaches 100 values, without the `level` a line needs to pass Lambda's log-level
+ * filter (and off Lambda, where nothing should print): an invocation reads up to 250 pages, so
+ * the buffer is written here, the way {@link publishMetrics} writes it, before that happens.
+ */
+const PAGES_PER_LINE = 99;
+const pagesBuffered = new Map<string, number>();
+
 /** Counts one fetched page, its items and its latency (`PagesFetched`, `ItemsWritten`, `PageLatency`). */
 export function recordPage({ source, items, latencyMs }: PageMeasurement): void {
+  const buffered = pagesBuffered.get(source) ?? 0;
+  if (buffered >= PAGES_PER_LINE) flush(metricsFor(source), publishing());
+  pagesBuffered.set(source, buffered >= PAGES_PER_LINE ? 1 : buffered + 1);
   metricsFor(source)
     .addMetric(METRIC.pagesFetched, MetricUnit.Count, 1)
     .addMetric(METRIC.itemsWritten, MetricUnit.Count, items)
@@ -111,12 +123,15 @@ function metricLineLevel(): string {
  */
 export function publishMetrics(): void {
   const emit = publishing();
-  for (const buffer of [metrics, ...bySource.values()]) {
-    if (!buffer.hasStoredMetrics()) continue;
-    // Metadata is a top-level key of the EMF line (not a dimension); Powertools clears it on publish.
-    if (emit) buffer.addMetadata('level', metricLineLevel()).publishStoredMetrics();
-    else buffer.clearMetrics();
-  }
+  for (const buffer of [metrics, ...bySource.values()]) flush(buffer, emit);
+  pagesBuffered.clear();
+}
+
+function flush(buffer: Metrics, emit: boolean): void {
+  if (!buffer.hasStoredMetrics()) return;
+  // Metadata is a top-level key of the EMF line (not a dimension); Powertools clears it on publish.
+  if (emit) buffer.addMetadata('level', metricLineLevel()).publishStoredMetrics();
+  else buffer.clearMetrics();
 }
 
 /**

@@ -112,6 +112,18 @@ describe('the metric helpers on Lambda', () => {
     expect(warnings).not.toHaveBeenCalled();
   });
 
+  it('write an invocation of 250 pages as lines of at most 99 pages, each carrying the level Lambda filters on', async () => {
+    const o = await load({ ...ON_LAMBDA, AWS_LAMBDA_LOG_LEVEL: 'WARN' });
+    const lines = captureStdout(() => {
+      for (let page = 0; page < 250; page++)
+        o.recordPage({ source: 'glue.getJobRuns', items: 200, latencyMs: 40 });
+      o.publishMetrics();
+    });
+    const emf = lines.map((line) => JSON.parse(line) as Emf & { PagesFetched: number[]; level: string });
+    expect(emf.map((line) => line.PagesFetched.length)).toEqual([99, 99, 52]);
+    expect(emf.every((line) => line.level === 'WARN')).toBe(true);
+  });
+
   it('stay quiet when POWERTOOLS_METRICS_DISABLED is true', async () => {
     const o = await load({ ...ON_LAMBDA, POWERTOOLS_METRICS_DISABLED: 'true' });
     const lines = captureStdout(() => {
@@ -127,6 +139,16 @@ describe('the metric helpers off Lambda (tests, the local runtime)', () => {
     const o = await load({});
     const lines = captureStdout(() => {
       o.recordPage({ source: 'glue.getJobRuns', items: 1, latencyMs: 5 });
+      o.publishMetrics();
+    });
+    expect(lines).toEqual([]);
+  });
+
+  it('print nothing for an invocation of 250 pages either', async () => {
+    const o = await load({});
+    const lines = captureStdout(() => {
+      for (let page = 0; page < 250; page++)
+        o.recordPage({ source: 'glue.getJobRuns', items: 1, latencyMs: 5 });
       o.publishMetrics();
     });
     expect(lines).toEqual([]);

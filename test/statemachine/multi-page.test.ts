@@ -25,30 +25,31 @@ beforeEach(() => {
 });
 
 describe('when one invocation reads up to pagesPerInvocation pages', () => {
-  it('drains 50 pages in two invocations when the time budget allows: the default caps an invocation at 250 pages, not 25', async () => {
+  /**
+   * Drains multi-job's 990 runs in 50 pages of 20 with `options`, under a time budget no loaded
+   * machine spends on them (so the pages per invocation, not the time, decide), and checks every
+   * run was stored once.
+   */
+  async function drainMultiJob(options: Record<string, unknown>) {
     const result = await scenario.execute({
       source: 'glue.getJobRuns',
       params: { JobName: 'multi-job' },
-      // A budget no loaded machine spends on 49 pages: the cap alone decides.
-      options: { pageSize: 20, invocationBudgetSeconds: 60 },
+      options: { pageSize: 20, invocationBudgetSeconds: 60, ...options },
     });
-
     expect(result.output).toMatchObject({ status: 'succeeded', pages: 50, items: 990 });
+    expectEachOnce(await scenario.storedKeys('glue.getJobRuns#multi-job'), glue.jobRunIds('multi-job'));
+    return result;
+  }
+
+  it('drains 50 pages in two invocations when the time budget allows: the default caps an invocation at 250 pages, not 25', async () => {
+    const result = await drainMultiJob({});
     expect(result.stats.stateEntries['Fetch first page']).toBe(1);
     expect(result.stats.stateEntries['Fetch next page']).toBe(1);
     expect(result.stats.transitions).toBe(2 * 2 + 4);
-    expectEachOnce(await scenario.storedKeys('glue.getJobRuns#multi-job'), glue.jobRunIds('multi-job'));
   });
 
   it('drains 50 pages in three invocations at pagesPerInvocation 25 (the first page, then 25 and 24), two transitions each, with every run stored once', async () => {
-    const result = await scenario.execute({
-      source: 'glue.getJobRuns',
-      params: { JobName: 'multi-job' },
-      // A budget no loaded machine reaches: this counts the pages per invocation, not the time.
-      options: { pageSize: 20, pagesPerInvocation: 25, invocationBudgetSeconds: 60 },
-    });
-
-    expect(result.output).toMatchObject({ status: 'succeeded', pages: 50, items: 990 });
+    const result = await drainMultiJob({ pagesPerInvocation: 25 });
     const entries = result.stats.stateEntries;
     expect(entries['Fetch first page']).toBe(1);
     expect(entries['Fetch next page']).toBe(2);
@@ -56,7 +57,6 @@ describe('when one invocation reads up to pagesPerInvocation pages', () => {
     // Three invocations and their Choices, and Start run, New run or resumed?, No more pages, Record completion.
     expect(result.stats.transitions).toBe(2 * 3 + 4);
     expect(glue.stats.byOperation.GetJobRuns).toBe(50);
-    expectEachOnce(await scenario.storedKeys('glue.getJobRuns#multi-job'), glue.jobRunIds('multi-job'));
     expect(await scenario.runRecord(result.name)).toMatchObject({ pages: 50, items: 990, fetches: 50 });
   });
 

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { afterAll, vi } from 'vitest';
 import 'aws-sdk-client-mock-vitest/extend';
 import '../../local/polyfills';
 
@@ -18,3 +20,21 @@ process.env.AWS_ENDPOINT_URL_SFN ??= 'http://127.0.0.1:1';
 for (const service of ['S3', 'CLOUDWATCH_LOGS', 'CLOUDTRAIL', 'SSM', 'ORGANIZATIONS']) {
   process.env[`AWS_ENDPOINT_URL_${service}`] ??= 'http://127.0.0.1:1';
 }
+
+// Test files share worker threads (vitest.config.ts): each file gets its own source modules,
+// but packages (node_modules) and the process stay loaded for the next file. Whatever a file
+// changed process-wide goes back after it: the environment, timers, globals, the SDK clients
+// aws-sdk-client-mock stubbed (with the sinon it uses), and every source module, so the next
+// file imports the handlers afresh and they read its environment.
+const require = createRequire(import.meta.url);
+const sinon = createRequire(require.resolve('aws-sdk-client-mock'))('sinon') as { restore(): void };
+const env = { ...process.env };
+afterAll(() => {
+  vi.unstubAllEnvs();
+  for (const name of Object.keys(process.env)) if (!(name in env)) delete process.env[name];
+  Object.assign(process.env, env);
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  sinon.restore();
+  vi.resetModules();
+});

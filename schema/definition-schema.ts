@@ -5,9 +5,13 @@
  * validated, see functions/lib/sources/catalog.ts).
  */
 import { readFileSync } from 'node:fs';
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import { createRequire } from 'node:module';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020';
 import { DefinitionError, type SourceDefinition } from '../functions/lib/sources/definition';
 import { describe } from '../functions/lib/validate';
+import { validatedOnce } from './validated';
+
+const require = createRequire(import.meta.url);
 
 export const DEFINITION_SCHEMA_PATH = new URL('./source-definition.schema.json', import.meta.url);
 
@@ -20,21 +24,38 @@ export function definitionSchema(): Record<string, unknown> {
   return { ...schema };
 }
 
+// strictTypes and strictRequired would ask every if/then fragment to repeat `type` and the
+// properties of the branch it refines; the rest of strict mode stays on.
+const AJV_OPTIONS: Options = {
+  allErrors: true,
+  verbose: true,
+  strict: true,
+  strictTypes: false,
+  strictRequired: false,
+};
+
+let key: string[] | undefined;
+
+/** Everything a pass depends on besides the definition: ajv's version, its options, the schema. */
+function validatorKey(): string[] {
+  key ??= [
+    (require('ajv/package.json') as { version: string }).version,
+    JSON.stringify(AJV_OPTIONS),
+    readFileSync(DEFINITION_SCHEMA_PATH, 'utf8'),
+  ];
+  return key;
+}
+
 let compiled: ValidateFunction<SourceDefinition> | undefined;
 
+/**
+ * The compiled schema. ajv is loaded on the first definition that needs it: one Ajv per
+ * process, since building one compiles its meta-schemas, which costs more than validating.
+ */
 function validator(): ValidateFunction<SourceDefinition> {
   if (compiled) return compiled;
-  // strictTypes and strictRequired would ask every if/then fragment to repeat `type` and the
-  // properties of the branch it refines; the rest of strict mode stays on. One Ajv per process:
-  // building one compiles its meta-schemas, which costs more than validating a definition.
-  const ajv = new Ajv2020({
-    allErrors: true,
-    verbose: true,
-    strict: true,
-    strictTypes: false,
-    strictRequired: false,
-  });
-  compiled = ajv.compile<SourceDefinition>(definitionSchema());
+  const { default: Ajv2020 } = require('ajv/dist/2020') as typeof import('ajv/dist/2020');
+  compiled = new Ajv2020(AJV_OPTIONS).compile<SourceDefinition>(definitionSchema());
   return compiled;
 }
 
@@ -139,9 +160,19 @@ function readable(errors: readonly ErrorObject[]): ErrorObject[] {
 
 /**
  * `raw` as a source definition when the schema accepts it; otherwise `InvalidSourceDefinition`
- * naming `where` (the file) and each JSON pointer with what is allowed there.
+ * naming `where` (the file) and each JSON pointer with what is allowed there. A definition that
+ * passed once on this machine (the same text, schema and ajv) is not validated again in later
+ * processes (validated.ts): every `npm start` and test file loads the same few definitions.
  */
 export function validateDefinitionSchema(raw: unknown, where: string): SourceDefinition {
+  // A remembered pass is this very text: the schema accepted it.
+  return validatedOnce('definition', [...validatorKey(), JSON.stringify(raw)], (validate) =>
+    validate ? checked(raw, where) : (raw as SourceDefinition),
+  );
+}
+
+/** `raw` validated against the schema, or the error naming each field. */
+function checked(raw: unknown, where: string): SourceDefinition {
   const validate = validator();
   if (validate(raw)) return raw;
   const lines = [...new Set(readable(validate.errors ?? []).map((e) => sentence(e, raw)))];

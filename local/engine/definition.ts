@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { validatedOnce } from '../validated';
+import { validatedOnce } from '../../schema/validated';
 import type { LocalHandler } from './lambda-task';
 
 /** The state machine file the CDK deploys and the local engine runs. */
@@ -107,13 +107,13 @@ export function loadedMachine(placeholders: readonly string[], spec: LocalMachin
   let entry = loaded.get(key);
   if (!entry) {
     const definition = loadDefinition(placeholders, spec);
-    let machine: StateMachine | undefined;
-    validatedOnce('asl', [ASL_VALIDATOR_VERSION, JSON.stringify(definition)], (validate) => {
-      machine = new StateMachine(definition, {
-        validationOptions: { checkArn: false, noValidate: !validate },
-      });
-    });
-    entry = { definition, machine: machine as StateMachine };
+    const machine = validatedOnce(
+      'asl',
+      [ASL_VALIDATOR_VERSION, JSON.stringify(definition)],
+      (validate) =>
+        new StateMachine(definition, { validationOptions: { checkArn: false, noValidate: !validate } }),
+    );
+    entry = { definition, machine };
     loaded.set(key, entry);
   }
   return entry;

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadedMachine } from '../../local/engine';
 import { startLazyEndpoint } from '../../local/lazy-endpoint';
-import { validatedOnce } from '../../local/validated';
+import { validatedOnce } from '../../schema/validated';
 
 const scratch = mkdtempSync(join(tmpdir(), 'pagewalk-validated-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,8 +1,9 @@
 /**
  * Remembers, on this machine, which inputs passed a pure validation, so a process does not pay
- * again for a check whose answer cannot have changed: asl-validator on an ASL document costs a
- * few hundred milliseconds of CPU in every process that builds a local state machine, most of
- * it compiling its JSON Schemas. The mark is keyed by a SHA-256 of everything the answer
+ * again for a check whose answer cannot have changed: asl-validator on an ASL document, and ajv
+ * on the source definitions (schema/definition-schema.ts), each cost a few hundred milliseconds
+ * of CPU in every process that builds a local state machine or starts the local runtime, most
+ * of it loading the validator and compiling its JSON Schemas. The mark is keyed by a SHA-256 of everything the answer
  * depends on (the validator's version, its options, the document), so an edited file is
  * checked again. Only passes are remembered; a failure throws each time.
  */
@@ -15,26 +16,24 @@ import { fileURLToPath } from 'node:url';
 const CACHE_DIR = fileURLToPath(new URL('../node_modules/.cache/pagewalk/validated', import.meta.url));
 
 /**
- * Runs `check` (which throws when the input is invalid) unless the same `inputs` passed it
- * before under `kind`; `check` gets whether it must really validate.
+ * Runs `check` (which throws when the input is invalid) and returns what it returns; `check`
+ * gets whether it must really validate: not when the same `inputs` passed it before under `kind`.
  */
-export function validatedOnce(
+export function validatedOnce<T>(
   kind: string,
   inputs: readonly string[],
-  check: (validate: boolean) => void,
-): void {
+  check: (validate: boolean) => T,
+): T {
   const hash = createHash('sha256');
   for (const input of [kind, ...inputs]) hash.update(`${input.length}:${input}`);
   const mark = join(CACHE_DIR, `${kind}-${hash.digest('hex').slice(0, 32)}`);
-  if (existsSync(mark)) {
-    check(false);
-    return;
-  }
-  check(true);
+  if (existsSync(mark)) return check(false);
+  const result = check(true);
   try {
     mkdirSync(CACHE_DIR, { recursive: true });
     writeFileSync(mark, '');
   } catch {
     // A read-only checkout only loses the shortcut.
   }
+  return result;
 }

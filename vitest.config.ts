@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /** Files that must run in a child process: CDK's local bundling hands process.stderr to spawnSync. */
 const NEEDS_A_PROCESS = ['test/infra/bundling.test.ts'];
@@ -9,6 +10,32 @@ const NEEDS_A_PROCESS = ['test/infra/bundling.test.ts'];
  */
 const NEEDS_ITS_OWN_WORKER = ['test/bench/heap.test.ts'];
 
+/**
+ * Files whose time goes mostly to waiting (on the `npm start` processes they spawn, or on the
+ * real clock): they start first, so the other worker fills their waits. Vitest would order
+ * them by their last duration, but only once it has one: a fresh clone orders by file size.
+ */
+const START_FIRST = [
+  'test/local-sfn/npm-start.test.ts',
+  'test/sync/npm-start-all-jobs.test.ts',
+  'test/statemachine/pacing.test.ts',
+];
+
+/** Vitest's order (project by project, longest first), with START_FIRST at the head of its project. */
+class WaitingFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (file: TestSpecification) => {
+      const index = START_FIRST.findIndex((path) => file.moduleId.endsWith(path));
+      return index === -1 ? START_FIRST.length : index;
+    };
+    const projects = [...new Set(sorted.map((file) => file.project.name))];
+    return projects.flatMap((name) =>
+      sorted.filter((file) => file.project.name === name).sort((a, b) => rank(a) - rank(b)),
+    );
+  }
+}
+
 export default defineConfig({
   test: {
     setupFiles: ['test/support/setup.ts'],
@@ -17,6 +44,7 @@ export default defineConfig({
     // Focused tests must never land: `.only` fails the run in CI.
     allowOnly: !process.env.CI,
     restoreMocks: true,
+    sequence: { sequencer: WaitingFirst },
     // Vitest leaves one core free by default, which on a 2-core machine (this one, and CI's)
     // runs every file in one worker: two workers take the suite from ~70 s to ~47 s here.
     maxWorkers: 2,

@@ -14,7 +14,8 @@ function send(message: DynamoServerMessage): void {
 }
 
 async function main(): Promise<void> {
-  if (!process.send) throw new Error('bench/dynamo-server.ts is started by bench/dynamo-process.ts, not by hand');
+  if (!process.send)
+    throw new Error('bench/dynamo-server.ts is started by bench/dynamo-process.ts, not by hand');
   // process.exit, not a kill, so a --cpu-prof profile is written as the process ends.
   process.on('disconnect', () => process.exit(0));
   process.on('message', (message) => {

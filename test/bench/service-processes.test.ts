@@ -35,22 +35,22 @@ async function gone(pid: number, ms = 15_000): Promise<void> {
 }
 
 /**
- * A stand-in for the bench's parent: starts a service process with `start`, prints its pid,
- * and waits to be killed.
+ * A stand-in for the bench's parent: starts a dynalite and a Glue sandbox process, prints
+ * their pids, and waits to be killed.
  */
-async function parentStarting(start: string): Promise<{ parent: ChildProcess; servicePid: number }> {
+async function benchStartingServices(): Promise<{ bench: ChildProcess; pids: number[] }> {
   const dir = fileURLToPath(new URL('../../bench/', import.meta.url));
   const code = `
     const { startDynamoProcess } = await import(${JSON.stringify(`${dir}dynamo-process.ts`)});
     const { startGlueProcess } = await import(${JSON.stringify(`${dir}glue-process.ts`)});
-    const { pid } = await ${start};
-    console.log(pid);
+    const services = await Promise.all([startDynamoProcess(), startGlueProcess({ job: 1 }, 0)]);
+    console.log(JSON.stringify(services.map((service) => service.pid)));
     setInterval(() => undefined, 1000);`;
-  const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+  const bench = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const [line] = (await once(parent.stdout, 'data')) as [Buffer];
-  return { parent, servicePid: Number(line.toString('utf8').trim()) };
+  const [line] = (await once(bench.stdout, 'data')) as [Buffer];
+  return { bench, pids: JSON.parse(line.toString('utf8')) as number[] };
 }
 
 describe("a drain's dynalite process", () => {
@@ -78,21 +78,19 @@ describe("a drain's dynalite process", () => {
   });
 });
 
-describe('the bench’s service processes, when the bench dies without closing them', () => {
-  it.each([
-    ['dynalite', 'startDynamoProcess()'],
-    ['the Glue sandbox', 'startGlueProcess({ job: 1 }, 0)'],
-  ])('%s ends too', async (_name, start) => {
-    const { parent, servicePid } = await parentStarting(start);
+describe('the bench’s service processes', () => {
+  it('end when the bench dies without closing them', async () => {
+    const { bench, pids } = await benchStartingServices();
     try {
-      expect(alive(servicePid)).toBe(true);
+      expect(pids).toHaveLength(2);
+      expect(pids.every(alive)).toBe(true);
 
-      parent.kill('SIGKILL');
+      bench.kill('SIGKILL');
 
-      await gone(servicePid);
+      for (const pid of pids) await gone(pid);
     } finally {
       // Left running only when the test fails: not by this test's hand.
-      if (alive(servicePid)) process.kill(servicePid, 'SIGKILL');
+      for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
     }
   });
 });

@@ -2,7 +2,7 @@
  * One measured drain in a process of its own, so no variant shares a heap, an RSS
  * high-water mark or a JIT state with another. Started by run.ts with
  * `node --expose-gc --import tsx bench/child.ts '<ChildJob JSON>'` and the endpoint
- * variables of the parent's dynalite and Glue sandbox; sends one RunResult over IPC.
+ * variables of its own dynalite and of the Glue sandbox; sends one RunResult over IPC.
  */
 import { performance } from 'node:perf_hooks';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -43,7 +43,7 @@ async function averageRowBytes(stack: LocalStack, collection: string): Promise<n
 }
 
 async function measure(job: ChildJob): Promise<Omit<RunResult, 'itemsInTable'>> {
-  // Adopts the parent's endpoints (AWS_ENDPOINT_URL_*), creates this child's table and sets
+  // Adopts the endpoints run.ts set (AWS_ENDPOINT_URL_*), creates this child's table and sets
   // TABLE_NAME, all before the handlers are imported and read them.
   const stack = await startLocalStack({ tableName: job.tableName });
   try {

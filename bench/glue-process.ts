@@ -4,23 +4,32 @@
  * parent's one thread (and the writes for its answers): a drain that overlaps the two, as
  * pagewalk does, saw its writes take about 40% longer than B's, which never overlaps them.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const GLUE_PATH = fileURLToPath(new URL('../local/sandbox/glue.ts', import.meta.url));
+/** A URL, which --import takes on every platform (a Windows path would not do). */
+const EXIT_WITH_PARENT = new URL('./exit-with-parent.mjs', import.meta.url).href;
 const READY = /^Glue sandbox listening on (http:\/\/\S+)$/m;
 const START_TIMEOUT_MS = 30_000;
 
 export interface GlueProcess {
   readonly url: string;
+  readonly pid: number;
   close(): Promise<void>;
 }
 
-/** Starts `local/sandbox/glue.ts` serving `jobs` at `latencyMs` a call; resolves with its URL. */
+/**
+ * Starts `local/sandbox/glue.ts` serving `jobs` at `latencyMs` a call; resolves with its URL.
+ * Forked with an IPC channel it never uses but to know the bench is gone: it ends with it.
+ */
 export function startGlueProcess(jobs: Record<string, number>, latencyMs: number): Promise<GlueProcess> {
-  const args = ['--import', 'tsx', GLUE_PATH, '--port', '0', '--latency-ms', String(latencyMs)];
+  const args = ['--port', '0', '--latency-ms', String(latencyMs)];
   for (const [name, count] of Object.entries(jobs)) args.push('--job', `${name}=${count}`);
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = fork(GLUE_PATH, args, {
+    execArgv: ['--import', 'tsx', '--import', EXIT_WITH_PARENT],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     let output = '';
@@ -39,6 +48,7 @@ export function startGlueProcess(jobs: Record<string, number>, latencyMs: number
       child.stdout?.resume();
       resolve({
         url: ready[1],
+        pid: child.pid ?? 0,
         close: async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
           await exited;

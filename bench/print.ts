@@ -214,8 +214,10 @@ function costTable(summary: Summary): string {
 
 const METHOD = `How this was measured
   - One child process per (variant, size, run): node --expose-gc --import tsx bench/child.ts. No two
-    variants share a heap, an RSS high-water mark or JIT state. dynalite runs in the parent and the Glue
-    sandbox in a process of its own (two services, as on AWS), shared by all; each child writes to a fresh table, which the parent counts (rows) and drops.
+    variants share a heap, an RSS high-water mark or JIT state. Each child writes into a fresh, empty
+    dynalite (in memory) in a process of its own, started before it (untimed) and stopped after the parent
+    has counted the rows; the Glue sandbox is one process of its own for the whole bench (as on AWS, each
+    a service apart from the code that calls it).
     Each child first drains a 400-run warm-up job, untimed. Repetitions rotate the variant order.
   - items/s = items / wall time of the drain; pagewalk's runs from StartExecution to the end of Record
     completion, engine included. Forced GCs of the memory sampling are timed and left out.

@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: pagewalk against the classic in-Lambda loops, side by side in one run.
  *
- * The parent hosts the shared services (dynalite and the Glue sandbox) and starts one child
- * process per (size, repetition, variant); each child drains a sandbox job into a fresh
- * table of its own and reports its measurements. The parent counts the rows, drops the
- * table, and at the end prints the medians and writes bench/results/latest.{json,svg}.
+ * The parent starts the Glue sandbox in a process of its own for the whole bench, and for
+ * each (size, repetition, variant) a fresh dynalite in a process of its own and a child that
+ * drains a sandbox job into it and reports its measurements. The parent counts the rows,
+ * stops that dynalite, and at the end prints the medians and writes
+ * bench/results/latest.{json,svg}.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,12 +13,22 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { assertIsError } from '../functions/lib/errors';
 import { countCollection } from '../local/inspect';
-import { type LocalStack, startLocalStack } from '../local/stack';
+import {
+  LOCAL_SPAPI_SECRET_ARN,
+  LWA_ENDPOINT_VARIABLE,
+  MARKETPLACE_ENDPOINT_VARIABLE,
+  SECRETS_MANAGER_ENDPOINT_VARIABLE,
+  SPAPI_ENDPOINT_VARIABLE,
+  SPAPI_SECRET_ARN_VARIABLE,
+  UNREACHABLE_ENDPOINT,
+} from '../local/stack';
 import { renderChart } from './chart';
-import { startGlueProcess } from './glue-process';
+import { type DynamoProcess, startDynamoProcess } from './dynamo-process';
+import { type GlueProcess, startGlueProcess } from './glue-process';
 import { printReport } from './print';
 import { summarise } from './report';
 import { LARGE_SIZE, parseSettings, runsAt, USAGE } from './settings';
@@ -71,17 +82,39 @@ function firstErrorLine(stderr: string): string {
   return lines.find((line) => line !== '' && !line.startsWith('at ')) ?? '(no output)';
 }
 
+/** With BENCH_CPU_PROF=DIR, the node flags that write a process's CPU profile to DIR/NAME.cpuprofile. */
+function profileFlags(name: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+}
+
+const drainName = (job: ChildJob) => `${job.variant}-${job.size}-r${job.run}`;
+
+/**
+ * The endpoints a child's local stack adopts (it honours the endpoint variables): this drain's
+ * dynalite and the bench's Glue sandbox. The drains call nothing else, so the services a local
+ * stack would otherwise start inside the child (the marketplace, SP-API, LWA and Secrets
+ * Manager sandboxes) are pointed at nothing, and a user's own variables are not adopted.
+ */
+function childEnv(dynamo: DynamoProcess, glue: GlueProcess): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    AWS_ENDPOINT_URL_GLUE: glue.url,
+    [MARKETPLACE_ENDPOINT_VARIABLE]: UNREACHABLE_ENDPOINT,
+    [SPAPI_ENDPOINT_VARIABLE]: UNREACHABLE_ENDPOINT,
+    [LWA_ENDPOINT_VARIABLE]: UNREACHABLE_ENDPOINT,
+    [SECRETS_MANAGER_ENDPOINT_VARIABLE]: UNREACHABLE_ENDPOINT,
+    [SPAPI_SECRET_ARN_VARIABLE]: LOCAL_SPAPI_SECRET_ARN,
+  };
+}
+
 /** Starts the child and resolves with its result, or with the reason it produced none. */
-function runChild(job: ChildJob): Promise<Omit<RunResult, 'itemsInTable'> | string> {
+function runChild(job: ChildJob, env: NodeJS.ProcessEnv): Promise<Omit<RunResult, 'itemsInTable'> | string> {
   return new Promise((resolve) => {
     const child: ChildProcess = fork(CHILD_PATH, [JSON.stringify(job)], {
-      execArgv: [
-        '--expose-gc',
-        '--import',
-        'tsx',
-        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-      ],
-      env: process.env,
+      execArgv: ['--expose-gc', '--import', 'tsx', ...profileFlags(drainName(job))],
+      env,
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
     let stderr = '';
@@ -101,8 +134,14 @@ function runChild(job: ChildJob): Promise<Omit<RunResult, 'itemsInTable'> | stri
   });
 }
 
+/** The resident sets beside the child's: its dynalite's after the drain, and the parent's own. */
+interface ServiceMemory {
+  readonly dynaliteRssBytes: number;
+  readonly parentRssBytes: number;
+}
+
 /** The progress line after one child, so a person sees the bench working. */
-function progressLine(job: ChildJob, outcome: RunResult | string): string {
+function progressLine(job: ChildJob, outcome: RunResult | string, services?: ServiceMemory): string {
   const head = `${clock(performance.now()).padStart(6)}  ${job.variant.padEnd(11)} ${job.size.toLocaleString('en-US').padStart(9)} items  run ${job.run}`;
   if (typeof outcome === 'string') return `${head}  FAILED ${outcome}`;
   const { work, live } = outcome.memory;
@@ -110,7 +149,10 @@ function progressLine(job: ChildJob, outcome: RunResult | string): string {
   const liveNote = live ? `, live peak ${mb(live.peakLiveBytes)}/${unit} (${live.pagesInPeakUnit} pg)` : '';
   const rows = outcome.itemsInTable === job.size ? '' : `  ROWS ${outcome.itemsInTable} ≠ ${job.size}`;
   const rate = Math.round(outcome.itemsPerSecond).toLocaleString('en-US').padStart(6);
-  return `${head}  ${rate} items/s  ${seconds(outcome.wallMs).padStart(7)}  heap held ${mb(work.heldMaxBytes)}, retained ${kb(work.retainedP50Bytes)}/${unit}${liveNote}  RSS ${mb(outcome.memory.rssPeakBytes)}${rows}`;
+  const beside = services
+    ? ` (dynalite ${mb(services.dynaliteRssBytes)}, bench ${mb(services.parentRssBytes)})`
+    : '';
+  return `${head}  ${rate} items/s  ${seconds(outcome.wallMs).padStart(7)}  heap held ${mb(work.heldMaxBytes)}, retained ${kb(work.retainedP50Bytes)}/${unit}${liveNote}  RSS ${mb(outcome.memory.rssPeakBytes)}${beside}${rows}`;
 }
 
 /** What the parent collected over the whole bench. */
@@ -121,32 +163,58 @@ interface Collected {
   readonly skipped: string[];
 }
 
-/** Runs one child, checks its rows and drops its table. */
-async function measureOne(job: ChildJob, stack: LocalStack, dynamo: DynamoDBClient, into: Collected) {
-  const outcome = await runChild(job);
-  if (typeof outcome === 'string') {
-    into.failures.push({ variant: job.variant, size: job.size, run: job.run, error: outcome });
-    console.log(progressLine(job, outcome));
-  } else {
-    const itemsInTable = await countCollection(
-      stack.documentClient,
-      job.tableName,
-      `glue.getJobRuns#${job.jobName}`,
-    );
-    const result: RunResult = { ...outcome, itemsInTable };
-    into.results.push(result);
-    console.log(progressLine(job, result));
+/** The rows the child wrote under its job's key, counted in its dynalite. */
+async function countRows(dynamo: DynamoProcess, job: ChildJob): Promise<number> {
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: dynamo.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
+  try {
+    return await countCollection(client, job.tableName, `glue.getJobRuns#${job.jobName}`);
+  } finally {
+    client.destroy();
   }
-  // A fresh table per child keeps runs independent; dropping it keeps dynalite's memory flat.
-  await dynamo.send(new DeleteTableCommand({ TableName: job.tableName })).catch(() => undefined);
+}
+
+/**
+ * Runs one child against a dynalite of its own, started before it (its start is not timed)
+ * and stopped after the rows are counted, so no drain writes into a store another filled.
+ */
+async function measureOne(job: ChildJob, glue: GlueProcess, into: Collected): Promise<void> {
+  const failed = (error: string) => {
+    into.failures.push({ variant: job.variant, size: job.size, run: job.run, error });
+    console.log(progressLine(job, error));
+  };
+  let dynamo: DynamoProcess;
+  try {
+    dynamo = await startDynamoProcess({ execArgv: profileFlags(`dynalite-${drainName(job)}`) });
+  } catch (error) {
+    assertIsError(error);
+    return failed(error.message);
+  }
+  try {
+    const outcome = await runChild(job, childEnv(dynamo, glue));
+    if (typeof outcome === 'string') return failed(outcome);
+    const result: RunResult = { ...outcome, itemsInTable: await countRows(dynamo, job) };
+    const services = { dynaliteRssBytes: await dynamo.rssBytes(), parentRssBytes: process.memoryUsage.rss() };
+    into.results.push(result);
+    console.log(progressLine(job, result, services));
+  } catch (error) {
+    assertIsError(error);
+    failed(`counting its rows: ${error.message}`);
+  } finally {
+    await dynamo.close();
+  }
 }
 
 /**
  * Every size, every repetition, every variant. A size's first repetition always runs; a
  * later one is skipped when, at the pace of the one before it, it would end past the budget.
  */
-async function runAll(settings: BenchSettings, stack: LocalStack): Promise<Collected> {
-  const dynamo = new DynamoDBClient({ endpoint: stack.dynamoEndpoint });
+async function runAll(settings: BenchSettings, glue: GlueProcess): Promise<Collected> {
   const collected: Collected = { results: [], failures: [], skipped: [] };
   const budgetMs = settings.budgetMinutes * 60_000;
   for (const size of settings.sizes) {
@@ -160,11 +228,10 @@ async function runAll(settings: BenchSettings, stack: LocalStack): Promise<Colle
         break;
       }
       const started = performance.now();
-      for (const job of repetition(settings, size, run)) await measureOne(job, stack, dynamo, collected);
+      for (const job of repetition(settings, size, run)) await measureOne(job, glue, collected);
       lastRepetitionMs = performance.now() - started;
     }
   }
-  dynamo.destroy();
   return collected;
 }
 
@@ -179,14 +246,14 @@ function environment() {
   };
 }
 
-function printHeader(settings: BenchSettings, stack: LocalStack, env: ReturnType<typeof environment>): void {
+function printHeader(settings: BenchSettings, glue: GlueProcess, env: ReturnType<typeof environment>): void {
   const large = `${settings.runsLarge} at ${LARGE_SIZE.toLocaleString('en-US')}+`;
   const budget = settings.budgetMinutes > 0 ? `; budget ${settings.budgetMinutes} min` : '';
   console.log(
     `bench: sizes ${settings.sizes.map((s) => s.toLocaleString('en-US')).join(', ')}; ${settings.runs} runs (${large})${budget}; Glue latency ${settings.latencyMs} ms; page size ${settings.pageSize}`,
   );
   console.log(
-    `  dynalite ${stack.dynamoEndpoint} (in memory, this process), Glue sandbox ${stack.glueEndpoint} (a process of its own)`,
+    `  dynalite: a fresh one per drain, in memory, in a process of its own; Glue sandbox ${glue.url} (a process of its own)`,
   );
   const busy = env.loadAverage1m > env.cpus / 2 ? ' (other work is running: expect noisier numbers)' : '';
   console.log(`  ${env.cpus} CPUs, load average ${env.loadAverage1m.toFixed(2)}${busy}\n`);
@@ -210,27 +277,21 @@ async function main(): Promise<number> {
   const jobs: Record<string, number> = { [WARMUP_JOB]: WARMUP_RUNS };
   for (const size of settings.sizes) jobs[jobNameOf(size)] = size;
   const glue = await startGlueProcess(jobs, settings.latencyMs);
-  const stack = await startLocalStack({
-    tableName: 'bench-unused',
-    glueEndpoint: glue.url,
-    honourEndpointVariables: false,
-  }).catch(async (error: unknown) => {
-    await glue.close();
-    throw error;
-  });
   const env = environment();
-  printHeader(settings, stack, env);
+  printHeader(settings, glue, env);
   try {
-    const { results, failures, skipped } = await runAll(settings, stack);
+    const { results, failures, skipped } = await runAll(settings, glue);
     const summary = summarise(settings, results, failures);
     mkdirSync(settings.outDir, { recursive: true });
     const jsonPath = join(settings.outDir, 'latest.json');
     const svgPath = join(settings.outDir, 'latest.svg');
     // performance.now() counts from process start, so this includes loading the bench itself.
     const totalWallMs = performance.now();
+    // The bench's own process: it holds no service, so this stays flat whatever the sizes.
+    const parentRssPeakBytes = process.resourceUsage().maxRSS * 1024;
     const record = {
       settings,
-      environment: { ...env, loadAverage1mAtEnd: os.loadavg()[0] ?? 0 },
+      environment: { ...env, loadAverage1mAtEnd: os.loadavg()[0] ?? 0, parentRssPeakBytes },
       totalWallMs,
       skipped,
       summary,
@@ -241,12 +302,13 @@ async function main(): Promise<number> {
     writeFileSync(svgPath, renderChart(summary));
     printReport(summary);
     for (const note of skipped) console.log(`  skipped  ${note}`);
-    console.log(`\nWrote ${jsonPath} and ${svgPath}. Total bench time ${clock(totalWallMs)}.`);
+    console.log(
+      `\nWrote ${jsonPath} and ${svgPath}. Total bench time ${clock(totalWallMs)}; the bench's own RSS peaked at ${mb(parentRssPeakBytes)}.`,
+    );
     // Targets are reported, not asserted; a bench that measured nothing valid is an error.
     const wrongRows = summary.cells.filter((c) => !c.rowsVerified);
     return failures.length > 0 || wrongRows.length > 0 ? 1 : 0;
   } finally {
-    await stack.close();
     await glue.close();
   }
 }

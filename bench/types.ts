@@ -29,7 +29,7 @@ export interface ChildJob {
   readonly jobName: string;
   /** Small sandbox job drained first, untimed, so JIT, module loading and sockets are warm. */
   readonly warmupJobName: string;
-  /** A fresh table for this child only, deleted by the parent afterwards. */
+  /** This child's table, in a dynalite of its own (stopped by the parent afterwards). */
   readonly tableName: string;
   readonly pageSize: number;
   /** pagewalk's option; undefined leaves the run's default. */

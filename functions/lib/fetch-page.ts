@@ -47,8 +47,8 @@ function segmentStart(event: FetchPageEvent): Date | null {
 }
 
 /**
- * Reads pages until the invocation's budget is spent, `pagesPerInvocation` pages are read (a
- * continuation call; an origin or restart call reads one), a limit is reached, a page hands
+ * Reads pages until the invocation's budget is spent, `pagesPerInvocation` pages are read (an
+ * origin or continuation call; a restart call reads one), a limit is reached, a page hands
  * control to the state machine (no token, HasNext=false, MoreResultsAvailable=false), or the
  * run's quota says wait (then the cursor carries `waitSeconds` for "Wait for quota"), and
  * returns the cursor after the last page.
@@ -72,22 +72,24 @@ export async function fetchAndStorePages(
 ): Promise<Cursor> {
   const { run } = event;
   const options = run.options;
-  // An origin or restart call reads its one page only: a refused token must reach the restart
-  // branch, and only "Fetch next page" catches NextTokenCorrupted (a restart of a restart
-  // would look like a retry of the first).
+  // An origin call reads on past its first page, as a continuation call does: "Fetch first
+  // page" catches a refused token too. A restart reads its one page only: its own refused
+  // token would look to the next restart like a retry of this one, and go uncounted.
   const cap =
-    event.call === 'continuation'
-      ? (options.pagesPerInvocation ?? OPTION_LIMITS.pagesPerInvocation.default)
-      : 1;
+    event.call === 'restart' ? 1 : (options.pagesPerInvocation ?? OPTION_LIMITS.pagesPerInvocation.default);
   const budgetSeconds = options.invocationBudgetSeconds ?? OPTION_LIMITS.invocationBudgetSeconds.default;
   const budget = new InvocationBudget(budgetSeconds * 1000, invocation.context);
   let [call, cursor] = await firstCall(event, deps);
   const retried = retryCountOf(event.retryCount);
   const ahead =
-    event.call === 'continuation' && retried > 0
+    event.call !== 'restart' && retried > 0
       ? checkpointAhead(cursor, await deps.runs.get(run.runId))
       : undefined;
-  if (ahead) cursor = ahead;
+  if (ahead) {
+    // The failed attempt's pages are durable: go on from its checkpoint with that page's token.
+    cursor = ahead;
+    call = 'continuation';
+  }
   // The history estimate counts this invocation once, however many pages it reads; only its
   // first call can follow a Wait (later pages follow a page that said "more, now").
   const historyEvents = historyAfterInvocation(cursor.historyEvents ?? 0, {

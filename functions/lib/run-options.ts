@@ -94,7 +94,7 @@ export const RUN_OPTIONS = [
     flag: 'pages-per-invocation',
     value: '<n>',
     description:
-      "Most pages one 'Fetch next page' invocation reads within its time budget (the first page of a pass is an invocation of its own); 1 shows every page as a state.",
+      "Most pages one 'Fetch first page' or 'Fetch next page' invocation reads within its time budget (a restart reads one); 1 shows every page as a state.",
     kind: 'integer',
     min: 1,
     max: 1_000,

@@ -42,10 +42,7 @@ const serve = (pages: number) => (input: GetJobRunsCommandInput) => {
 };
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * A continuation call for page 1 (token `t1`): multi-page invocations are continuation calls,
- * since an origin call reads its one page only.
- */
+/** A continuation call for page 1 (token `t1`), or with no token "Fetch first page"'s origin call. */
 const event = (
   options: Partial<RunOptions> = {},
   cursor: Partial<Cursor> = { nextToken: 't1' },
@@ -139,13 +136,45 @@ describe('when one invocation reads several pages', () => {
     expect(cursor).toMatchObject({ page: 2, limit: 'maxPages' });
   });
 
-  it('reads one page on an origin call, whatever pagesPerInvocation says', async () => {
+  it('reads on past the first page on an origin call, up to pagesPerInvocation', async () => {
     glue.on(GetJobRunsCommand).callsFake(serve(10));
 
-    const cursor = await fetchAndStorePages(event({}, {}), deps);
+    const cursor = await fetchAndStorePages(event({ pagesPerInvocation: 4 }, {}), deps);
+
+    const tokens = glue.commandCalls(GetJobRunsCommand).map((c) => c.args[0].input.NextToken ?? null);
+    expect(tokens).toEqual([null, 't2', 't3', 't4']);
+    expect(cursor).toMatchObject({ nextToken: 't5', page: 4, fetches: 4, items: 40, iterations: 1 });
+    expect(checkpoints()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('throws a token refused on a later page of an origin call, after the page before is checkpointed', async () => {
+    glue.on(GetJobRunsCommand).callsFake(serve(10));
+    glue
+      .on(GetJobRunsCommand, { NextToken: 't3' })
+      .rejects(new InvalidInputException({ message: 'Invalid NextToken', $metadata: {} }));
+
+    await expect(fetchAndStorePages(event({}, {}), deps)).rejects.toMatchObject({
+      name: 'NextTokenCorrupted',
+    });
+
+    expect(glue.commandCalls(GetJobRunsCommand)).toHaveLength(3);
+    expect(checkpoints()).toEqual([1, 2]);
+  });
+
+  it('reads one page on a restart call, whatever pagesPerInvocation says', async () => {
+    glue.on(GetJobRunsCommand).callsFake(serve(10));
+    dynamo.on(GetCommand).resolves({});
+    const caught = event({}, { nextToken: 't5', page: 4, fetches: 4 });
+    const tokenError = { Error: 'NextTokenCorrupted', Cause: 'Invalid NextToken' };
+
+    const cursor = await fetchAndStorePages(
+      { ...caught, call: 'restart', cursor: { ...caught.cursor, tokenError } },
+      deps,
+    );
 
     expect(glue.commandCalls(GetJobRunsCommand)).toHaveLength(1);
-    expect(cursor).toMatchObject({ nextToken: 't2', page: 1, fetches: 1, iterations: 1 });
+    expect(glue.commandCalls(GetJobRunsCommand)[0]?.args[0].input.NextToken).toBeUndefined();
+    expect(cursor).toMatchObject({ nextToken: 't2', page: 1, fetches: 5, restarts: 1 });
   });
 
   it('reads one page per invocation with pagesPerInvocation 1', async () => {

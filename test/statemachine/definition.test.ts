@@ -157,15 +157,18 @@ describe('the state machine definition', () => {
     }
   });
 
-  it('catches NextTokenCorrupted on the continuation call only, and restarts from the origin call', () => {
+  it('catches NextTokenCorrupted on the Tasks that send a token (first and next page), not on a restart, and restarts from the origin call', () => {
     const catching = tasks.filter(([, s]) =>
       (s.Catch ?? []).some((c) => c.ErrorEquals.includes('NextTokenCorrupted')),
     );
-    expect(catching.map(([name]) => name)).toEqual(['Fetch next page']);
-    expect(definition.States['Fetch next page']?.Catch?.[0]).toMatchObject({
-      ErrorEquals: ['NextTokenCorrupted'],
-      Next: 'Restart from first page',
-    });
+    expect(catching.map(([name]) => name)).toEqual(['Fetch first page', 'Fetch next page']);
+    for (const name of ['Fetch first page', 'Fetch next page']) {
+      expect(definition.States[name]?.Catch?.[0]).toMatchObject({
+        ErrorEquals: ['NextTokenCorrupted'],
+        ResultPath: '$.cursor.tokenError',
+        Next: 'Restart from first page',
+      });
+    }
     const restart = definition.States['Restart from first page'] as State & {
       Parameters?: Record<string, unknown>;
     };

@@ -41,21 +41,21 @@ describe('when one invocation reads up to pagesPerInvocation pages', () => {
     return result;
   }
 
-  it('drains 50 pages in two invocations when the time budget allows: the default caps an invocation at 250 pages, not 25', async () => {
+  it('drains 50 pages in one invocation of "Fetch first page" when the time budget allows: the default caps an invocation at 250 pages, not 25', async () => {
     const result = await drainMultiJob({});
     expect(result.stats.stateEntries['Fetch first page']).toBe(1);
-    expect(result.stats.stateEntries['Fetch next page']).toBe(1);
-    expect(result.stats.transitions).toBe(2 * 2 + 4);
+    expect(result.stats.stateEntries['Fetch next page'] ?? 0).toBe(0);
+    expect(result.stats.transitions).toBe(2 * 1 + 4);
   });
 
-  it('drains 50 pages in three invocations at pagesPerInvocation 25 (the first page, then 25 and 24), two transitions each, with every run stored once', async () => {
+  it('drains 50 pages in two invocations at pagesPerInvocation 25 (the first page and 24 more, then 25), two transitions each, with every run stored once', async () => {
     const result = await drainMultiJob({ pagesPerInvocation: 25 });
     const entries = result.stats.stateEntries;
     expect(entries['Fetch first page']).toBe(1);
-    expect(entries['Fetch next page']).toBe(2);
-    expect(entries['More pages?']).toBe(3);
-    // Three invocations and their Choices, and Start run, New run or resumed?, No more pages, Record completion.
-    expect(result.stats.transitions).toBe(2 * 3 + 4);
+    expect(entries['Fetch next page']).toBe(1);
+    expect(entries['More pages?']).toBe(2);
+    // Two invocations and their Choices, and Start run, New run or resumed?, No more pages, Record completion.
+    expect(result.stats.transitions).toBe(2 * 2 + 4);
     expect(glue.stats.byOperation.GetJobRuns).toBe(50);
     expect(await scenario.runRecord(result.name)).toMatchObject({ pages: 50, items: 990, fetches: 50 });
   });
@@ -68,7 +68,9 @@ describe('when one invocation reads up to pagesPerInvocation pages', () => {
     });
 
     expect(result.output).toMatchObject({ status: 'succeeded', pages: 7, items: 321 });
-    expect(result.stats.stateEntries['Fetch next page']).toBe(1);
+    // All 7 pages in the first invocation, which hands HasNext=false on page 7 to the Choice.
+    expect(result.stats.stateEntries['Fetch first page']).toBe(1);
+    expect(result.stats.stateEntries['Fetch next page'] ?? 0).toBe(0);
     expect(result.stats.stateEntries['Record completion']).toBe(1);
   });
 
@@ -81,9 +83,9 @@ describe('when one invocation reads up to pagesPerInvocation pages', () => {
 
     expect(result.output).toMatchObject({ status: 'caughtUp', polls: 2, items: 150 });
     expect(result.stats.stateEntries['Wait for more results']).toBe(2);
-    // The first page, then one invocation reads the other 14; each poll is an invocation of its own.
+    // The first invocation reads all 15 pages; each poll is an invocation of its own.
     expect(result.stats.stateEntries['Fetch first page']).toBe(1);
-    expect(result.stats.stateEntries['Fetch next page']).toBe(3);
+    expect(result.stats.stateEntries['Fetch next page']).toBe(2);
   });
 
   it('stops at a limit inside an invocation and says so', async () => {
@@ -94,40 +96,52 @@ describe('when one invocation reads up to pagesPerInvocation pages', () => {
     });
 
     expect(result.output).toMatchObject({ status: 'stoppedAtLimit', pages: 7, items: 140 });
-    expect(result.stats.stateEntries['Fetch next page']).toBe(1);
+    expect(result.stats.stateEntries['Fetch first page']).toBe(1);
+    expect(result.stats.stateEntries['Fetch next page'] ?? 0).toBe(0);
   });
 
-  it('goes to the restart branch when a token is refused mid-invocation, counting on from the pages it checkpointed', async () => {
-    const source = getSource('marketplace.orders');
-    const original = source.fetch.bind(source);
-    let continuations = 0;
-    const spy = vi.spyOn(source, 'fetch').mockImplementation((call) => {
-      // The 4th continuation call of the run asks for page 5, inside the first "Fetch next page".
-      if (call.kind === 'continuation' && ++continuations === 4) sandbox.corruptNextTokens(1);
-      return original(call);
-    });
-    try {
-      const result = await scenario.execute({
-        source: 'marketplace.orders',
-        params: { MarketplaceId: MARKETPLACE },
-        options: { pageSize: 100 },
+  it.each([
+    // pages 1-4, then the refused call for page 5, all in "Fetch first page"'s invocation; after
+    // the restart's page 1, one "Fetch next page" reads the other 12.
+    ['Fetch first page', {}, 1],
+    // pages 1-3 in "Fetch first page", page 4 and the refused call for page 5 in the first "Fetch
+    // next page"; after the restart's page 1, four more read 3 pages each.
+    ['Fetch next page', { pagesPerInvocation: 3 }, 5],
+  ])(
+    'goes to the restart branch when a token is refused mid-invocation (in %s), counting on from the pages it checkpointed',
+    async (_, options, nextPageTasks) => {
+      const source = getSource('marketplace.orders');
+      const original = source.fetch.bind(source);
+      let continuations = 0;
+      const spy = vi.spyOn(source, 'fetch').mockImplementation((call) => {
+        // The 4th continuation call of the run asks for page 5.
+        if (call.kind === 'continuation' && ++continuations === 4) sandbox.corruptNextTokens(1);
+        return original(call);
       });
+      try {
+        const result = await scenario.execute({
+          source: 'marketplace.orders',
+          params: { MarketplaceId: MARKETPLACE },
+          options: { pageSize: 100, ...options },
+        });
 
-      expect(result.output).toMatchObject({ status: 'succeeded', restarts: 1, pages: 13, items: 1234 });
-      expect(result.stats.stateEntries['Restart from first page']).toBe(1);
-      expect(sandbox.stats.byOperation.ListOrders).toBe(2);
-      expectEachOnce(await scenario.storedKeys(`marketplace.orders#${MARKETPLACE}`), sandbox.orderIds());
-      // Pages 1-4 were checkpointed before the refused call: 4 + 13 fetches, 400 + 1,234 rows written.
-      expect(await scenario.runRecord(result.name)).toMatchObject({
-        restarts: 1,
-        items: 1234,
-        fetches: 17,
-        written: 1634,
-      });
-    } finally {
-      spy.mockRestore();
-    }
-  });
+        expect(result.output).toMatchObject({ status: 'succeeded', restarts: 1, pages: 13, items: 1234 });
+        expect(result.stats.stateEntries['Restart from first page']).toBe(1);
+        expect(result.stats.stateEntries['Fetch next page']).toBe(nextPageTasks);
+        expect(sandbox.stats.byOperation.ListOrders).toBe(2);
+        expectEachOnce(await scenario.storedKeys(`marketplace.orders#${MARKETPLACE}`), sandbox.orderIds());
+        // Pages 1-4 were checkpointed before the refused call: 4 + 13 fetches, 400 + 1,234 rows written.
+        expect(await scenario.runRecord(result.name)).toMatchObject({
+          restarts: 1,
+          items: 1234,
+          fetches: 17,
+          written: 1634,
+        });
+      } finally {
+        spy.mockRestore();
+      }
+    },
+  );
 
   it('continues as new after iterationsPerExecution invocations, not pages', async () => {
     const result = await scenario.execute(

@@ -68,8 +68,12 @@ beforeEach(() => {
   n += 1;
 });
 
-/** A new running run on a collection of its own, and the event of an invocation that reads all five pages. */
-async function newRun(): Promise<FetchPageEvent> {
+/**
+ * A new running run on a collection of its own, and the event of an invocation that reads all
+ * five pages: by default a continuation call for page 1 (token t1), or "Fetch first page"'s
+ * origin call, which reads on past page 1 just the same.
+ */
+async function newRun(call: 'origin' | 'continuation' = 'continuation'): Promise<FetchPageEvent> {
   const run = glueRun({
     runId: `retry-${n}`,
     collection: `glue.getJobRuns#retry-${n}`,
@@ -78,8 +82,8 @@ async function newRun(): Promise<FetchPageEvent> {
   const stores = pageStores(table.client, table.tableName);
   await stores.leases.acquire(run.collection, run.runId, `arn:execution:${run.runId}`, 900);
   await stores.runs.create(run, `arn:execution:${run.runId}`, initialCursor('tokenPresence'));
-  // A continuation call for page 1 (token t1): an origin call would read its one page only.
-  return { call: 'continuation', run, cursor: { ...initialCursor('tokenPresence'), nextToken: 't1' } };
+  const cursor = initialCursor('tokenPresence');
+  return call === 'origin' ? { call, run, cursor } : { call, run, cursor: { ...cursor, nextToken: 't1' } };
 }
 
 describe('when a multi-page invocation is retried', () => {
@@ -128,40 +132,46 @@ describe('when Step Functions retries an invocation whose failed attempt checkpo
   const tokensAsked = () =>
     glue.commandCalls(GetJobRunsCommand).map((call) => call.args[0].input.NextToken ?? null);
 
-  it('goes on from the checkpoint instead of re-reading, and ends exact', async () => {
-    const event = await newRun();
-    const runs = new FailingCheckpoint(table, 4);
-    const deps = { ...pageStores(table.client, table.tableName), runs };
-    await expect(fetchAndStorePages(event, deps)).rejects.toMatchObject({ name: 'InternalServerError' });
-    glue.resetHistory();
+  it.each(['continuation', 'origin'] as const)(
+    'goes on from the checkpoint instead of re-reading, and ends exact (%s call)',
+    async (call) => {
+      const event = await newRun(call);
+      const runs = new FailingCheckpoint(table, 4);
+      const deps = { ...pageStores(table.client, table.tableName), runs };
+      await expect(fetchAndStorePages(event, deps)).rejects.toMatchObject({ name: 'InternalServerError' });
+      glue.resetHistory();
 
-    const cursor = await fetchAndStorePages({ ...event, retryCount: 1 }, deps);
+      const cursor = await fetchAndStorePages({ ...event, retryCount: 1 }, deps);
 
-    // Pages 1–3 were checkpointed: the retry asks for page 4 first, never for t1..t3.
-    expect(tokensAsked()).toEqual(['t4', 't5']);
-    expect(cursor).toMatchObject({
-      nextToken: null,
-      page: 5,
-      items: 100,
-      fetches: 5,
-      written: 100,
-      iterations: 1,
-    });
-    expect((await runs.get(event.run.runId))?.checkpoint).toEqual(cursor);
-    expect(await collectionKeys(table.client, table.tableName, event.run.collection)).toHaveLength(100);
-  });
+      // Pages 1–3 were checkpointed: the retry asks for page 4 first, never for t1..t3.
+      expect(tokensAsked()).toEqual(['t4', 't5']);
+      expect(cursor).toMatchObject({
+        nextToken: null,
+        page: 5,
+        items: 100,
+        fetches: 5,
+        written: 100,
+        iterations: 1,
+      });
+      expect((await runs.get(event.run.runId))?.checkpoint).toEqual(cursor);
+      expect(await collectionKeys(table.client, table.tableName, event.run.collection)).toHaveLength(100);
+    },
+  );
 
-  it('hands the checkpoint to the Choice at once when the failed attempt had reached the last page', async () => {
-    const event = await newRun();
-    const deps = pageStores(table.client, table.tableName);
-    // The first attempt read every page, but its answer was lost (it timed out returning).
-    const first = await fetchAndStorePages(event, deps);
-    glue.resetHistory();
+  it.each(['continuation', 'origin'] as const)(
+    'hands the checkpoint to the Choice at once when the failed attempt had reached the last page (%s call)',
+    async (call) => {
+      const event = await newRun(call);
+      const deps = pageStores(table.client, table.tableName);
+      // The first attempt read every page, but its answer was lost (it timed out returning).
+      const first = await fetchAndStorePages(event, deps);
+      glue.resetHistory();
 
-    const retried = await fetchAndStorePages({ ...event, retryCount: 1 }, deps);
+      const retried = await fetchAndStorePages({ ...event, retryCount: 1 }, deps);
 
-    expect(tokensAsked()).toEqual([]);
-    expect(retried).toMatchObject({ nextToken: null, page: 5, items: 100, fetches: 5, iterations: 1 });
-    expect(retried.historyEvents).toBeGreaterThan(first.historyEvents ?? 0);
-  });
+      expect(tokensAsked()).toEqual([]);
+      expect(retried).toMatchObject({ nextToken: null, page: 5, items: 100, fetches: 5, iterations: 1 });
+      expect(retried.historyEvents).toBeGreaterThan(first.historyEvents ?? 0);
+    },
+  );
 });

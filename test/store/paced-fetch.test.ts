@@ -83,8 +83,8 @@ const checkpointOf = async (event: FetchPageEvent) =>
 describe('a paced source', () => {
   it('calls while the bucket holds calls, then hands the state machine the whole seconds to wait', async () => {
     const first = await newRun();
-    const one = await fetchAndStorePages(first, deps());
-    const three = await fetchAndStorePages(next(first, one), deps());
+    // "Fetch first page" reads on past its origin call while the bucket holds calls.
+    const three = await fetchAndStorePages(first, deps());
 
     // Burst 3: pages 1-3 at once; page 4 may come two seconds (and a 50 ms margin) later.
     expect(api.calls.map((c) => c.at - T0)).toEqual([0, 0, 0]);
@@ -114,7 +114,7 @@ describe('a paced source', () => {
   it('sleeps a remainder under a second itself, and leaves whole seconds to the state machine', async () => {
     api.reportedRate = 0.8;
     const first = await newRun();
-    const three = await fetchAndStorePages(next(first, await fetchAndStorePages(first, deps())), deps());
+    const three = await fetchAndStorePages(first, deps());
     waitFor(three);
     await fetchAndStorePages(next(first, three), deps());
 
@@ -127,17 +127,26 @@ describe('a paced source', () => {
   it('takes the rate the API reports in place of the usage plan', async () => {
     api.reportedRate = 0.1;
     const first = await newRun();
-    const three = await fetchAndStorePages(next(first, await fetchAndStorePages(first, deps())), deps());
+    const three = await fetchAndStorePages(first, deps());
 
     expect(three.pacing?.rate).toBe(0.1);
     expect(three.waitSeconds).toBe(10);
   });
 
+  /** Answers the `nth` call of the API (counting from now) with 429. */
+  const throttleCall = (nth: number) => {
+    const original = api.answer.bind(api);
+    let k = 0;
+    vi.spyOn(api, 'answer').mockImplementation((url) => {
+      if (++k === nth) api.throttleNext = 1;
+      return original(url);
+    });
+  };
+
   it('turns a quota answer into a wait, not an error: the page before stands and the rate drops', async () => {
     const first = await newRun();
-    const one = await fetchAndStorePages(first, deps());
-    api.throttleNext = 1;
-    const held = await fetchAndStorePages(next(first, one), deps());
+    throttleCall(2);
+    const held = await fetchAndStorePages(first, deps());
 
     // The throttled call read nothing: the cursor is page 1's, with an empty bucket at 0.4/s.
     expect(held).toMatchObject({ page: 1, fetches: 1, nextToken: 'p2', waitSeconds: 2, waits: 1 });
@@ -155,19 +164,11 @@ describe('a paced source', () => {
 
   it('hands a quota answer in the middle of an invocation to the state machine as a wait, after the pages it read', async () => {
     const first = await newRun();
-    const one = await fetchAndStorePages(first, deps());
-    api.throttleNext = 0;
-    const calls = api.calls.length;
-    // The third call of the next invocation is answered 429.
-    const original = api.answer.bind(api);
-    let k = 0;
-    vi.spyOn(api, 'answer').mockImplementation((url) => {
-      if (++k === 2) api.throttleNext = 1;
-      return original(url);
-    });
-    const held = await fetchAndStorePages(next(first, one), deps());
+    // The third call of the invocation is answered 429.
+    throttleCall(3);
+    const held = await fetchAndStorePages(first, deps());
 
-    expect(api.calls.length - calls).toBe(2);
+    expect(api.calls).toHaveLength(3);
     expect(held).toMatchObject({ page: 2, fetches: 2, waitSeconds: 2 });
     expect(held.pacing?.throttles).toBe(1);
     expect(await checkpointOf(first)).toEqual(held);
@@ -176,7 +177,7 @@ describe('a paced source', () => {
   it('does not send a token that would expire before the call its quota allows: the run restarts from the origin call', async () => {
     api.reportedRate = 0.01;
     const first = await newRun();
-    const three = await fetchAndStorePages(next(first, await fetchAndStorePages(first, deps())), deps());
+    const three = await fetchAndStorePages(first, deps());
     const calls = api.calls.length;
 
     // 100 s until the next call; the token lives 60 s: no point waiting for it.
@@ -190,7 +191,7 @@ describe('a paced source', () => {
 
   it('waits for quota before the origin call of a restart, counting the restart once', async () => {
     const first = await newRun();
-    const three = await fetchAndStorePages(next(first, await fetchAndStorePages(first, deps())), deps());
+    const three = await fetchAndStorePages(first, deps());
     const calls = api.calls.length;
     const restart: FetchPageEvent = {
       ...first,
@@ -229,7 +230,6 @@ describe('a source without a usage plan', () => {
   it('fails a token that comes back as a pagination loop: only a source that declares it polls', async () => {
     api.pages = 2;
     const first = await newRun('test.unpaced');
-    const one = await fetchAndStorePages(first, deps());
     // The API answers page 2 with the token of page 2 again.
     const original = api.answer.bind(api);
     vi.spyOn(api, 'answer').mockImplementation((url) => {
@@ -237,9 +237,11 @@ describe('a source without a usage plan', () => {
       return { ...answer, body: answer.body.replace('"next":null', '"next":"p2"') };
     });
 
-    await expect(fetchAndStorePages(next(first, one), deps())).rejects.toMatchObject({
+    await expect(fetchAndStorePages(first, deps())).rejects.toMatchObject({
       name: 'PaginationLoopDetected',
     });
+    // Page 1 stands: the checkpoint is the page before the repeated token.
+    expect(await checkpointOf(first)).toMatchObject({ page: 1, nextToken: 'p2' });
   });
 });
 
@@ -248,8 +250,7 @@ describe('a source whose end of items is the token it was sent (the fourth signa
     api = new PacedApi({ pages: 2, perPage: 5, repeatAtEnd: true, now: () => clock });
     vi.stubGlobal('fetch', api.fetch);
     const first = await newRun('test.logStream');
-    const one = await fetchAndStorePages(first, deps());
-    const end = await fetchAndStorePages(next(first, one), deps());
+    const end = await fetchAndStorePages(first, deps());
 
     expect(end).toMatchObject({ page: 3, items: 10, nextToken: 'p3', moreResultsAvailable: false, polls: 0 });
     const polled = await fetchAndStorePages(next(first, end), deps());

@@ -12,7 +12,7 @@ import { createSyncMachines } from '../../local/all-jobs';
 import { followRun, type LocalEvent } from '../../local/engine';
 import { type Scenario, startScenario } from '../support/scenario';
 
-/** 12 jobs of one page each, and one whose run continues as new twice (3 pages, one per execution). */
+/** 12 jobs of one page each, and one whose run continues as new twice (3 pages, one invocation and so one execution each). */
 const JOBS: Record<string, number> = { long: 250 };
 for (let i = 1; i <= 12; i++) JOBS[`job-${String(i).padStart(2, '0')}`] = 1 + (i % 3);
 const BUDGET = 140;
@@ -61,7 +61,13 @@ describe('an all-jobs sync whose jobs do not fit in one execution', () => {
       source: 'glue.allJobs',
       params: {},
       // At most 100 pages per execution: only the estimate can hand over.
-      options: { jobsPerPage: 3, jobPagesPerExecution: 100, pageSize: 100, iterationsPerExecution: 1 },
+      options: {
+        jobsPerPage: 3,
+        jobPagesPerExecution: 100,
+        pageSize: 100,
+        pagesPerInvocation: 1,
+        iterationsPerExecution: 1,
+      },
     };
 
     const { segments, last } = await followRun(machines.allJobs, machines.allJobs.start('budget', input));

@@ -46,7 +46,9 @@ export default defineConfig({
     restoreMocks: true,
     sequence: { sequencer: WaitingFirst },
     // Vitest leaves one core free by default, which on a 2-core machine (this one, and CI's)
-    // runs every file in one worker: two workers take the suite from ~70 s to ~47 s here.
+    // runs every file in one worker; two take the suite to about 48 s here. Three fill the
+    // pacing tests' waits (about 44 s on a quiet machine) but load each core more, and the
+    // tests that time Lambda timeouts on the real clock need the headroom.
     maxWorkers: 2,
     projects: [
       {

@@ -98,7 +98,7 @@ const ASL_VALIDATOR_VERSION = (() => {
  * deploy. So the file is read, filled in and validated once per set of placeholders, and that
  * machine serves every execution: `run` keeps its state per call. A definition that passed
  * once on this machine (the same text, the same validator) is not validated again in later
- * processes (validated.ts); an edited file is.
+ * processes (schema/validated.ts); an edited file is.
  */
 const loaded = new Map<string, { definition: StateMachineDefinition; machine: StateMachine }>();
 

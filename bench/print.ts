@@ -250,7 +250,9 @@ const METHOD = `How this was measured
   - limit ÷ B: B's ms per page ÷ max(B's Glue ms, B's write ms) per page, from B's own run, where neither
     waits for the other: what pagewalk ÷ B would be if each page cost only the larger of the two.
   - RSS: the child's VmHWM, reset (/proc/self/clear_refs) just before the drain; pagewalk's includes the
-    engine. (getrusage maxrss is unusable here: Linux seeds it from the parent at fork.)
+    engine. (getrusage maxrss is unusable here: Linux seeds it from the parent at fork.) The first run of
+    B and of pagewalk at each size also takes the two heap snapshots (held heap's composition), whose
+    native memory (about 100 MB) stays in its RSS: with 3 runs the median leaves it out, with one it is in.
   - glue, write: in-flight time of GetJobRuns and of BatchWriteItem (union of intervals), from sends
     wrapped on the SDK client prototypes, so the handlers' module-scope clients are timed too. overhead =
     (wall − time with either in flight) / pages = run record (other DynamoDB calls, when neither was in

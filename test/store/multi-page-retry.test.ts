@@ -56,6 +56,9 @@ class FailingCheckpoint extends RunRecords {
   }
 }
 
+/** The cursor after all five pages, read in one invocation. */
+const DRAINED = { nextToken: null, page: 5, items: 100, fetches: 5, written: 100, iterations: 1 };
+
 let table: TestTable;
 let n = 0;
 beforeAll(async () => {
@@ -103,14 +106,7 @@ describe('when a multi-page invocation is retried', () => {
       const cursor = await fetchAndStorePages(event, deps);
 
       expect(afterFailure?.fetches).toBe(failAt - 1);
-      expect(cursor).toMatchObject({
-        nextToken: null,
-        page: 5,
-        items: 100,
-        fetches: 5,
-        written: 100,
-        iterations: 1,
-      });
+      expect(cursor).toMatchObject(DRAINED);
       expect(await runs.get(event.run.runId)).toMatchObject({
         status: 'running',
         pages: 5,
@@ -145,14 +141,7 @@ describe('when Step Functions retries an invocation whose failed attempt checkpo
 
       // Pages 1–3 were checkpointed: the retry asks for page 4 first, never for t1..t3.
       expect(tokensAsked()).toEqual(['t4', 't5']);
-      expect(cursor).toMatchObject({
-        nextToken: null,
-        page: 5,
-        items: 100,
-        fetches: 5,
-        written: 100,
-        iterations: 1,
-      });
+      expect(cursor).toMatchObject(DRAINED);
       expect((await runs.get(event.run.runId))?.checkpoint).toEqual(cursor);
       expect(await collectionKeys(table.client, table.tableName, event.run.collection)).toHaveLength(100);
     },

@@ -82,10 +82,15 @@ function firstErrorLine(stderr: string): string {
   return lines.find((line) => line !== '' && !line.startsWith('at ')) ?? '(no output)';
 }
 
-/** With BENCH_CPU_PROF=DIR, the node flags that write a process's CPU profile to DIR/NAME.cpuprofile. */
+/**
+ * With BENCH_CPU_PROF=DIR, the node flags that write a process's CPU profiles to DIR/NAME/: one
+ * file per thread (node names each CPU.date.time.pid.thread.seq). A fixed --cpu-prof-name would
+ * have every thread write the same file, and tsx's loader thread, ending last, would overwrite
+ * the main thread's profile with its own idle one.
+ */
 function profileFlags(name: string): string[] {
   const dir = process.env.BENCH_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, name)}`] : [];
 }
 
 const drainName = (job: ChildJob) => `${job.variant}-${job.size}-r${job.run}`;

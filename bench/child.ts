@@ -10,6 +10,7 @@ import { dynamoItemSize } from '../functions/lib/store/item-size';
 import { PARTITION_KEY } from '../functions/lib/store/table-schema';
 import { readRunRecord } from '../local/inspect';
 import { type LocalStack, startLocalStack } from '../local/stack';
+import { startCpuCount } from './cpu';
 import { forceGc, LiveSampler, sampleEvery, WorkSampler } from './heap';
 import { heapComposition } from './heap-composition';
 import { HeapPeak, installCallProbes, RssPeak, readCallProbes, resetCallProbes, usedHeap } from './probes';
@@ -79,9 +80,11 @@ async function measure(job: ChildJob): Promise<Omit<RunResult, 'itemsInTable'>> 
 
     rss.start();
     heap.start();
+    const cpuOfDrain = startCpuCount(job.servicePids);
     const started = performance.now();
     const outcome = await variant.drain(job.jobName, work);
     const elapsedMs = performance.now() - started;
+    const counted = cpuOfDrain();
     const heapPeakBytes = heap.stop();
     const rssPeakBytes = rss.stop();
     const calls = readCallProbes();
@@ -89,6 +92,7 @@ async function measure(job: ChildJob): Promise<Omit<RunResult, 'itemsInTable'>> 
     const workMemory = work.result();
     // The forced GCs are the measurement's, not the drain's.
     const wallMs = elapsedMs - workMemory.forcedGcMs;
+    const cpu = counted && { ...counted, drainMs: counted.drainMs - workMemory.forcedGcCpuMs };
     const record = outcome.engine
       ? await readRunRecord(stack.documentClient, stack.tableName, outcome.runId)
       : undefined;
@@ -117,6 +121,7 @@ async function measure(job: ChildJob): Promise<Omit<RunResult, 'itemsInTable'>> 
       runRecordBytes: record ? dynamoItemSize(record as unknown as Record<string, unknown>) : 0,
       ...(outcome.handler ? { handler: outcome.handler } : {}),
       ...(outcome.engine ? { engine: outcome.engine } : {}),
+      ...(cpu ? { cpu } : {}),
     };
   } finally {
     await stack.close();

@@ -51,6 +51,7 @@ export class WorkSampler implements WorkUnits {
   private sampledPages = 0;
   private held = 0;
   private gcMs = 0;
+  private gcCpuMs = 0;
   private composed: HeapComposition | undefined;
   private current: { sampled: boolean; base: number; pagesAtStart: number } | undefined;
 
@@ -70,7 +71,7 @@ export class WorkSampler implements WorkUnits {
   next(): void {
     this.finish();
     const sampled = this.units++ % this.every === 0;
-    const base = sampled ? this.heap.markAfter(() => (this.gcMs += forceGc())) : 0;
+    const base = sampled ? this.heap.markAfter(() => this.leftOut(forceGc)) : 0;
     this.current = { sampled, base, pagesAtStart: glueCallCount() };
   }
 
@@ -81,17 +82,28 @@ export class WorkSampler implements WorkUnits {
     const peak = this.heap.peekSinceMark();
     if (!unit.sampled) return;
     // After the profiler was read (peekSinceMark), so its readings are garbage to this GC.
-    this.gcMs += forceGc();
+    this.leftOut(forceGc);
     const after = usedHeap();
     this.retained.push(after - unit.base);
     this.highWater.push(peak - unit.base);
     this.sampledPages += glueCallCount() - unit.pagesAtStart;
     this.held = Math.max(this.held, after - this.drainBase);
-    if (this.composeAfter && !this.composed && glueCallCount() >= this.composeAfter.pages) {
-      const started = performance.now();
-      this.composed = compositionGrowth(this.composeAfter.base, heapComposition());
-      this.gcMs += performance.now() - started;
+    const composeAfter = this.composeAfter;
+    if (composeAfter && !this.composed && glueCallCount() >= composeAfter.pages) {
+      this.leftOut(() => {
+        this.composed = compositionGrowth(composeAfter.base, heapComposition());
+      });
     }
+  }
+
+  /** Runs the measurement's own work, whose wall and CPU time the drain's figures leave out. */
+  private leftOut(work: () => unknown): void {
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    work();
+    this.gcMs += performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    this.gcCpuMs += (used.user + used.system) / 1000;
   }
 
   /** What the sampled units retained and reached; see WorkMemory. */
@@ -108,6 +120,7 @@ export class WorkSampler implements WorkUnits {
       ...(this.composed ? { heldComposition: this.composed } : {}),
       highWaterP50Bytes: medianOf(this.highWater),
       forcedGcMs: this.gcMs,
+      forcedGcCpuMs: this.gcCpuMs,
     };
   }
 }

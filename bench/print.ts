@@ -1,7 +1,7 @@
 /** Prints a summary: the tables, the cost, the targets and how it was measured. */
 import { LAMBDA_MEMORY_MB, LAMBDA_TIMEOUT_SECONDS } from './prices';
-import type { Cost, Summary } from './summary';
-import { times } from './summary';
+import type { Cost, CpuPerPage, Summary } from './summary';
+import { cpuBound, times } from './summary';
 import { isPagewalk, VARIANT_LABELS } from './types';
 
 /** Left-pads every column but the ones named, to the widest cell, joined by two spaces. */
@@ -177,6 +177,36 @@ function overheadTable(summary: Summary): string {
   return table(header, rows, [1]);
 }
 
+/**
+ * CPU per page of the three processes over the drain, and what they ask of the cores they
+ * share: busy = their CPU ÷ (wall × cores).
+ */
+function cpuTable(summary: Summary): string | undefined {
+  const measured = summary.cells.filter((c) => c.cpuMsPerPage);
+  if (measured.length === 0) return undefined;
+  const rows = measured.map((c) => {
+    const cpu = c.cpuMsPerPage as CpuPerPage;
+    const sum = cpu.drain + cpu.dynamo + cpu.glue;
+    const wallPerPage = c.wallMs / c.pages;
+    return [
+      int(c.size),
+      VARIANT_LABELS[c.variant],
+      fixed(cpu.drain),
+      fixed(cpu.dynamo),
+      fixed(cpu.glue),
+      fixed(sum),
+      fixed(cpuBound(cpu)),
+      fixed(wallPerPage),
+      `${fixed((100 * sum) / (wallPerPage * cpu.cores), 0)}%`,
+    ];
+  });
+  return table(
+    ['items', 'variant', 'drain', 'dynalite', 'Glue', 'sum', '÷ cores', 'wall', 'cores busy'],
+    rows,
+    [1],
+  );
+}
+
 /** Whether a million items fit one Lambda invocation: its time limit and its memory. */
 function oneLambda(cost: Cost): string {
   const time = `${int(cost.secondsPerMillion)} s${cost.secondsPerMillion > LAMBDA_TIMEOUT_SECONDS ? ' (> 15 min)' : ''}`;
@@ -258,6 +288,10 @@ const METHOD = `How this was measured
     (wall − time with either in flight) / pages = run record (other DynamoDB calls, when neither was in
     flight) + other code (inside the handlers or loop, in no SDK call) + engine (outside every handler)
     + engine fixed (before the first handler and after the last, per run, ÷ pages).
+  - CPU per page: the drain's own process (process.cpuUsage, the measurement's forced GCs and snapshots
+    left out) and its dynalite and the Glue sandbox (/proc/<pid>/stat), from the drain's start to its end,
+    ÷ pages. Their sum ÷ the cores is the least a page can cost here however its calls overlap: the
+    three share this machine's cores, which AWS's services do not. B uses them one at a time.
   - transitions and history events per page: the local engine's counts (history events are its estimate
     of what AWS records) ÷ pages; per million items: the largest drain's count scaled up, fixed costs included.
   - wall time by what was in flight: Glue only = (either in flight) − (writes in flight), writes only likewise,
@@ -304,6 +338,13 @@ export function printReport(summary: Summary): void {
   console.log(overheadTable(summary));
   console.log('\nWall time by what was in flight (GetJobRuns, BatchWriteItem of the items)');
   console.log(overlapTable(summary));
+  const cpu = cpuTable(summary);
+  if (cpu) {
+    console.log(
+      "\nCPU ms per page over the drain: the drain's process (Lambda code; pagewalk's local engine too), its dynalite, the Glue sandbox; ÷ the cores they share",
+    );
+    console.log(cpu);
+  }
   if (summary.costs.length > 0) {
     const basis = summary.costs[0]?.basedOnSize ?? 0;
     console.log(

@@ -3,7 +3,7 @@
  * results, so the numbers can be recomputed from latest.json; print.ts prints them.
  */
 import { LAMBDA_MEMORY_MB, PRICES } from './prices';
-import { type Cell, type Cost, findCell, type Ratios, type Summary } from './summary';
+import { type Cell, type Cost, cpuBound, findCell, type Ratios, type Summary } from './summary';
 import { checkTargets } from './targets';
 import { type BenchSettings, type FailedRun, isPagewalk, type RunResult, type VariantName } from './types';
 
@@ -55,6 +55,14 @@ function cellOf(variant: VariantName, size: number, runs: readonly RunResult[]):
       both: medianOf(runs, both),
       neither: medianOf(runs, (r) => r.wallMs - r.calls.glueOrItemWriteMs),
     },
+    cpuMsPerPage: runs.every((r) => r.cpu)
+      ? {
+          drain: perPage((r) => r.cpu?.drainMs ?? 0),
+          dynamo: perPage((r) => r.cpu?.dynamoMs ?? 0),
+          glue: perPage((r) => r.cpu?.glueMs ?? 0),
+          cores: medianOf(runs, (r) => r.cpu?.cores ?? 0),
+        }
+      : undefined,
     transitions: medianOf(runs, (r) => r.engine?.transitions ?? 0),
     historyEvents: medianOf(runs, (r) => r.engine?.historyEvents ?? 0),
     fetchInvocations: medianOf(runs, (r) => r.handler?.fetchInvocations ?? 0),
@@ -122,6 +130,7 @@ function ratiosAt(cells: readonly Cell[], size: number): Ratios | undefined {
     limitVsB: b.wallMs / b.pages / Math.max(b.glueMsPerPage, b.itemWriteMsPerPage),
     limitMsPerPage: Math.max(b.glueMsPerPage, b.itemWriteMsPerPage),
     pagewalkMsPerPage: p.wallMs / p.pages,
+    cpuBoundMsPerPage: p.cpuMsPerPage && cpuBound(p.cpuMsPerPage),
     throughputVsA: ofA(p.itemsPerSecond, a?.itemsPerSecond),
     throughputAwsVsB: aws ? aws.itemsPerSecond / b.itemsPerSecond : undefined,
     liveVsB: livePeak(p) / livePeak(b),

@@ -201,7 +201,10 @@ async function measureOne(job: ChildJob, glue: GlueProcess, into: Collected): Pr
     return failed(error.message);
   }
   try {
-    const outcome = await runChild(job, childEnv(dynamo, glue));
+    const outcome = await runChild(
+      { ...job, servicePids: { dynamo: dynamo.pid, glue: glue.pid } },
+      childEnv(dynamo, glue),
+    );
     if (typeof outcome === 'string') return failed(outcome);
     const result: RunResult = { ...outcome, itemsInTable: await countRows(dynamo, job) };
     const services = { dynaliteRssBytes: await dynamo.rssBytes(), parentRssBytes: process.memoryUsage.rss() };

@@ -6,6 +6,17 @@
 import type { HeapComposition } from './heap-composition';
 import type { BenchSettings, FailedRun, LiveMemory, VariantName } from './types';
 
+/** CPU ms per page of the drain's process, its dynalite and the Glue sandbox, and the cores they share. */
+export interface CpuPerPage {
+  readonly drain: number;
+  readonly dynamo: number;
+  readonly glue: number;
+  readonly cores: number;
+}
+
+/** The CPU a page wants from the three processes, spread over the cores they share. */
+export const cpuBound = (cpu: CpuPerPage) => (cpu.drain + cpu.dynamo + cpu.glue) / cpu.cores;
+
 /** Medians over the repetitions of one variant at one size; each metric's own median. */
 export interface Cell {
   readonly variant: VariantName;
@@ -51,6 +62,12 @@ export interface Cell {
     readonly both: number;
     readonly neither: number;
   };
+  /**
+   * CPU ms per page over the timed drain: the drain's process (the Lambda code, and pagewalk's
+   * local engine), its dynalite and the Glue sandbox, with the cores they share; undefined where
+   * /proc could not say.
+   */
+  readonly cpuMsPerPage: CpuPerPage | undefined;
   readonly transitions: number;
   readonly historyEvents: number;
   /** Page-fetch invocations (pagewalk; 0 for the baselines). */
@@ -79,6 +96,12 @@ export interface Ratios {
   readonly limitMsPerPage: number;
   /** pagewalk's wall time per page. */
   readonly pagewalkMsPerPage: number;
+  /**
+   * pagewalk's CPU per page (its process, its dynalite and the Glue sandbox) ÷ the cores they
+   * share: the least a page can cost on this machine, however its calls overlap. Undefined
+   * where /proc could not say.
+   */
+  readonly cpuBoundMsPerPage: number | undefined;
   readonly throughputVsA: number;
   /** pagewalk with the assumed AWS latency ÷ B; undefined when that variant did not run. */
   readonly throughputAwsVsB: number | undefined;

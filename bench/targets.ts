@@ -107,7 +107,7 @@ function perPageTarget(ratios: readonly Ratios[]): Target {
     text: `per page: pagewalk's within 10% of max(Glue, writes) at 10k items and more (${compared
       .map(
         (r) =>
-          `${fmtK(r.size)} ${r.pagewalkMsPerPage.toFixed(1)} ms vs ${r.limitMsPerPage.toFixed(1)} ms, ${signed((r.pagewalkMsPerPage / r.limitMsPerPage - 1) * 100, 0)}%; limit ${times(r.limitVsB)} B`,
+          `${fmtK(r.size)} ${r.pagewalkMsPerPage.toFixed(1)} ms vs ${r.limitMsPerPage.toFixed(1)} ms, ${signed((r.pagewalkMsPerPage / r.limitMsPerPage - 1) * 100, 0)}%; limit ${times(r.limitVsB)} B${r.cpuBoundMsPerPage === undefined ? '' : `; CPU ÷ cores ${r.cpuBoundMsPerPage.toFixed(1)} ms`}`,
       )
       .join(', ')})`,
   };

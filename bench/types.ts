@@ -1,5 +1,6 @@
 /** Shapes shared by the bench parent (run.ts), its children (child.ts) and the report. */
 import type { LatencyModel } from '../local/engine/latency';
+import type { DrainCpu, ServicePids } from './cpu';
 import type { HeapComposition } from './heap-composition';
 
 /**
@@ -38,6 +39,8 @@ export interface ChildJob {
   readonly latency?: LatencyModel;
   /** Pages of the untimed live-heap pass after the timed drain; 0 for none. */
   readonly livePages: number;
+  /** The drain's dynalite and the Glue sandbox, whose CPU the child counts over the drain. */
+  readonly servicePids?: ServicePids;
 }
 
 /** Time spent inside SDK calls, as the union of in-flight intervals (concurrent calls count once). */
@@ -92,8 +95,10 @@ export interface WorkMemory {
    * scavenge, not with the memory it uses. Kept to compare with the earlier figure.
    */
   readonly highWaterP50Bytes: number;
-  /** Time spent in the forced GCs, subtracted from the wall time. */
+  /** Time spent in the forced GCs (and the heap snapshot), subtracted from the wall time. */
   readonly forcedGcMs: number;
+  /** CPU time of the same, subtracted from the drain's CPU. */
+  readonly forcedGcCpuMs: number;
 }
 
 /** Live heap inside units of work, from the untimed live-heap pass; see LiveSampler. */
@@ -179,6 +184,8 @@ export interface RunResult {
   readonly runRecordBytes: number;
   readonly handler?: HandlerStats;
   readonly engine?: EngineStats;
+  /** CPU of the drain's process and of the services over the timed drain; absent where /proc cannot say. */
+  readonly cpu?: DrainCpu;
   /** Items counted in the variant's table by the parent after the child exited. */
   readonly itemsInTable: number;
 }

@@ -85,6 +85,7 @@ function result(variant: VariantName, size: number, overrides: Partial<RunResult
           : { heldComposition: { dataBytes: 0.1 * MB, codeBytes: 0.2 * MB, runtimeBytes: 0.05 * MB } }),
         highWaterP50Bytes: 8 * MB,
         forcedGcMs: 0,
+        forcedGcCpuMs: 0,
       },
       ...(variant === 'pagewalkAws'
         ? {}

@@ -53,9 +53,11 @@ function segmentStart(event: FetchPageEvent): Date | null {
  * run's quota says wait (then the cursor carries `waitSeconds` for "Wait for quota"), and
  * returns the cursor after the last page.
  *
- * Pipelined, with at most two pages in memory: while page N's rows are written (and its
- * token remembered), page N+1 is fetched with N's token; N is checkpointed once it is
- * durable, overlapping that fetch and N+1's write, and before N+1 is checkpointed. The
+ * Pipelined, with at most three pages in memory: while page N's rows are written (and its
+ * token remembered), page N+1 is fetched with N's token; once it arrives its rows are written
+ * too, and page N+2 fetched, as soon as N is durable or while it is still being written, so a
+ * slow write of one page and a slow call of the next do not add up. N is checkpointed once it
+ * is durable, overlapping the later fetch and writes, and before N+1 is checkpointed. The
  * checkpoint never moves past a page that is not durable, so a failure anywhere leaves a
  * checkpoint from which nothing is lost, and a retried invocation re-reads from the cursor it
  * was given and rewrites the same rows. Every cursor returned is the run's checkpoint.
@@ -125,15 +127,43 @@ export async function fetchAndStorePages(
     return first.wait;
   }
   let page = first.page;
-  /** The checkpoint of the page before, still in flight while this page is written. */
+  /** The checkpoint of the last page committed, still in flight while later pages are written. */
   let checkpointed: Promise<void> = Promise.resolve();
+  /** The page whose rows are being written: committed once the next page is fetched, or at the end. */
+  let writing: { stored: Promise<void>; next: Cursor; items: number; startedAt: number } | undefined;
+  /**
+   * Waits for the page being written to be durable, then checkpoints it after the page before
+   * (in order). The checkpoint stays in flight while the loop goes on.
+   */
+  const commit = async (): Promise<void> => {
+    const done = writing;
+    writing = undefined;
+    if (!done) return;
+    await done.stored;
+    await checkpointed;
+    checkpointed = step.checkpoint(done.next).then(() =>
+      invocation.onPage?.({
+        page: done.next.page,
+        items: done.items,
+        latencyMs: performance.now() - done.startedAt,
+      }),
+    );
+    // Handled here so a failure waits for the next await instead of counting as unhandled.
+    checkpointed.catch(() => undefined);
+    budget.pageDone();
+  };
+  /** Commits the page being written and waits for every checkpoint: the cursor returned is durable. */
+  const settle = async (): Promise<void> => {
+    await commit();
+    await checkpointed;
+  };
   for (let read = 1; ; read++) {
     let prepared: ReturnType<PageStep['prepare']>;
     try {
       prepared = step.prepare(call, cursor, page);
     } catch (error) {
-      // An item too large: the page before is still checkpointed first.
-      await Promise.allSettled([checkpointed]);
+      // An item too large: the pages before are still checkpointed first.
+      await Promise.allSettled([settle()]);
       throw error;
     }
     const { rows, next } = prepared;
@@ -145,6 +175,7 @@ export async function fetchAndStorePages(
       budget.allowsAnother() &&
       step.pacer.msUntilCall() <= MAX_SLEEP_MS;
     const stored = step.store(rows, cursor, next);
+    stored.catch(() => undefined);
     const prefetch: Promise<Prefetched> | undefined = another
       ? ((fetchStart) =>
           step.pacedFetch('continuation', next).then(
@@ -153,41 +184,30 @@ export async function fetchAndStorePages(
           ))(performance.now())
       : undefined;
     try {
-      await stored;
-      // In order: the page before must be checkpointed before this one is.
-      await checkpointed;
+      // The page before this one: durable now, or the loop waits for it. So at most two pages
+      // are written at once, and at most three held (two being written, one being fetched).
+      await commit();
     } catch (error) {
-      // Settle what is in flight so nothing outlives the invocation; the fetched page is dropped.
-      await Promise.allSettled([prefetch, checkpointed]);
+      // Settle what is in flight so nothing outlives the invocation; the later pages are dropped.
+      await Promise.allSettled([stored, prefetch, checkpointed]);
       throw error;
     }
-    // Page N is durable: checkpoint it while page N+1 is fetched and written.
-    const pageStartedAt = startedAt;
-    checkpointed = step.checkpoint(next).then(() =>
-      invocation.onPage?.({
-        page: next.page,
-        items: rows.size,
-        latencyMs: performance.now() - pageStartedAt,
-      }),
-    );
-    // Handled here so a failure waits for the next await instead of counting as unhandled.
-    checkpointed.catch(() => undefined);
-    budget.pageDone();
+    writing = { stored, next, items: rows.size, startedAt };
     if (!prefetch) {
-      await checkpointed;
+      await settle();
       return next;
     }
 
     const fetched = await prefetch;
     if ('error' in fetched) {
-      await checkpointed;
+      await settle();
       if (isErrorNamed(fetched.error, 'NextTokenCorrupted')) throw fetched.error;
       invocation.onDeferredError?.(fetched.error);
       return next;
     }
     if ('wait' in fetched) {
       // The API said the quota is used up: page N stands, and the run waits before page N+1.
-      await checkpointed;
+      await settle();
       await step.checkpoint(fetched.wait);
       return fetched.wait;
     }

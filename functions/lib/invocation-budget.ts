@@ -17,11 +17,17 @@ export const TIMEOUT_MARGIN_PAGES = 3;
 export const TIMEOUT_MARGIN_MS = 500;
 
 /**
+ * Periods an invocation commits to when it asks for page N+1: finishing N−1 (its rows may
+ * still be written), N, then N+1. See fetch-page.ts for the pipeline.
+ */
+export const PERIODS_COMMITTED = 3;
+
+/**
  * Whether an invocation may read one more page. A page is one period of the pipeline (its
- * write and checkpoint overlapping the next fetch); asking for page N+1 commits the
- * invocation to two more periods (finishing N, then N+1), so another page is allowed only
- * while two of the slowest periods seen so far fit in the budget and still leave a margin
- * of a few periods before the function's timeout.
+ * write and checkpoint overlapping the later fetches); asking for page N+1 commits the
+ * invocation to PERIODS_COMMITTED more periods, so another page is allowed only while that
+ * many of the slowest periods seen so far fit in the budget and still leave a margin of a
+ * few periods before the function's timeout.
  */
 export class InvocationBudget {
   private readonly startedAt: number;
@@ -52,9 +58,9 @@ export class InvocationBudget {
   allowsAnother(): boolean {
     const now = this.clock();
     const period = Math.max(this.slowestPeriodMs, now - this.lastMark);
-    if (now - this.startedAt + 2 * period > this.budgetMs) return false;
+    if (now - this.startedAt + PERIODS_COMMITTED * period > this.budgetMs) return false;
     if (!this.context) return true;
-    const left = this.context.getRemainingTimeInMillis() - 2 * period;
+    const left = this.context.getRemainingTimeInMillis() - PERIODS_COMMITTED * period;
     return left >= Math.max(TIMEOUT_MARGIN_PAGES * period, TIMEOUT_MARGIN_MS);
   }
 }

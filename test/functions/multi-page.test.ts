@@ -84,14 +84,15 @@ describe('when one invocation reads several pages', () => {
     expect(cursor.iterations).toBe(1);
   });
 
-  it('fetches the next page while the current one is written, checkpoints a page only once it is durable and in order, and holds at most two pages', async () => {
+  it('fetches on while the pages before are written, checkpoints a page only once it is durable and in order, and holds at most three pages', async () => {
     const log: string[] = [];
     glue.on(GetJobRunsCommand).callsFake((input: GetJobRunsCommandInput) => {
       log.push(`fetch ${pageOf(input)}`);
-      return serve(3)(input);
+      return serve(5)(input);
     });
     dynamo.on(BatchWriteCommand).callsFake(async (input) => {
       const page = (input.RequestItems[TABLE][0].PutRequest.Item.sk as string).split('_')[1];
+      log.push(`writing ${page}`);
       await delay(20);
       log.push(`written ${page}`);
       return { UnprocessedItems: {} };
@@ -101,21 +102,47 @@ describe('when one invocation reads several pages', () => {
       return {};
     });
 
-    await fetchAndStorePages(event(), deps);
+    const cursor = await fetchAndStorePages(event(), deps);
 
+    expect(cursor).toMatchObject({ nextToken: null, page: 5, items: 50 });
     const at = (entry: string) => log.indexOf(entry);
+    // A slow write does not hold the next call back: page 3 is asked for while page 1 is written...
     expect(at('fetch 2')).toBeLessThan(at('written 1'));
-    expect(at('checkpoint 1')).toBeGreaterThan(at('written 1'));
-    expect(at('checkpoint 2')).toBeGreaterThan(at('written 2'));
-    // Page 3 is asked for only once page 1 is durable: pages 2 and 3 are the two in memory.
-    expect(at('fetch 3')).toBeGreaterThan(at('written 1'));
+    expect(at('fetch 3')).toBeLessThan(at('written 1'));
+    // ...and page 2 is written beside it, but no further: page 4 waits for page 1 to be durable,
+    // so pages 2 and 3 are written while page 4 is fetched, three pages at most.
+    expect(at('writing 2')).toBeLessThan(at('written 1'));
+    expect(at('writing 3')).toBeGreaterThan(at('written 1'));
+    expect(at('fetch 4')).toBeGreaterThan(at('written 1'));
+    expect(at('fetch 5')).toBeGreaterThan(at('written 2'));
+    for (const page of [1, 2, 3, 4, 5]) {
+      expect(at(`checkpoint ${page}`)).toBeGreaterThan(at(`written ${page}`));
+    }
     // Page 1's checkpoint is written while page 2 is: off the next page's critical path.
     expect(at('checkpoint 1')).toBeLessThan(at('written 2'));
     expect(log.filter((e) => e.startsWith('checkpoint'))).toEqual([
       'checkpoint 1',
       'checkpoint 2',
       'checkpoint 3',
+      'checkpoint 4',
+      'checkpoint 5',
     ]);
+  });
+
+  it('checkpoints no page past one whose write failed, while the page after it was being written', async () => {
+    glue.on(GetJobRunsCommand).callsFake(serve(6));
+    dynamo.on(BatchWriteCommand).callsFake(async (input) => {
+      const page = (input.RequestItems[TABLE][0].PutRequest.Item.sk as string).split('_')[1];
+      // Page 3 fails slowly, so page 4 is written (and page 5 fetched) before it does.
+      await delay(page === '3' ? 30 : 5);
+      if (page === '3') throw Object.assign(new Error('write failed'), { name: 'InternalServerError' });
+      return { UnprocessedItems: {} };
+    });
+
+    await expect(fetchAndStorePages(event(), deps)).rejects.toThrow('write failed');
+
+    expect(checkpoints()).toEqual([1, 2]);
+    expect(glue.commandCalls(GetJobRunsCommand).length).toBeLessThanOrEqual(5);
   });
 
   it('hands control back on the page without a token', async () => {

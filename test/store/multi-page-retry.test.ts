@@ -4,6 +4,7 @@ import {
   GlueClient,
   JobRunState,
 } from '@aws-sdk/client-glue';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Cursor, initialCursor } from '../../functions/lib/cursor';
@@ -163,4 +164,56 @@ describe('when Step Functions retries an invocation whose failed attempt checkpo
       expect(retried.historyEvents).toBeGreaterThan(first.historyEvents ?? 0);
     },
   );
+});
+
+describe('when an item write fails while the page after it is being written', () => {
+  /** The table's client, whose item write of page `page` fails once, slowly, so the page after it is durable first. */
+  function failingItemWriteOnce(page: number): DynamoDBDocumentClient {
+    let failed = false;
+    const client = table.client;
+    return new Proxy(client, {
+      get(target, property, receiver) {
+        if (property !== 'send') return Reflect.get(target, property, receiver);
+        return async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+          const rows =
+            command instanceof BatchWriteCommand ? command.input.RequestItems?.[table.tableName] : [];
+          const sk = rows?.[0]?.PutRequest?.Item?.sk;
+          if (!failed && typeof sk === 'string' && sk.startsWith(`jr_${page}_`)) {
+            failed = true;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            throw Object.assign(new Error('injected: the item write failed'), {
+              name: 'InternalServerError',
+            });
+          }
+          return target.send(command as never);
+        };
+      },
+    });
+  }
+
+  it('keeps the checkpoint before that page, and the retry ends exact with no loop detected', async () => {
+    const event = await newRun();
+    const stores = pageStores(table.client, table.tableName);
+    const deps = { ...stores, client: failingItemWriteOnce(3) };
+
+    await expect(fetchAndStorePages(event, deps)).rejects.toThrow('injected: the item write failed');
+    const afterFailure = await stores.runs.get(event.run.runId);
+    const keysAfterFailure = await collectionKeys(table.client, table.tableName, event.run.collection);
+    const cursor = await fetchAndStorePages({ ...event, retryCount: 1 }, deps);
+
+    expect(afterFailure?.fetches).toBe(2);
+    // Page 4 was written beside page 3, before page 3's write failed: it is written again, the same rows.
+    expect(keysAfterFailure.filter((key) => key.startsWith('jr_4_'))).toHaveLength(PAGE);
+    expect(keysAfterFailure.filter((key) => key.startsWith('jr_3_'))).toHaveLength(0);
+    expect(cursor).toMatchObject(DRAINED);
+    expect(await stores.runs.get(event.run.runId)).toMatchObject({
+      pages: 5,
+      items: 100,
+      written: 100,
+      fetches: 5,
+    });
+    const keys = await collectionKeys(table.client, table.tableName, event.run.collection);
+    expect(new Set(keys).size).toBe(100);
+    expect(keys).toHaveLength(100);
+  });
 });

@@ -163,7 +163,7 @@ export async function fetchAndStorePages(
       prepared = step.prepare(call, cursor, page);
     } catch (error) {
       // An item too large: the pages before are still checkpointed first.
-      await Promise.allSettled([settle()]);
+      await settle().catch(() => undefined);
       throw error;
     }
     const { rows, next } = prepared;
